@@ -1,0 +1,53 @@
+/**
+ * socket.io event maps, used by both `Server<…>` (server/) and `Socket<…>` (console/, tests).
+ * One copy: the console and the server cannot drift.
+ */
+import type { DeviceStatus, HealthScreening, HealthStatus } from './schemas.ts';
+
+/** A scan as the console sees it: personal data only for rooms allowed to see it; NIK masked. */
+export interface ArrivalEvent {
+  /** Monotonic per server: the client's catch-up cursor. */
+  eventId: number;
+  scanId: string;
+  checkpointId: string;
+  deviceId: string;
+  scannedAt: string;
+  receivedAt: string;
+  nikMasked: string;
+  name: string;
+  sex: 'L' | 'P';
+  birthDate: string;
+  originAddress: string;
+  originRegencyCode: string;
+  originRegencyName: string | null;
+  destinationVillageCode: string;
+  destinationVillageName: string | null;
+  destinationDistrictCode: string;
+  destinationDistrictName: string | null;
+  health: HealthScreening;
+  healthStatus: HealthStatus;
+}
+
+export interface CheckpointCount { checkpointId: string; today: number }
+
+export interface CatchUpReply {
+  events: ArrivalEvent[];
+  /** True when the server no longer holds everything since the cursor: reload via HTTP. */
+  truncated: boolean;
+  lastEventId: number;
+}
+
+export interface ServerToClientEvents {
+  'arrival': (e: ArrivalEvent) => void;
+  'counts': (counts: CheckpointCount[]) => void;
+  'device:status': (s: DeviceStatus) => void;
+  'hello': (info: { serverTime: string; lastEventId: number; scope: LiveScope }) => void;
+}
+
+export interface ClientToServerEvents {
+  /** Ask for everything after `afterEventId` (after a reconnect). */
+  'catchup': (afterEventId: number, reply: (r: CatchUpReply) => void) => void;
+}
+
+/** Which live rooms a connection belongs to: the command centre sees all; a village officer one village. */
+export type LiveScope = { role: 'command' } | { role: 'village'; villageCode: string };

@@ -1,0 +1,173 @@
+/**
+ * NIK (Nomor Induk Kependudukan) and KK (Kartu Keluarga number) parsing, from the official layout
+ * (Permendagri 2019 on the KTP-el): 16 digits `PP RR DD ddmmyy SSSS`.
+ *
+ *   PP province, RR regency/city, DD district (kecamatan) where the NIK was *first* registered,
+ *   ddmmyy birth date — women add 40 to the day (41–71) — and SSSS a serial from 0001.
+ *
+ * A NIK never changes when its region is reorganised, so a regency or district code that is not in
+ * today's Kemendagri list is reported as a warning, not a rejection: the person is not locked out.
+ * An unknown *province* code is rejected: province codes are never retired.
+ *
+ * Pure: no I/O. Region names come from a {@link RegionLookup} (see `regions.ts`, built on idn-area-data).
+ */
+
+export interface RegionLookup {
+  province(code: string): string | undefined;
+  regency(code: string): string | undefined;
+  district(code: string): string | undefined;
+}
+
+export type NikError =
+  | 'format'          // not exactly 16 digits
+  | 'unknown_province'
+  | 'invalid_birth_date'
+  | 'zero_serial';
+
+export type NikWarning = 'unknown_regency' | 'unknown_district';
+
+export interface ParsedNik {
+  ok: true;
+  provinceCode: string;
+  provinceName: string;
+  regencyCode: string;
+  regencyName: string | null;
+  districtCode: string;
+  districtName: string | null;
+  /** Plain calendar date `YYYY-MM-DD` (never a JS Date: a local-midnight Date printed in UTC shows the day before). */
+  birthDate: string;
+  sex: 'L' | 'P';
+  serial: string;
+  warnings: NikWarning[];
+}
+
+export interface NikFailure {
+  ok: false;
+  error: NikError;
+  /** A sentence for the officer, in Bahasa Indonesia. */
+  message: string;
+}
+
+const MESSAGES: Record<NikError, string> = {
+  format: 'NIK harus tepat 16 angka',
+  unknown_province: 'Kode provinsi pada NIK tidak dikenal',
+  invalid_birth_date: 'Tanggal lahir pada NIK tidak mungkin',
+  zero_serial: 'Nomor urut pada NIK tidak boleh 0000',
+};
+
+/** English text for each NIK error, for the console's English toggle and CLI output. */
+export const NIK_ERROR_EN: Record<NikError, string> = {
+  format: 'a NIK is exactly 16 digits',
+  unknown_province: 'the province code of the NIK is unknown',
+  invalid_birth_date: 'the birth date in the NIK is impossible',
+  zero_serial: 'the serial number of the NIK must not be 0000',
+};
+
+function fail(error: NikError, detail?: string): NikFailure {
+  return { ok: false, error, message: detail ? `${MESSAGES[error]} (${detail})` : MESSAGES[error] };
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** `isValidDate(2024, 2, 29)` → true; `isValidDate(2023, 2, 29)` → false */
+export function isValidDate(year: number, month: number, day: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/**
+ * The NIK has a two-digit year: the century is the one that puts the birth date not in the future
+ * relative to `today` (a traveller is not born tomorrow).
+ */
+export function inferBirthYear(yy: number, month: number, day: number, today: string): number {
+  const [ty, tm, td] = today.split('-').map(Number) as [number, number, number];
+  const candidate = Math.floor(ty / 100) * 100 + yy;
+  const iso = `${candidate}-${pad(month)}-${pad(day)}`;
+  const todayIso = `${ty}-${pad(tm)}-${pad(td)}`;
+  return iso > todayIso ? candidate - 100 : candidate;
+}
+
+/** Today's calendar date in Asia/Jakarta (WIB), `YYYY-MM-DD`. */
+export function todayWib(now: Date = new Date()): string {
+  return new Date(now.getTime() + 7 * 3600_000).toISOString().slice(0, 10);
+}
+
+/**
+ * `parseNik('3510214107900001', regions)` → `{ ok: true, sex: 'P', birthDate: '1990-07-01', districtName: 'Kalipuro', … }`
+ *
+ * `today` (YYYY-MM-DD) fixes the century inference; it defaults to today in WIB.
+ */
+export function parseNik(nik: string, regions: RegionLookup, today: string = todayWib()): ParsedNik | NikFailure {
+  if (typeof nik !== 'string' || !/^\d{16}$/.test(nik)) return fail('format');
+  const pp = nik.slice(0, 2);
+  const rr = nik.slice(2, 4);
+  const dd = nik.slice(4, 6);
+  const provinceName = regions.province(pp);
+  if (!provinceName) return fail('unknown_province', pp);
+
+  let day = Number(nik.slice(6, 8));
+  const month = Number(nik.slice(8, 10));
+  const yy = Number(nik.slice(10, 12));
+  let sex: 'L' | 'P' = 'L';
+  if (day > 40) {
+    sex = 'P';
+    day -= 40;
+  }
+  // Any year works for the check except Feb 29, which needs a leap year: test against the inferred one.
+  const year = isValidDate(2000, month, day) ? inferBirthYear(yy, month, day, today) : 2000 + yy;
+  if (!isValidDate(year, month, day)) return fail('invalid_birth_date', `${nik.slice(6, 8)}-${nik.slice(8, 10)}-${nik.slice(10, 12)}`);
+
+  const serial = nik.slice(12);
+  if (serial === '0000') return fail('zero_serial');
+
+  const regencyCode = `${pp}.${rr}`;
+  const districtCode = `${regencyCode}.${dd}`;
+  const regencyName = regions.regency(regencyCode) ?? null;
+  const districtName = regions.district(districtCode) ?? null;
+  const warnings: NikWarning[] = [];
+  if (!regencyName) warnings.push('unknown_regency');
+  if (!districtName) warnings.push('unknown_district');
+  return {
+    ok: true,
+    provinceCode: pp,
+    provinceName,
+    regencyCode,
+    regencyName,
+    districtCode,
+    districtName,
+    birthDate: `${year}-${pad(month)}-${pad(day)}`,
+    sex,
+    serial,
+    warnings,
+  };
+}
+
+export type KkError = 'format' | 'unknown_province' | 'invalid_issue_date' | 'zero_serial';
+export interface ParsedKk { ok: true; provinceCode: string; regencyCode: string; districtCode: string; issuedOn: string; serial: string }
+export interface KkFailure { ok: false; error: KkError; message: string }
+
+/**
+ * KK (family card) number: 16 digits `PP RR DD ddmmyy SSSS`, region where it was issued, issue date
+ * (no +40), serial. `parseKk('3510212304150007', regions)` → `{ ok: true, issuedOn: '2015-04-23', … }`
+ */
+export function parseKk(kk: string, regions: RegionLookup, today: string = todayWib()): ParsedKk | KkFailure {
+  if (typeof kk !== 'string' || !/^\d{16}$/.test(kk)) return { ok: false, error: 'format', message: 'Nomor KK harus tepat 16 angka' };
+  const pp = kk.slice(0, 2);
+  if (!regions.province(pp)) return { ok: false, error: 'unknown_province', message: `Kode provinsi pada KK tidak dikenal (${pp})` };
+  const day = Number(kk.slice(6, 8));
+  const month = Number(kk.slice(8, 10));
+  const yy = Number(kk.slice(10, 12));
+  const year = isValidDate(2000, month, day) ? inferBirthYear(yy, month, day, today) : 2000 + yy;
+  if (!isValidDate(year, month, day)) return { ok: false, error: 'invalid_issue_date', message: 'Tanggal terbit pada KK tidak mungkin' };
+  const serial = kk.slice(12);
+  if (serial === '0000') return { ok: false, error: 'zero_serial', message: 'Nomor urut pada KK tidak boleh 0000' };
+  return { ok: true, provinceCode: pp, regencyCode: `${pp}.${kk.slice(2, 4)}`, districtCode: `${pp}.${kk.slice(2, 4)}.${kk.slice(4, 6)}`, issuedOn: `${year}-${pad(month)}-${pad(day)}`, serial };
+}
+
+/** `maskNik('3510214107900001')` → `'351021********01'`: region kept, birth date and most of the serial hidden. */
+export function maskNik(nik: string): string {
+  return nik.length === 16 ? `${nik.slice(0, 6)}********${nik.slice(14)}` : '****************';
+}

@@ -1,0 +1,131 @@
+/**
+ * zod schemas of every MQTT payload; the TypeScript types are inferred from them, never written twice.
+ * Payloads are JSON, UTF-8, at most {@link MAX_PAYLOAD_BYTES}.
+ */
+import { z } from 'zod';
+import { ID_PATTERN } from './topics.ts';
+
+/** The broker refuses bigger publishes; the server dead-letters them too (defence in depth). */
+export const MAX_PAYLOAD_BYTES = 16 * 1024;
+
+/** ULID: 26 Crockford base-32 characters, time-ordered. */
+export const UlidSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'not a ULID');
+export const IdSchema = z.string().regex(ID_PATTERN, 'not a lower-case id');
+export const NikSchema = z.string().regex(/^\d{16}$/, 'NIK must be 16 digits');
+export const VillageCodeSchema = z.string().regex(/^\d{2}\.\d{2}\.\d{2}\.\d{4}$/, 'not a village code like 35.10.21.2001');
+export const IsoDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'not a date YYYY-MM-DD');
+/** An instant, ISO 8601 in UTC with milliseconds, e.g. `2026-11-28T01:02:03.456Z`. */
+export const InstantSchema = z.iso.datetime({ precision: 3 });
+
+// Control characters (incl. newline) have no place in a name or address on a KTP; everything else
+// (commas, quotes, `=`, `<`, non-Latin letters) is stored and shown as text.
+const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
+export const PersonNameSchema = z.string().trim().min(1).max(100).refine(noControl, 'control characters are not allowed');
+export const AddressSchema = z.string().trim().max(200).refine(noControl, 'control characters are not allowed');
+
+export const SYMPTOMS = ['demam', 'batuk', 'pilek', 'sakit_tenggorokan', 'sesak_napas', 'anosmia', 'lemas', 'diare'] as const;
+export const SymptomSchema = z.enum(SYMPTOMS);
+export const RAPID_TEST_RESULTS = ['negatif', 'positif', 'tidak_dites'] as const;
+
+export const HealthScreeningSchema = z.strictObject({
+  /** Body temperature in °C measured at the checkpoint. */
+  temperatureC: z.number().min(30).max(45),
+  symptoms: z.array(SymptomSchema).max(SYMPTOMS.length),
+  rapidTest: z.enum(RAPID_TEST_RESULTS),
+  vaccinationDoses: z.number().int().min(0).max(5),
+});
+export type HealthScreening = z.infer<typeof HealthScreeningSchema>;
+
+/** What the card reader (or the officer) gives the edge agent: the traveller and the screening. */
+export const ScanInputSchema = z.strictObject({
+  nik: NikSchema,
+  name: PersonNameSchema,
+  sex: z.enum(['L', 'P']),
+  birthDate: IsoDateSchema,
+  originAddress: AddressSchema,
+  destinationVillageCode: VillageCodeSchema,
+  health: HealthScreeningSchema,
+});
+export type ScanInput = z.infer<typeof ScanInputSchema>;
+
+/** A scan as published by a checkpoint device: the input plus identity, order and time. */
+export const ScanSchema = z.strictObject({
+  v: z.literal(1),
+  /** Unique, generated on the device when the scan is taken; the storage identity. */
+  scanId: UlidSchema,
+  checkpointId: IdSchema,
+  deviceId: IdSchema,
+  /** Per-device sequence number from 1, never reused: the device's outbox order. */
+  seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  /** Device clock at scan time (see `status.clockSkewMs` for how far to trust it). */
+  scannedAt: InstantSchema,
+  ...ScanInputSchema.shape,
+});
+export type Scan = z.infer<typeof ScanSchema>;
+
+export const OutboxStatsSchema = z.strictObject({
+  depth: z.number().int().min(0),
+  oldestAgeSec: z.number().min(0).nullable(),
+  diskBytes: z.number().int().min(0),
+  diskLimitBytes: z.number().int().min(0),
+});
+
+/** Retained on `…/status`; the last will sets `state: 'offline'`. */
+export const DeviceStatusSchema = z.strictObject({
+  v: z.literal(1),
+  checkpointId: IdSchema,
+  deviceId: IdSchema,
+  state: z.enum(['online', 'offline']),
+  at: InstantSchema,
+  version: z.string().max(40),
+  outbox: OutboxStatsSchema.optional(),
+  lastScanAt: InstantSchema.nullable().optional(),
+  /** Device clock minus server clock, from the last ack; null until known. */
+  clockSkewMs: z.number().nullable().optional(),
+});
+export type DeviceStatus = z.infer<typeof DeviceStatusSchema>;
+
+/** Server → device on `…/acks`: these sequence numbers are stored (ranges inclusive). */
+export const ScanAckSchema = z.strictObject({
+  v: z.literal(1),
+  ranges: z.array(z.tuple([z.number().int().min(1), z.number().int().min(1)])).max(10_000),
+  /** Server clock when the ack was sent, for the device's clock-skew estimate. */
+  serverTime: InstantSchema,
+});
+export type ScanAck = z.infer<typeof ScanAckSchema>;
+
+/** `toRanges([1,2,3,7,8,10])` → `[[1,3],[7,8],[10,10]]` */
+export function toRanges(seqs: Iterable<number>): [number, number][] {
+  const sorted = [...new Set(seqs)].sort((a, b) => a - b);
+  const out: [number, number][] = [];
+  for (const s of sorted) {
+    const last = out[out.length - 1];
+    if (last && s === last[1] + 1) last[1] = s;
+    else out.push([s, s]);
+  }
+  return out;
+}
+
+/** One reply shape for every HTTP endpoint. */
+export type ApiReply<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: unknown } };
+
+/** Health status of a traveller, derived from the screening; an InfluxDB tag and a console filter. */
+export type HealthStatus = 'positif' | 'demam' | 'gejala' | 'sehat';
+export const HEALTH_STATUSES: readonly HealthStatus[] = ['positif', 'demam', 'gejala', 'sehat'];
+export const FEVER_THRESHOLD_C = 37.5;
+
+/** `healthStatus({ temperatureC: 38.1, symptoms: [], rapidTest: 'negatif', vaccinationDoses: 2 })` → `'demam'` (worst first). */
+export function healthStatus(h: HealthScreening, feverC = FEVER_THRESHOLD_C): HealthStatus {
+  if (h.rapidTest === 'positif') return 'positif';
+  if (h.temperatureC >= feverC) return 'demam';
+  if (h.symptoms.length > 0) return 'gejala';
+  return 'sehat';
+}
+
+/** Flattens zod issues to one readable line: `health.temperatureC: Too big…; nik: NIK must be 16 digits`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}
