@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what this project needs on a fresh Debian bookworm machine, and nothing twice:
+#   system: influxdb (influxd 1.6), mosquitto + clients (interop tests), chromium (console tests)
+#   node:   the npm workspaces (npm ci), and the built console.
+# Usage: scripts/ensure.sh [system-for-start|system-for-test] ; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what="${1:-system-for-test}"
+
+need=()
+if [ -z "${INFLUX_URL:-}" ]; then command -v influxd >/dev/null || need+=(influxdb); fi
+if [ "$what" = system-for-test ]; then
+  command -v influxd >/dev/null || need+=(influxdb)
+  [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+  command -v mosquitto_pub >/dev/null || need+=(mosquitto-clients)
+  command -v chromium >/dev/null || need+=(chromium)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
+  echo "» installing system packages: ${need[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # Debian starts system services on install; we run private instances, so stop those (no systemd here is fine).
+  for s in influxdb mosquitto; do ($SUDO service "$s" stop || true) >/dev/null 2>&1; done
+fi
+
+stamp=node_modules/.sk-installed
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+  echo "» installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  touch "$stamp"
+fi
+
+# Rebuild the console when any of its sources (or the protocol it imports) is newer than the build.
+if [ ! -f console/dist/index.html ] || [ -n "$(find console/src console/index.html console/vite.config.ts protocol/src -newer console/dist/index.html -print -quit 2>/dev/null)" ]; then
+  echo "» building the console"
+  npm run build -w console --silent
+fi
