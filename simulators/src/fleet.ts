@@ -1,0 +1,218 @@
+/**
+ * N devices per checkpoint, each a REAL edge agent (`@sk/edge-agent`) with its own data dir, fed
+ * with generated travellers. Records what it sent in a ledger and times submit → server ack.
+ */
+import { join } from 'node:path';
+import type { ScanInput } from '@sk/protocol';
+import { AckObserver } from './ack-observer.ts';
+import { LatencyRecorder } from './latency.ts';
+import { Ledger } from './ledger.ts';
+
+export type SubmitResult = { ok: true; scanId: string; seq: number } | { ok: false; reason: string; message: string };
+
+/** What the fleet needs of an edge agent (the shape of `EdgeAgent` in edge-agent/src/index.ts). */
+export interface AgentLike {
+  start(): Promise<void>;
+  submit(input: ScanInput): Promise<SubmitResult>;
+  stats(): unknown;
+  stop(): Promise<void>;
+}
+
+export interface AgentConfig {
+  brokerUrls: string[];
+  checkpointId: string;
+  deviceId: string;
+  password?: string;
+  dataDir: string;
+}
+
+export type AgentFactory = (config: AgentConfig) => AgentLike;
+
+/** The real one, loaded lazily so `generate` works without a broker or an agent. */
+export async function edgeAgentFactory(): Promise<AgentFactory> {
+  // A variable specifier keeps this file typechecking while edge-agent is still being written.
+  const specifier = '@sk/edge-agent';
+  const mod = (await import(specifier)) as unknown as { EdgeAgent: new (c: AgentConfig) => AgentLike };
+  return (config) => new mod.EdgeAgent(config);
+}
+
+export interface FleetOptions {
+  brokerUrls: string[];
+  checkpointIds: readonly string[];
+  devicesPerCheckpoint: number;
+  /** deviceId → secret, as provisioned on the broker; omit for a bare (no-auth) broker. */
+  credentials?: ReadonlyMap<string, string>;
+  /** Every device gets `<dataDir>/devices/<deviceId>`; the ledger is `<dataDir>/ledger.jsonl`. */
+  dataDir: string;
+  /** Identity for watching acks (bare: none needed). Without `observer: false` the fleet times acks. */
+  observer?: false | { username?: string; password?: string };
+  agentFactory?: AgentFactory;
+}
+
+export interface FleetStats {
+  devices: number;
+  submitted: number;
+  rejected: number;
+  rejectReasons: Record<string, number>;
+  acked: number;
+  pendingAck: number;
+  /** Acks for seqs not pending (already acked, or never sent by this run). */
+  extraAcks: number;
+  latencyMs: ReturnType<LatencyRecorder['summary']>;
+}
+
+/** `ketapang-01`: the device id scheme shared with the start script's provisioning. */
+export const deviceIdFor = (checkpointId: string, n: number) => `${checkpointId}-${String(n).padStart(2, '0')}`;
+
+interface Device {
+  checkpointId: string;
+  deviceId: string;
+  agent: AgentLike;
+  /** seq → performance.now() at submit, until the server acks it. */
+  pending: Map<number, number>;
+  /** Acked seqs not (yet) pending: an ack can beat `submit()`'s return; the rest are extra acks. */
+  early: Set<number>;
+}
+
+/** Bounds the memory of unmatched acks (a server acking ranges it never got would grow it forever). */
+const MAX_EARLY = 100_000;
+const MAX_RANGE_WALK = 10_000;
+
+export class Fleet {
+  readonly #devices: Device[] = [];
+  readonly #byId = new Map<string, Device>();
+  readonly #roundRobin = new Map<string, number>();
+  readonly #latency = new LatencyRecorder();
+  readonly #ledger: Ledger;
+  #observer: AckObserver | undefined;
+  #submitted = 0;
+  #rejected = 0;
+  #acked = 0;
+  #droppedEarly = 0;
+  readonly #reasons: Record<string, number> = {};
+  #ackWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: FleetOptions) {
+    this.#ledger = new Ledger(join(options.dataDir, 'ledger.jsonl'));
+  }
+
+  get ledgerFile(): string {
+    return this.#ledger.file;
+  }
+
+  async start(): Promise<void> {
+    const { options } = this;
+    if (options.observer !== false) {
+      this.#observer = new AckObserver({ brokerUrl: options.brokerUrls[0]!, ...options.observer, onAck: (cp, dev, ranges) => this.#onAck(dev, ranges) });
+      await this.#observer.start();
+    }
+    const factory = options.agentFactory ?? (await edgeAgentFactory());
+    for (const checkpointId of options.checkpointIds) {
+      for (let n = 1; n <= options.devicesPerCheckpoint; n++) {
+        const deviceId = deviceIdFor(checkpointId, n);
+        const password = options.credentials?.get(deviceId);
+        if (options.credentials && password === undefined) throw new Error(`no credentials for device ${deviceId}`);
+        const agent = factory({ brokerUrls: options.brokerUrls, checkpointId, deviceId, password, dataDir: join(options.dataDir, 'devices', deviceId) });
+        const device: Device = { checkpointId, deviceId, agent, pending: new Map(), early: new Set() };
+        this.#devices.push(device);
+        this.#byId.set(deviceId, device);
+      }
+    }
+    await Promise.all(this.#devices.map((d) => d.agent.start()));
+  }
+
+  /** Hands a traveller to the next device of that checkpoint (round robin), as an officer would. */
+  async submit(checkpointId: string, input: ScanInput): Promise<SubmitResult> {
+    const devices = this.#devices.filter((d) => d.checkpointId === checkpointId);
+    if (devices.length === 0) throw new Error(`no devices at checkpoint ${checkpointId}`);
+    const i = this.#roundRobin.get(checkpointId) ?? 0;
+    this.#roundRobin.set(checkpointId, i + 1);
+    const device = devices[i % devices.length]!;
+    const startedAt = performance.now();
+    const result = await device.agent.submit(input);
+    if (!result.ok) {
+      this.#rejected++;
+      this.#reasons[result.reason] = (this.#reasons[result.reason] ?? 0) + 1;
+      return result;
+    }
+    this.#submitted++;
+    if (device.early.delete(result.seq)) this.#settle(performance.now() - startedAt);
+    else device.pending.set(result.seq, startedAt);
+    this.#ledger.append({ scanId: result.scanId, checkpointId, deviceId: device.deviceId, seq: result.seq, at: new Date().toISOString() });
+    return result;
+  }
+
+  #settle(latencyMs: number): void {
+    this.#latency.record(latencyMs);
+    this.#acked++;
+  }
+
+  #onAck(deviceId: string, ranges: readonly (readonly [number, number])[]): void {
+    const device = this.#byId.get(deviceId);
+    if (!device) return;
+    const now = performance.now();
+    for (const [from, to] of ranges) {
+      if (to - from < MAX_RANGE_WALK) {
+        for (let seq = from; seq <= to; seq++) {
+          const t = device.pending.get(seq);
+          if (t !== undefined) {
+            device.pending.delete(seq);
+            this.#settle(now - t);
+          } else if (device.early.size < MAX_EARLY) device.early.add(seq);
+          else this.#droppedEarly++;
+        }
+      } else {
+        for (const [seq, t] of [...device.pending]) {
+          if (seq < from || seq > to) continue;
+          device.pending.delete(seq);
+          this.#settle(now - t);
+        }
+      }
+    }
+    if (this.pendingAck === 0) for (const w of this.#ackWaiters.splice(0)) w();
+  }
+
+  get pendingAck(): number {
+    return this.#devices.reduce((n, d) => n + d.pending.size, 0);
+  }
+
+  /** Resolves true when every submitted scan is acked, false after `timeoutMs`. */
+  waitForAcks(timeoutMs: number): Promise<boolean> {
+    if (this.pendingAck === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#ackWaiters = this.#ackWaiters.filter((w) => w !== done);
+        resolve(this.pendingAck === 0);
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.#ackWaiters.push(done);
+    });
+  }
+
+  stats(): FleetStats {
+    return {
+      devices: this.#devices.length,
+      submitted: this.#submitted,
+      rejected: this.#rejected,
+      rejectReasons: { ...this.#reasons },
+      acked: this.#acked,
+      pendingAck: this.pendingAck,
+      extraAcks: this.#droppedEarly + this.#devices.reduce((n, d) => n + d.early.size, 0),
+      latencyMs: this.#latency.summary(),
+    };
+  }
+
+  /** Per-device agent stats (outbox depth etc.), as the agent reports them. */
+  deviceStats(): { deviceId: string; stats: unknown }[] {
+    return this.#devices.map((d) => ({ deviceId: d.deviceId, stats: d.agent.stats() }));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.#devices.map((d) => d.agent.stop()));
+    await this.#observer?.stop();
+    await this.#ledger.close();
+  }
+}
