@@ -1,0 +1,102 @@
+/**
+ * The server's configuration: read from the environment once, validated, every error listed at once,
+ * frozen. Nothing else in server/ reads `process.env`.
+ */
+import { z } from 'zod';
+
+const csv = z
+  .string()
+  .default('')
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const EnvSchema = z.object({
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  MQTT_URL: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL').default('mqtt://127.0.0.1:1883'),
+  MQTT_USERNAME: z.string().min(1).optional(),
+  MQTT_PASSWORD: z.string().min(1).optional(),
+  /** Stable so the broker keeps our persistent session (clean:false) across restarts. */
+  MQTT_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('sk-server'),
+  INFLUX_URL: z.url({ protocol: /^https?$/, error: 'required: the InfluxDB 1.x URL, e.g. http://127.0.0.1:8086' }),
+  INFLUX_DB: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).default('smart_kampung'),
+  /** How long arrivals are kept (InfluxDB retention policy duration). */
+  INFLUX_RETENTION: z.string().regex(/^(\d+[hdw]|INF)$/).default('400d'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  CONSOLE_DIR: z.string().min(1).default('console/dist'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  FEVER_THRESHOLD_C: z.coerce.number().min(35).max(42).default(37.5),
+  /** Province or regency codes (e.g. `51`, `35.09`) whose travellers raise an origin alert. */
+  WATCH_ORIGINS: csv,
+  DEVICE_OFFLINE_SEC: z.coerce.number().int().min(5).max(86_400).default(90),
+  COOKIE_SECURE: z.enum(['true', 'false']).default('false').transform((s) => s === 'true'),
+  BATCH_MAX_POINTS: z.coerce.number().int().min(1).max(5000).default(5000),
+  BATCH_MAX_MS: z.coerce.number().int().min(1).max(1000).default(50),
+});
+
+export interface ServerConfig {
+  readonly httpPort: number;
+  readonly host: string;
+  readonly mqttUrl: string;
+  readonly mqttUsername?: string;
+  readonly mqttPassword?: string;
+  readonly mqttClientId: string;
+  readonly influxUrl: string;
+  readonly influxDb: string;
+  readonly influxRetention: string;
+  readonly dataDir: string;
+  readonly consoleDir: string;
+  readonly logLevel: string;
+  readonly feverThresholdC: number;
+  readonly watchOrigins: readonly string[];
+  readonly deviceOfflineSec: number;
+  readonly cookieSecure: boolean;
+  readonly batchMaxPoints: number;
+  readonly batchMaxMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+/** `loadConfig({ INFLUX_URL: 'http://127.0.0.1:8086' }).httpPort` → 8080. Throws {@link ConfigError} listing every problem. */
+export function loadConfig(env: Record<string, string | undefined>): ServerConfig {
+  // Empty strings mean "unset" (a blank line in an env file must not override a default).
+  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(clean);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if ((e.MQTT_USERNAME === undefined) !== (e.MQTT_PASSWORD === undefined)) {
+    problems.push('MQTT_USERNAME and MQTT_PASSWORD: give both or neither');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return Object.freeze({
+    httpPort: e.HTTP_PORT,
+    host: e.HOST,
+    mqttUrl: e.MQTT_URL,
+    mqttUsername: e.MQTT_USERNAME,
+    mqttPassword: e.MQTT_PASSWORD,
+    mqttClientId: e.MQTT_CLIENT_ID,
+    influxUrl: e.INFLUX_URL.replace(/\/+$/, ''),
+    influxDb: e.INFLUX_DB,
+    influxRetention: e.INFLUX_RETENTION,
+    dataDir: e.DATA_DIR,
+    consoleDir: e.CONSOLE_DIR,
+    logLevel: e.LOG_LEVEL,
+    feverThresholdC: e.FEVER_THRESHOLD_C,
+    watchOrigins: Object.freeze(e.WATCH_ORIGINS),
+    deviceOfflineSec: e.DEVICE_OFFLINE_SEC,
+    cookieSecure: e.COOKIE_SECURE,
+    batchMaxPoints: e.BATCH_MAX_POINTS,
+    batchMaxMs: e.BATCH_MAX_MS,
+  });
+}
+
+/** The little the `user` subcommands need (no InfluxDB): where the users file lives. */
+export function loadDataDir(env: Record<string, string | undefined>): string {
+  return env.DATA_DIR || './data';
+}

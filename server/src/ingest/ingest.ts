@@ -1,0 +1,165 @@
+/**
+ * MQTT ingest: one mqtt.js client with a persistent session (clean:false, stable clientId), QoS 1
+ * subscriptions to every device's scans and status. Each scan is validated where it enters
+ * (protocol's checkScanPayload against the topic's identity); rejects become dead letters, accepted
+ * scans are de-duplicated by scanId, announced live and handed to the batch writer.
+ *
+ * The broker's PUBACK is sent when our handler calls back (mqtt.js `handleMessage`); we call back as
+ * soon as the scan is queued, except when too much is pending: then reading pauses (backpressure)
+ * instead of dropping. The device's own outbox waits for our ScanAck, not for the PUBACK.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import { deviceTopic, DeviceStatusSchema, parseDeviceTopic, SERVER_SUBSCRIPTIONS, type DeviceStatus, type Scan, type ScanAck } from '@sk/protocol';
+import { checkScanPayload } from '@sk/protocol/validate';
+import type { Village } from '@sk/protocol/regions';
+import type { ParsedNik } from '@sk/protocol/nik';
+import type { Logger } from '../log.ts';
+import type { SeenIndex } from '../seen-index.ts';
+import type { DeadLetters } from './dead-letters.ts';
+import type { ScanWriter } from './scan-writer.ts';
+
+export interface IngestOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  clientId: string;
+  /** Pause reading while this many scans are not yet durable. */
+  maxPending?: number;
+}
+
+export interface IngestDeps {
+  log: Logger;
+  seen: SeenIndex;
+  writer: () => ScanWriter;
+  deadLetters: DeadLetters;
+  onArrival(scan: Scan, nik: ParsedNik, village: Village): void;
+  onStatus(status: DeviceStatus): void;
+}
+
+export class Ingest {
+  /** Scan messages that were not duplicates (accepted or dead-lettered). */
+  received = 0;
+  duplicates = 0;
+  #client: MqttClient | undefined;
+  #connected = false;
+  #paused = false;
+
+  constructor(private readonly opts: IngestOptions, private readonly d: IngestDeps) {}
+
+  get mqttUp(): boolean {
+    return this.#connected;
+  }
+
+  /** Connects (waits up to `waitMs` for the first connection, then keeps retrying in the background). */
+  async start(waitMs = 10_000): Promise<void> {
+    const client = mqtt.connect(this.opts.url, {
+      clientId: this.opts.clientId,
+      clean: false,
+      username: this.opts.username,
+      password: this.opts.password,
+      reconnectPeriod: 1000,
+      connectTimeout: 5000,
+      protocolVersion: 4,
+    });
+    this.#client = client;
+    client.handleMessage = (packet, done) => {
+      // While shutting down: neither take the message nor PUBACK it; the broker redelivers it to our session.
+      if (this.#paused) return;
+      this.#handle(packet.topic, packet.payload as Buffer).then(
+        () => done(),
+        (e: Error) => {
+          this.d.log.error({ err: e.message }, 'ingest handler failed');
+          done();
+        },
+      );
+    };
+    client.on('connect', (connack) => {
+      this.#connected = true;
+      this.d.log.info({ sessionPresent: connack.sessionPresent }, 'mqtt connected');
+      // Subscribe every time: cheap, and correct even if the broker lost our session.
+      client.subscribe([SERVER_SUBSCRIPTIONS.scans, SERVER_SUBSCRIPTIONS.status], { qos: 1 }, (err) => {
+        if (err) this.d.log.error({ err: err.message }, 'mqtt subscribe failed');
+      });
+    });
+    client.on('close', () => {
+      if (this.#connected) this.d.log.warn('mqtt disconnected');
+      this.#connected = false;
+    });
+    client.on('error', (e) => this.d.log.warn({ err: e.message }, 'mqtt error'));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.d.log.warn({ url: this.opts.url }, 'mqtt not reachable yet; retrying in the background');
+        resolve();
+      }, waitMs);
+      client.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Stops taking scans (first step of a graceful shutdown; acks can still be published). */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  async stop(): Promise<void> {
+    this.#paused = true;
+    const client = this.#client;
+    if (!client) return;
+    // Give outgoing acks a moment to be PUBACKed, then close whatever is left (the device resends).
+    await new Promise<void>((r) => {
+      const force = setTimeout(() => client.end(true, {}, () => r()), 2000);
+      client.end(false, {}, () => {
+        clearTimeout(force);
+        r();
+      });
+    });
+  }
+
+  /** Tells a device which of its sequence numbers are durably stored (QoS 1). */
+  publishAck(checkpointId: string, deviceId: string, ranges: [number, number][]): void {
+    const ack: ScanAck = { v: 1, ranges, serverTime: new Date().toISOString() };
+    this.#client?.publish(deviceTopic(checkpointId, deviceId, 'acks'), JSON.stringify(ack), { qos: 1 }, (err) => {
+      if (err) this.d.log.warn({ checkpointId, deviceId, err: err.message }, 'ack publish failed; the device will resend and be acked again');
+    });
+  }
+
+  async #handle(topic: string, payload: Buffer): Promise<void> {
+    const where = parseDeviceTopic(topic);
+    if (where?.kind === 'status') return this.#status(topic, payload, where);
+    if (where?.kind !== 'scans') return;
+    const checked = checkScanPayload(payload, where);
+    if (!checked.ok) {
+      this.received++;
+      this.d.deadLetters.add({ topic, reason: checked.reason, message: checked.message.slice(0, 300), receivedAt: new Date().toISOString() });
+      return;
+    }
+    const scan = checked.value;
+    const fresh = await this.d.seen.markSeen(scan.scanId);
+    if (fresh) {
+      this.received++;
+      this.d.onArrival(scan, checked.nik, checked.village);
+    } else {
+      this.duplicates++;
+    }
+    const writer = this.d.writer();
+    writer.enqueue({ scan, duplicate: !fresh });
+    await writer.belowLimit(this.opts.maxPending ?? 50_000);
+  }
+
+  #status(topic: string, payload: Buffer, where: { checkpointId: string; deviceId: string }): void {
+    if (payload.length === 0) return; // a cleared retained message
+    let parsed;
+    try {
+      parsed = DeviceStatusSchema.safeParse(JSON.parse(payload.toString('utf8')));
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed?.success || parsed.data.checkpointId !== where.checkpointId || parsed.data.deviceId !== where.deviceId) {
+      this.d.deadLetters.add({ topic, reason: 'status_invalid', message: 'device status does not match the schema or the topic', receivedAt: new Date().toISOString() });
+      return;
+    }
+    this.d.onStatus(parsed.data);
+  }
+}

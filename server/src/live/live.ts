@@ -1,0 +1,126 @@
+/**
+ * socket.io on the HTTP server: authenticated by the `sk_session` cookie, rooms `command` (everything)
+ * and `village:<code>` (only that village's arrivals). A bounded ring of recent events answers
+ * `catchup` after a reconnect, filtered by the socket's scope.
+ */
+import type { Server as HttpServer } from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import type { ArrivalEvent, CatchUpReply, CheckpointCount, ClientToServerEvents, DeviceStatus, LiveScope, ServerToClientEvents } from '@sk/protocol';
+import type { Logger } from '../log.ts';
+import type { SessionStore } from '../auth/sessions.ts';
+import type { PublicUser } from '../auth/users.ts';
+import { readCookie, SESSION_COOKIE } from '../http/cookies.ts';
+
+interface SocketData { scope: LiveScope }
+type LiveServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/** Which live data a user may see; null = no live access (checkpoint officers have none yet). */
+export function scopeOf(user: PublicUser): LiveScope | null {
+  if (user.role === 'command') return { role: 'command' };
+  if (user.role === 'village' && user.villageCode) return { role: 'village', villageCode: user.villageCode };
+  return null;
+}
+
+export function inScope(scope: LiveScope, e: ArrivalEvent): boolean {
+  return scope.role === 'command' || e.destinationVillageCode === scope.villageCode;
+}
+
+export class Live {
+  #io: LiveServer | undefined;
+  readonly #ring: ArrivalEvent[] = [];
+  #lastEventId = 0;
+  #countsTimer: NodeJS.Timeout | undefined;
+  #countsDirty = false;
+
+  constructor(
+    private readonly d: {
+      log: Logger;
+      sessions: SessionStore;
+      ringSize?: number;
+      /** Latest counts, fetched at most once a second while arrivals come in. */
+      counts: () => Promise<CheckpointCount[]>;
+    },
+  ) {}
+
+  get clients(): number {
+    return this.#io?.engine.clientsCount ?? 0;
+  }
+
+  nextEventId(): number {
+    return ++this.#lastEventId;
+  }
+
+  start(http: HttpServer): void {
+    const io: LiveServer = new Server(http, { serveClient: false, cors: { origin: false } });
+    this.#io = io;
+    io.use((socket, next) => {
+      const token = readCookie(socket.request.headers.cookie, SESSION_COOKIE);
+      const fail = () => next(Object.assign(new Error('unauthorized'), { data: { code: 'unauthorized' } }));
+      if (!token) return fail();
+      this.d.sessions.get(token).then((user) => {
+        const scope = user && scopeOf(user);
+        if (!scope) return fail();
+        socket.data.scope = scope;
+        next();
+      }, fail);
+    });
+    io.on('connection', (socket) => this.#onConnection(socket));
+    this.#countsTimer = setInterval(() => void this.#emitCounts(), 1000);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#countsTimer);
+    // io.close() would also close the HTTP server; the caller closes that.
+    this.#io?.disconnectSockets(true);
+    this.#io?.removeAllListeners();
+  }
+
+  #onConnection(socket: Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>): void {
+    const scope = socket.data.scope;
+    void socket.join(scope.role === 'command' ? 'command' : `village:${scope.villageCode}`);
+    socket.emit('hello', { serverTime: new Date().toISOString(), lastEventId: this.#lastEventId, scope });
+    socket.on('catchup', (afterEventId, reply) => {
+      if (typeof reply !== 'function') return;
+      const after = Number.isFinite(afterEventId) ? Number(afterEventId) : 0;
+      const oldest = this.#ring[0]?.eventId ?? this.#lastEventId + 1;
+      reply({
+        events: this.#ring.filter((e) => e.eventId > after && inScope(scope, e)),
+        truncated: after < oldest - 1,
+        lastEventId: this.#lastEventId,
+      } satisfies CatchUpReply);
+    });
+  }
+
+  arrival(e: ArrivalEvent): void {
+    this.#ring.push(e);
+    if (this.#ring.length > (this.d.ringSize ?? 5000)) this.#ring.shift();
+    this.#io?.to('command').to(`village:${e.destinationVillageCode}`).emit('arrival', e);
+  }
+
+  /** Stored data changed: push fresh counts within a second. */
+  countsChanged(): void {
+    this.#countsDirty = true;
+  }
+
+  deviceStatus(s: DeviceStatus): void {
+    this.#io?.emit('device:status', s);
+  }
+
+  /** Recent events in scope, newest first (fallback for /api/arrivals while the store is down). */
+  recent(scope: LiveScope, limit: number): ArrivalEvent[] {
+    return this.#ring.filter((e) => inScope(scope, e)).slice(-limit).reverse();
+  }
+
+  async #emitCounts(): Promise<void> {
+    if (!this.#countsDirty || !this.#io) return;
+    this.#countsDirty = false;
+    try {
+      const counts = await this.d.counts();
+      // Counts carry no personal data: everyone signed in may see them.
+      this.#io.emit('counts', counts);
+    } catch (e) {
+      this.#countsDirty = true;
+      this.d.log.debug({ err: (e as Error).message }, 'counts unavailable');
+    }
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * Composes the server's features and starts them in order; `close()` stops them in reverse:
+ * stop reading MQTT, flush batches (acks go out), close the spool, close sockets and HTTP.
+ */
+import { serve } from '@hono/node-server';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { LiveScope } from '@sk/protocol';
+import { loadRegions } from '@sk/protocol/regions';
+import type { ServerConfig } from './config.ts';
+import { area, createLogger, type Logger } from './log.ts';
+import { MemorySeenIndex, type SeenIndex } from './seen-index.ts';
+import { InfluxScanStore } from './store/influx-store.ts';
+import type { ScanStore } from './store/scan-store.ts';
+import { Spool } from './store/spool.ts';
+import { DeadLetters } from './ingest/dead-letters.ts';
+import { Ingest } from './ingest/ingest.ts';
+import { ScanWriter } from './ingest/scan-writer.ts';
+import { Live } from './live/live.ts';
+import { DeviceRegistry } from './live/devices.ts';
+import { toArrivalEvent } from './live/arrival-event.ts';
+import { LoginThrottle } from './auth/login-throttle.ts';
+import { MemorySessionStore, type SessionStore } from './auth/sessions.ts';
+import { UserDirectory, type PublicUser } from './auth/users.ts';
+import { createApp, type ArrivalQuery } from './http/app.ts';
+import { ApiError } from './http/api-error.ts';
+import { createMetrics } from './metrics.ts';
+
+export const VERSION = '0.1.0';
+
+export interface IngestStats {
+  /** Scan messages that were not duplicates: = stored + deadLettered + spooled + dropped + pending. */
+  received: number;
+  stored: number;
+  deadLettered: number;
+  /** Accepted and durable in the local spool, waiting for InfluxDB. */
+  spooled: number;
+  dropped: number;
+  /** Accepted, not yet stored or spooled (in the current batch). */
+  pending: number;
+  duplicates: number;
+}
+
+export interface RunningServer {
+  url: string;
+  httpPort: number;
+  close(): Promise<void>;
+  stats(): IngestStats;
+}
+
+export interface ServerOverrides {
+  log?: Logger;
+  store?: ScanStore;
+  seen?: SeenIndex;
+  sessions?: SessionStore;
+}
+
+/** Paths under DATA_DIR the server owns. */
+export const serverPaths = (dataDir: string) => ({
+  users: join(dataDir, 'server', 'users.json'),
+  spool: join(dataDir, 'server', 'spool'),
+  rejected: join(dataDir, 'server', 'spool-rejected'),
+});
+
+export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): Promise<RunningServer> {
+  const startedAt = Date.now();
+  const log = o.log ?? createLogger(cfg.logLevel);
+  const paths = serverPaths(cfg.dataDir);
+  const regions = loadRegions();
+  const store = o.store ?? new InfluxScanStore({ url: cfg.influxUrl, database: cfg.influxDb, retention: cfg.influxRetention, feverC: cfg.feverThresholdC });
+  const seen = o.seen ?? new MemorySeenIndex();
+  const sessions = o.sessions ?? new MemorySessionStore();
+  const spool = new Spool(paths.spool);
+  const rejected = new Spool(paths.rejected);
+  const deadLetters = new DeadLetters();
+  const devices = new DeviceRegistry();
+  let influxUp = false;
+
+  const live = new Live({ log: area(log, 'live'), sessions, counts: () => store.countsToday() });
+  const ingest = new Ingest(
+    { url: cfg.mqttUrl, username: cfg.mqttUsername, password: cfg.mqttPassword, clientId: cfg.mqttClientId },
+    {
+      log: area(log, 'ingest'),
+      seen,
+      deadLetters,
+      writer: () => writer,
+      onArrival: (scan) => live.arrival(toArrivalEvent(scan, live.nextEventId(), new Date().toISOString(), regions, cfg.feverThresholdC)),
+      onStatus: (s) => {
+        if (devices.update(s)) live.deviceStatus(s);
+      },
+    },
+  );
+  const writer = new ScanWriter({
+    store,
+    spool,
+    rejected,
+    log: area(log, 'writer'),
+    maxPoints: cfg.batchMaxPoints,
+    maxMs: cfg.batchMaxMs,
+    ack: (cp, dev, ranges) => ingest.publishAck(cp, dev, ranges),
+    forget: (scans) => void seen.forget(scans.map((s) => s.scanId)),
+    onStored: () => live.countsChanged(),
+  });
+
+  const stats = (): IngestStats => ({
+    received: ingest.received,
+    stored: writer.counters.stored,
+    deadLettered: deadLetters.total,
+    spooled: spool.depth,
+    dropped: writer.counters.dropped,
+    pending: writer.pending,
+    duplicates: ingest.duplicates,
+  });
+
+  // Storage first (so nothing is read from MQTT before we can keep it), then live, then MQTT.
+  spool.start();
+  rejected.start();
+  try {
+    await store.start();
+    influxUp = true;
+  } catch (e) {
+    log.warn({ err: (e as Error).message }, 'InfluxDB not reachable at start; spooling until it is');
+  }
+  writer.start();
+  const influxPoll = setInterval(() => {
+    store.ping().then(async (up) => {
+      // Create the database now if InfluxDB was down when we started.
+      if (up && !influxUp) await store.start().catch(() => {});
+      influxUp = up;
+    }, () => (influxUp = false));
+  }, 2000);
+
+  const registry = createMetrics({
+    ingest: stats,
+    deadLettersByReason: () => deadLetters.byReason,
+    mqttUp: () => ingest.mqttUp,
+    influxUp: () => influxUp && writer.storeUp,
+    liveClients: () => live.clients,
+    devicesOnline: () => devices.online(),
+  });
+
+  const arrivals = async (user: PublicUser, q: ArrivalQuery) => {
+    // Scope by role, whatever the query says.
+    const village = user.role === 'village' ? user.villageCode : q.village;
+    const checkpoint = user.role === 'checkpoint' ? user.checkpointId : q.checkpoint;
+    let before = q.before;
+    if (before && /^\d+$/.test(before)) {
+      const scope: LiveScope = { role: 'command' };
+      before = live.recent(scope, 5000).find((e) => e.eventId === Number(before))?.scannedAt;
+      if (!before) throw new ApiError('bad_request', 'before: unknown eventId; pass an ISO time');
+    }
+    let rows;
+    try {
+      rows = await store.recentArrivals({ checkpointId: checkpoint, districtCode: q.district, villageCode: village, health: q.health as never, before, limit: q.limit });
+    } catch {
+      throw new ApiError('unavailable', 'riwayat kedatangan sedang tidak tersedia (InfluxDB down)');
+    }
+    const known = new Map(live.recent({ role: 'command' }, 5000).map((e) => [e.scanId, e]));
+    return rows.map(({ scan }) => known.get(scan.scanId) ?? toArrivalEvent(scan, 0, scan.scannedAt, regions, cfg.feverThresholdC));
+  };
+
+  const app = createApp({
+    log: area(log, 'http'),
+    users: new UserDirectory(paths.users),
+    sessions,
+    throttle: new LoginThrottle(),
+    cookieSecure: cfg.cookieSecure,
+    consoleDir: cfg.consoleDir,
+    regions,
+    health: async () => {
+      const up = influxUp && writer.storeUp;
+      return {
+        status: ingest.mqttUp && up && spool.depth === 0 ? 'ok' : 'degraded',
+        uptimeSec: Math.round((Date.now() - startedAt) / 1000),
+        version: VERSION,
+        components: {
+          mqtt: { state: ingest.mqttUp ? 'up' : 'down' },
+          influx: { state: up ? 'up' : 'down' },
+          spool: { state: spool.depth > 0 ? 'draining' : 'empty', depth: spool.depth },
+          live: { state: 'up', clients: live.clients },
+          ingest: { ...stats(), deadLettersByReason: Object.fromEntries(deadLetters.byReason) },
+        },
+      };
+    },
+    metrics: () => registry.metrics(),
+    arrivals,
+    countsToday: async () => {
+      try {
+        return await store.countsToday();
+      } catch {
+        throw new ApiError('unavailable', 'hitungan hari ini sedang tidak tersedia (InfluxDB down)');
+      }
+    },
+    devices: () => devices.list(),
+    storedScanIds: async (from, to) => {
+      try {
+        return await store.storedScanIds(from, to);
+      } catch {
+        throw new ApiError('unavailable', 'InfluxDB down');
+      }
+    },
+    deadLetters: (limit) => deadLetters.list(limit),
+  });
+
+  const http = await new Promise<HttpServer>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: cfg.httpPort, hostname: cfg.host }, () => resolve(s as HttpServer));
+    (s as HttpServer).once('error', reject);
+  });
+  live.start(http);
+  await ingest.start();
+  const httpPort = (http.address() as AddressInfo).port;
+  const url = `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${httpPort}`;
+  log.info({ url, mqtt: cfg.mqttUrl }, 'server started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    httpPort,
+    stats,
+    close: () =>
+      (closing ??= (async () => {
+        clearInterval(influxPoll);
+        ingest.pause(); // take no new scans; the broker keeps them for our session
+        await writer.stop(); // flush queued scans; their acks go out
+        await ingest.stop();
+        await spool.stop();
+        await rejected.stop();
+        await live.stop();
+        await new Promise<void>((r) => {
+          http.close(() => r());
+          http.closeAllConnections?.();
+        });
+        await store.stop();
+        log.info('server stopped');
+      })()),
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Scan ⇄ InfluxDB point, pure. The point identity (series + timestamp) is a function of the scan
+ * alone, so writing a replayed scan again overwrites the same point: stored exactly once.
+ *
+ * Tags are low-cardinality and never personal (checkpoint, device, region codes, health class);
+ * NIK, name, address are fields only (a tag would be indexed and listed by SHOW TAG VALUES).
+ */
+import { healthStatus, SYMPTOMS, type Scan } from '@sk/protocol';
+
+export const MEASUREMENT = 'arrivals';
+
+export interface ArrivalPoint {
+  measurement: string;
+  tags: Record<string, string>;
+  fields: Record<string, string | number>;
+  /** Nanoseconds since the epoch, as a decimal string (too big for a JS number). */
+  timestamp: string;
+}
+
+/**
+ * `Date.parse(scannedAt) * 1e6 + seq % 1e6` ns: scans of one device in the same millisecond differ by
+ * seq, and the same scan always lands on the same nanosecond.
+ */
+export function pointTimestampNs(scannedAt: string, seq: number): string {
+  return (BigInt(Date.parse(scannedAt)) * 1_000_000n + BigInt(seq % 1_000_000)).toString();
+}
+
+export function scanToPoint(scan: Scan, feverC: number): ArrivalPoint {
+  const code = scan.destinationVillageCode; // 35.10.21.2001
+  return {
+    measurement: MEASUREMENT,
+    tags: {
+      checkpoint: scan.checkpointId,
+      device: scan.deviceId,
+      originProvince: scan.nik.slice(0, 2),
+      originRegency: `${scan.nik.slice(0, 2)}.${scan.nik.slice(2, 4)}`,
+      destDistrict: code.slice(0, 8),
+      destVillage: code,
+      health: healthStatus(scan.health, feverC),
+    },
+    fields: {
+      scanId: scan.scanId,
+      seq: scan.seq,
+      nik: scan.nik,
+      name: scan.name,
+      sex: scan.sex,
+      birthDate: scan.birthDate,
+      originAddress: scan.originAddress,
+      temperatureC: scan.health.temperatureC,
+      symptoms: scan.health.symptoms.join(','),
+      rapidTest: scan.health.rapidTest,
+      vaccinationDoses: scan.health.vaccinationDoses,
+      scannedAt: scan.scannedAt,
+    },
+    timestamp: pointTimestampNs(scan.scannedAt, scan.seq),
+  };
+}
+
+type Row = Record<string, unknown>;
+const str = (v: unknown): string => (typeof v === 'string' ? v : String(v ?? ''));
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+
+/** Rebuilds the scan from a query row (fields + tags). */
+export function rowToScan(row: Row): Scan {
+  const symptoms = str(row.symptoms)
+    .split(',')
+    .filter((s): s is (typeof SYMPTOMS)[number] => (SYMPTOMS as readonly string[]).includes(s));
+  return {
+    v: 1,
+    scanId: str(row.scanId),
+    checkpointId: str(row.checkpoint),
+    deviceId: str(row.device),
+    seq: num(row.seq),
+    scannedAt: str(row.scannedAt),
+    nik: str(row.nik),
+    name: str(row.name),
+    sex: str(row.sex) === 'P' ? 'P' : 'L',
+    birthDate: str(row.birthDate),
+    originAddress: str(row.originAddress),
+    destinationVillageCode: str(row.destVillage),
+    health: {
+      temperatureC: num(row.temperatureC),
+      symptoms,
+      rapidTest: (['negatif', 'positif', 'tidak_dites'] as const).find((r) => r === row.rapidTest) ?? 'tidak_dites',
+      vaccinationDoses: num(row.vaccinationDoses),
+    },
+  };
+}

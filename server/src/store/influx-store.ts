@@ -1,0 +1,116 @@
+/**
+ * ScanStore on InfluxDB 1.x (node-influx). Creates the database and retention policy on start.
+ * Network errors and 5xx mean "down" (the caller spools); a 4xx means the data itself was refused.
+ */
+import Influx from 'influx';
+import { ExponentialBackoff } from 'influx/lib/src/backoff/exponential.js';
+import { CHECKPOINT_IDS, todayWib, type CheckpointCount, type Scan } from '@sk/protocol';
+import { MEASUREMENT, rowToScan, scanToPoint } from './arrival-point.ts';
+import { StoreRejectedError, StoreUnavailableError, type ArrivalFilter, type ScanStore, type StoredArrival } from './scan-store.ts';
+
+const RP = 'arrivals_rp';
+const q = (s: string) => Influx.escape.stringLit(s);
+
+export interface InfluxStoreOptions {
+  url: string;
+  database: string;
+  retention: string;
+  feverC: number;
+}
+
+export class InfluxScanStore implements ScanStore {
+  readonly #influx: Influx.InfluxDB;
+  constructor(private readonly opts: InfluxStoreOptions) {
+    const u = new URL(opts.url);
+    this.#influx = new Influx.InfluxDB({
+      hosts: [{ host: u.hostname, port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), protocol: u.protocol === 'https:' ? 'https' : 'http' }],
+      username: u.username ? decodeURIComponent(u.username) : undefined,
+      password: u.password ? decodeURIComponent(u.password) : undefined,
+      database: opts.database,
+      // Fail fast so a batch goes to the spool quickly; a short backoff so we notice recovery quickly.
+      pool: {
+        maxRetries: 0,
+        requestTimeout: 10_000,
+        backoff: new ExponentialBackoff({ initial: 100, max: 1000, random: 0.2 }),
+      },
+    });
+  }
+
+  /** Idempotent: CREATE DATABASE / RETENTION POLICY are no-ops when they exist. */
+  async start(): Promise<void> {
+    await this.#run(async () => {
+      await this.#influx.createDatabase(this.opts.database);
+      const existing = await this.#influx.showRetentionPolicies(this.opts.database);
+      if (!existing.some((p) => p.name === RP)) {
+        await this.#influx.createRetentionPolicy(RP, { database: this.opts.database, duration: this.opts.retention, replication: 1, isDefault: true });
+      }
+    });
+  }
+
+  async stop(): Promise<void> {}
+
+  async writeBatch(scans: readonly Scan[]): Promise<void> {
+    if (scans.length === 0) return;
+    const points = scans.map((s) => scanToPoint(s, this.opts.feverC));
+    await this.#run(() => this.#influx.writePoints(points, { precision: 'n', database: this.opts.database, retentionPolicy: RP }));
+  }
+
+  async recentArrivals(f: ArrivalFilter): Promise<StoredArrival[]> {
+    const where: string[] = [];
+    if (f.checkpointId) where.push(`checkpoint = ${q(f.checkpointId)}`);
+    if (f.districtCode) where.push(`destDistrict = ${q(f.districtCode)}`);
+    if (f.villageCode) where.push(`destVillage = ${q(f.villageCode)}`);
+    if (f.health) where.push(`health = ${q(f.health)}`);
+    if (f.before) where.push(`time < ${q(f.before)}`);
+    const limit = Math.max(1, Math.min(1000, Math.floor(f.limit)));
+    const sql = `SELECT * FROM ${this.#from()}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY time DESC LIMIT ${limit}`;
+    const rows = await this.#run(() => this.#influx.query<Record<string, unknown>>(sql));
+    return rows.map((r) => ({ scan: rowToScan(r) }));
+  }
+
+  async countsToday(now: Date = new Date()): Promise<CheckpointCount[]> {
+    const since = new Date(`${todayWib(now)}T00:00:00+07:00`).toISOString();
+    const rows = await this.#run(() =>
+      this.#influx.query<{ checkpoint: string; count: number }>(`SELECT count(scanId) AS count FROM ${this.#from()} WHERE time >= ${q(since)} GROUP BY checkpoint`),
+    );
+    const byCp = new Map(rows.map((r) => [r.checkpoint, Number(r.count)]));
+    return CHECKPOINT_IDS.map((checkpointId) => ({ checkpointId, today: byCp.get(checkpointId) ?? 0 }));
+  }
+
+  async storedScanIds(from: string, to: string): Promise<string[]> {
+    // The point time is scannedAt + seq ns: widen the upper bound by a millisecond, then filter exactly.
+    const rows = await this.#run(() =>
+      this.#influx.query<{ scanId: string; scannedAt: string }>(
+        `SELECT scanId, scannedAt FROM ${this.#from()} WHERE time >= ${q(new Date(from).toISOString())} AND time < ${q(new Date(Date.parse(to) + 1).toISOString())}`,
+      ),
+    );
+    const lo = Date.parse(from);
+    const hi = Date.parse(to);
+    return rows.filter((r) => { const t = Date.parse(r.scannedAt); return t >= lo && t < hi; }).map((r) => r.scanId);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      const hosts = await this.#influx.ping(2000);
+      return hosts.some((h) => h.online);
+    } catch {
+      return false;
+    }
+  }
+
+  #from(): string {
+    return `"${this.opts.database}"."${RP}"."${MEASUREMENT}"`;
+  }
+
+  async #run<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      const err = e as Error & { res?: { statusCode?: number } };
+      const status = err.res?.statusCode;
+      // The message may quote the request body (personal data): keep only the status.
+      if (status && status >= 400 && status < 500) throw new StoreRejectedError(`influxdb refused the request (HTTP ${status})`);
+      throw new StoreUnavailableError(`influxdb unavailable: ${err.name === 'Error' ? err.message.slice(0, 120) : err.name}`);
+    }
+  }
+}
