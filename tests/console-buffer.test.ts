@@ -64,3 +64,14 @@ describe('ArrivalBuffer', () => {
     expect(() => new ArrivalBuffer(0)).toThrow(RangeError);
   });
 });
+
+describe('ArrivalBuffer with history older than the live ring (eventId 0)', () => {
+  it('puts live events first and orders old history by scan time', () => {
+    const b = new ArrivalBuffer(10);
+    const old = (id: string, at: string) => ({ ...ev(0, id), scannedAt: at });
+    b.merge([old('h1', '2026-11-28T01:00:00.000Z'), old('h3', '2026-11-28T03:00:00.000Z')]);
+    b.merge([ev(4)]);
+    b.merge([old('h2', '2026-11-28T02:00:00.000Z')]);
+    expect(b.items.map((e) => e.scanId)).toEqual(['scan-4', 'h3', 'h2', 'h1']);
+  });
+});

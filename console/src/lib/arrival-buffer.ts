@@ -5,6 +5,14 @@
  */
 import type { ArrivalEvent } from '@sk/protocol';
 
+/**
+ * Newest first: by eventId, then by scan time. History the server no longer holds in its live ring
+ * comes over HTTP with eventId 0 (older than anything live), so those sort by scan time among themselves.
+ */
+export function newestFirst(a: ArrivalEvent, b: ArrivalEvent): number {
+  return b.eventId - a.eventId || (a.scannedAt < b.scannedAt ? 1 : a.scannedAt > b.scannedAt ? -1 : 0);
+}
+
 export class ArrivalBuffer {
   #items: ArrivalEvent[] = [];
   #scanIds = new Set<string>();
@@ -34,13 +42,13 @@ export class ArrivalBuffer {
       if (e.eventId > this.#cursor) this.#cursor = e.eventId;
     }
     if (added.length === 0) return added;
-    added.sort((a, b) => a.eventId - b.eventId);
+    added.sort((a, b) => -newestFirst(a, b));
     const head = this.#items[0];
     const first = added[0] as ArrivalEvent;
     // Fast path (live traffic): everything new is newer than what we hold, so prepend in reverse.
     let next = !head || first.eventId > head.eventId
       ? added.slice().reverse().concat(this.#items)
-      : added.concat(this.#items).sort((a, b) => b.eventId - a.eventId);
+      : added.concat(this.#items).sort(newestFirst);
     if (next.length > this.capacity) {
       for (const dropped of next.slice(this.capacity)) this.#scanIds.delete(dropped.scanId);
       next = next.slice(0, this.capacity);

@@ -1,0 +1,163 @@
+/**
+ * The console in headless Chromium against the real server: real aedes, mqtt.js, private influxd,
+ * socket.io. A scan published over MQTT appears live; names render as text; a village officer sees
+ * only their own village. Saves screenshots of the main screens to docs/screenshots/.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server as NetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Aedes } from 'aedes';
+import mqtt, { type MqttClient } from 'mqtt';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ulid } from 'ulid';
+import { deviceTopic, type Scan } from '@sk/protocol';
+import { addUser, loadConfig, startServer, serverPaths, type RunningServer } from '@sk/server';
+import { startPrivateInfluxd, freePort, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CONSOLE = join(ROOT, 'console');
+const SHOTS = join(ROOT, 'docs', 'screenshots');
+const PASSWORD = 'uji-konsol-rahasia';
+// Kalibaru district (35.10.11): the officer's village and a neighbour whose arrivals they must not see.
+const OWN_VILLAGE = '35.10.11.2001';
+const OTHER_VILLAGE = '35.10.11.2002';
+const XSS_NAME = '<img src=x onerror=alert(1)>';
+
+/** Newest mtime under a folder (bounded walk of the console's own sources). */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+function buildConsoleIfStale(): void {
+  const index = join(CONSOLE, 'dist', 'index.html');
+  const sources = Math.max(newest(join(CONSOLE, 'src')), statSync(join(CONSOLE, 'index.html')).mtimeMs, statSync(join(CONSOLE, 'vite.config.ts')).mtimeMs);
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  execFileSync('npm', ['run', 'build', '-w', 'console'], { cwd: ROOT, stdio: 'pipe' });
+}
+
+let seq = 0;
+/** A valid scan (the NIK agrees with sex and birth date) from the Kalibaru checkpoint's device. */
+function scan(name: string, villageCode: string, sex: 'L' | 'P' = 'P'): Scan {
+  seq += 1;
+  const day = sex === 'P' ? 57 : 17; // women: birth day + 40 in the NIK
+  return {
+    v: 1, scanId: ulid(), checkpointId: 'kalibaru', deviceId: 'kalibaru-01', seq, scannedAt: new Date().toISOString(),
+    nik: `35101${1}${day}0590${String(seq).padStart(4, '0')}`, name, sex, birthDate: '1990-05-17',
+    originAddress: 'Jl. Gajah Mada 12, Jember', destinationVillageCode: villageCode,
+    health: { temperatureC: 36.6, symptoms: [], rapidTest: 'negatif', vaccinationDoses: 2 },
+  };
+}
+
+describe('console (headless Chromium, real server)', () => {
+  let dir: string;
+  let influx: PrivateInfluxd;
+  let brokerNet: NetServer;
+  let broker: Aedes;
+  let server: RunningServer;
+  let device: MqttClient;
+  let browser: Browser;
+  const dialogs: string[] = [];
+
+  async function publish(s: Scan): Promise<void> {
+    await device.publishAsync(deviceTopic(s.checkpointId, s.deviceId, 'scans'), JSON.stringify(s), { qos: 1 });
+  }
+
+  async function login(username: string): Promise<Page> {
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    const page = await ctx.newPage();
+    page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+    await page.goto(server.url);
+    await page.getByLabel('Nama pengguna').fill(username);
+    await page.getByLabel('Kata sandi').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Masuk' }).click();
+    await page.getByTestId('connection').and(page.locator('[data-state="connected"]')).waitFor();
+    return page;
+  }
+
+  beforeAll(async () => {
+    buildConsoleIfStale();
+    mkdirSync(SHOTS, { recursive: true });
+    dir = mkdtempSync(join(tmpdir(), 'sk-console-'));
+    influx = await startPrivateInfluxd({ dir: join(dir, 'influx'), port: await freePort() });
+    broker = await Aedes.createBroker();
+    brokerNet = createServer(broker.handle);
+    await new Promise<void>((r) => brokerNet.listen(0, '127.0.0.1', () => r()));
+    const mqttUrl = `mqtt://127.0.0.1:${(brokerNet.address() as { port: number }).port}`;
+    const cfg = loadConfig({
+      INFLUX_URL: influx.url, MQTT_URL: mqttUrl, HTTP_PORT: '0', DATA_DIR: join(dir, 'data'),
+      CONSOLE_DIR: join(CONSOLE, 'dist'), LOG_LEVEL: 'silent', MQTT_CLIENT_ID: 'sk-server-console-test',
+    });
+    const users = serverPaths(cfg.dataDir).users;
+    await addUser(users, { username: 'komando', role: 'command', displayName: 'Pusat Komando', password: PASSWORD });
+    await addUser(users, { username: 'desa.kalibarukulon', role: 'village', displayName: 'Petugas Desa', villageCode: OWN_VILLAGE, password: PASSWORD });
+    server = await startServer(cfg);
+    device = await mqtt.connectAsync(mqttUrl, { clientId: 'kalibaru-01', reconnectPeriod: 0 });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium', headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await device?.endAsync();
+    await server?.close();
+    await new Promise<void>((r) => (broker ? broker.close(() => r()) : r()));
+    await new Promise<void>((r) => (brokerNet ? brokerNet.close(() => r()) : r()));
+    await influx?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a wrong password shows a sentence, not a stack', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(server.url);
+    await page.getByLabel('Nama pengguna').fill('komando');
+    await page.getByLabel('Kata sandi').fill('salah-sekali');
+    await page.getByRole('button', { name: 'Masuk' }).click();
+    await expect.poll(() => page.getByTestId('login-error').textContent()).toBe('Nama pengguna atau kata sandi salah.');
+    await page.screenshot({ path: join(SHOTS, 'login.png') });
+    await page.close();
+  });
+
+  it('the command centre shows a published scan live, with a hostile name as plain text', async () => {
+    const page = await login('komando');
+    await publish(scan('Siti Aminah', OWN_VILLAGE));
+    await publish(scan(XSS_NAME, OTHER_VILLAGE, 'L'));
+    const names = page.getByTestId('arrival-name');
+    await expect.poll(() => names.allTextContents()).toEqual([XSS_NAME, 'Siti Aminah']);
+    // Rendered as text: no <img> element was created from the name, no alert fired.
+    expect(await page.getByTestId('arrival-feed').locator('img').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    await expect.poll(() => page.getByTestId('count-kalibaru').textContent()).toContain('2');
+    await names.first().click();
+    await expect.poll(() => page.getByTestId('detail-name').textContent()).toContain(XSS_NAME);
+    const nik = await page.getByTestId('detail-nik').textContent();
+    expect(nik).not.toMatch(/^\d{16}$/);
+    await page.screenshot({ path: join(SHOTS, 'command-centre.png') });
+    await page.context().close();
+  });
+
+  it('a village officer sees their own village’s expected arrivals and not another’s', async () => {
+    const page = await login('desa.kalibarukulon');
+    const names = page.getByTestId('arrival-name');
+    // History over HTTP: Siti (own village) yes, the other village's traveller no.
+    await expect.poll(() => names.allTextContents()).toEqual(['Siti Aminah']);
+    // Live: a new arrival for another village does not show; one for this village does.
+    await publish(scan('Dewi Lestari', OTHER_VILLAGE));
+    await publish(scan('Budi Santoso', OWN_VILLAGE, 'L'));
+    await expect.poll(() => names.allTextContents()).toEqual(['Budi Santoso', 'Siti Aminah']);
+    expect(await page.getByText('Dewi Lestari').count()).toBe(0);
+    expect(await page.getByText(XSS_NAME).count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, 'village-officer.png') });
+    await page.context().close();
+  });
+});
