@@ -82,7 +82,7 @@ export class Ingest {
       });
     });
     client.on('close', () => {
-      if (this.#connected) this.d.log.warn('mqtt disconnected');
+      if (this.#connected && !this.#paused) this.d.log.warn('mqtt disconnected');
       this.#connected = false;
     });
     client.on('error', (e) => this.d.log.warn({ err: e.message }, 'mqtt error'));
