@@ -14,7 +14,7 @@ import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ulid } from 'ulid';
-import { deviceTopic, type Scan } from '@sk/protocol';
+import { deviceTopic, type DeviceStatus, type Scan } from '@sk/protocol';
 import { addUser, loadConfig, startServer, serverPaths, type RunningServer } from '@sk/server';
 import { startPrivateInfluxd, freePort, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
 
@@ -101,6 +101,11 @@ describe('console (headless Chromium, real server)', () => {
     await addUser(users, { username: 'desa.kalibarukulon', role: 'village', displayName: 'Petugas Desa', villageCode: OWN_VILLAGE, password: PASSWORD });
     server = await startServer(cfg);
     device = await mqtt.connectAsync(mqttUrl, { clientId: 'kalibaru-01', reconnectPeriod: 0 });
+    const status: DeviceStatus = {
+      v: 1, checkpointId: 'kalibaru', deviceId: 'kalibaru-01', state: 'online', at: new Date().toISOString(), version: '0.1.0',
+      outbox: { depth: 3, oldestAgeSec: 4, diskBytes: 4096, diskLimitBytes: 268_435_456 }, lastScanAt: null, clockSkewMs: 1200,
+    };
+    await device.publishAsync(deviceTopic('kalibaru', 'kalibaru-01', 'status'), JSON.stringify(status), { qos: 1, retain: true });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium', headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -138,11 +143,25 @@ describe('console (headless Chromium, real server)', () => {
     expect(await page.getByTestId('arrival-feed').locator('img').count()).toBe(0);
     expect(dialogs).toEqual([]);
     await expect.poll(() => page.getByTestId('count-kalibaru').textContent()).toContain('2');
+    await expect.poll(() => page.getByTestId('device-kalibaru-01').textContent()).toContain('Daring');
     await names.first().click();
     await expect.poll(() => page.getByTestId('detail-name').textContent()).toContain(XSS_NAME);
     const nik = await page.getByTestId('detail-nik').textContent();
     expect(nik).not.toMatch(/^\d{16}$/);
     await page.screenshot({ path: join(SHOTS, 'command-centre.png') });
+    await page.context().close();
+  });
+
+  it('after the connection drops it catches up, so a scan published meanwhile is not missed', async () => {
+    const page = await login('komando');
+    const banner = page.getByTestId('connection');
+    await page.context().setOffline(true);
+    await expect.poll(() => banner.getAttribute('data-state'), { timeout: 90_000 }).toBe('reconnecting');
+    expect(await banner.textContent()).toContain('Koneksi terputus — menyambung ulang…');
+    await publish(scan('Rahmat Hidayat', OTHER_VILLAGE, 'L'));
+    await page.context().setOffline(false);
+    await expect.poll(() => banner.getAttribute('data-state'), { timeout: 90_000 }).toBe('connected');
+    await expect.poll(() => page.getByTestId('arrival-name').allTextContents()).toContain('Rahmat Hidayat');
     await page.context().close();
   });
 
