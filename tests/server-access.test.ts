@@ -1,0 +1,101 @@
+/** Who sees what: login, throttling, and a village officer scoped to one village over HTTP and socket.io. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import type { ArrivalEvent } from '@sk/protocol';
+import type { RunningServer } from '@sk/server';
+import { api, bootServer, liveSocket, makeScan, publisher, publishScans, signIn, startBareBroker, startInflux, tempDir, until } from './server-fixtures.ts';
+
+const OWN = '35.10.21.2003'; // Ketapang
+const OTHER = '35.10.21.2004'; // Pesucen
+
+describe('server access', () => {
+  let broker: Awaited<ReturnType<typeof startBareBroker>>;
+  let influx: Awaited<ReturnType<typeof startInflux>>;
+  let server: RunningServer;
+  let dataDir: string;
+  let command: string;
+  let village: string;
+
+  beforeAll(async () => {
+    broker = await startBareBroker();
+    influx = await startInflux();
+    dataDir = tempDir('server');
+    server = await bootServer({ MQTT_URL: broker.url, INFLUX_URL: influx.url, DATA_DIR: dataDir });
+    command = await signIn(server, dataDir, 'pusat', 'command');
+    village = await signIn(server, dataDir, 'desa-ketapang', 'village', { villageCode: OWN });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await broker?.close();
+    await influx?.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses data routes and sockets without a session; health needs none', async () => {
+    expect((await api(server, '/api/arrivals')).status).toBe(401);
+    expect((await api(server, '/api/health')).body.ok).toBe(true);
+    const sock = liveSocket(server);
+    const err = await new Promise<Error>((r) => sock.once('connect_error', r));
+    expect(err.message).toBe('unauthorized');
+    sock.close();
+  });
+
+  it('answers bad input with the one error shape', async () => {
+    const r = await api(server, '/api/arrivals?limit=abc', command);
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect((await api(server, '/api/stored-scan-ids?from=kemarin', command)).status).toBe(400);
+  });
+
+  it('a village officer gets only their village, over HTTP and socket.io, whatever they ask', async () => {
+    const vSock = liveSocket(server, village);
+    const cSock = liveSocket(server, command);
+    const vEvents: ArrivalEvent[] = [];
+    const cEvents: ArrivalEvent[] = [];
+    vSock.on('arrival', (e) => vEvents.push(e));
+    cSock.on('arrival', (e) => cEvents.push(e));
+    const [hello] = await Promise.all([new Promise<{ scope: unknown }>((r) => vSock.once('hello', r)), new Promise((r) => cSock.once('hello', r))]);
+    expect(hello.scope).toEqual({ role: 'village', villageCode: OWN });
+
+    const dev = await publisher(broker.url);
+    const other = makeScan(1, { destinationVillageCode: OTHER });
+    const own = makeScan(2, { destinationVillageCode: OWN });
+    // Per-publisher order holds end to end: once `own` arrives, `other` would have arrived before it.
+    await publishScans(dev, [other, own]);
+    await until('village event', () => vEvents.some((e) => e.scanId === own.scanId));
+    await until('command events', () => cEvents.length === 2);
+    expect(vEvents.map((e) => e.scanId)).toEqual([own.scanId]);
+
+    const caught = await new Promise<{ events: ArrivalEvent[] }>((r) => vSock.emit('catchup', 0, r));
+    expect(caught.events.map((e) => e.destinationVillageCode)).toEqual([OWN]);
+
+    await until('stored', async () => (await api<ArrivalEvent[]>(server, '/api/arrivals', command)).body.data!.length === 2);
+    const asked = await api<ArrivalEvent[]>(server, `/api/arrivals?village=${OTHER}`, village);
+    expect(asked.status).toBe(200);
+    expect(asked.body.data!.every((e) => e.destinationVillageCode === OWN)).toBe(true);
+    expect(asked.body.data!.map((e) => e.scanId)).toEqual([own.scanId]);
+    expect((await api(server, '/api/stored-scan-ids?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z', village)).status).toBe(403);
+    expect((await api(server, '/api/dead-letters', village)).status).toBe(403);
+    vSock.close();
+    cSock.close();
+    await dev.endAsync();
+  });
+
+  it('throttles repeated failed logins per IP', async () => {
+    const attempt = () =>
+      fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'pusat', password: 'salah-salah' }) });
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await attempt()).status);
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses.slice(5)).toEqual([429, 429]);
+  });
+
+  it('serves counts, devices, regions and metrics', async () => {
+    const counts = await api<{ checkpointId: string; today: number }[]>(server, '/api/counts/today', command);
+    expect(counts.body.data!.map((c) => c.checkpointId).sort()).toEqual(['blimbingsari', 'kalibaru', 'ketapang', 'wongsorejo']);
+    const regions = await api<{ villages: unknown[] }>(server, '/api/regions', command);
+    expect(regions.body.data!.villages.length).toBeGreaterThan(200);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain('sk_ingest_scans_total');
+  });
+});
