@@ -90,7 +90,7 @@ export class Fleet {
   #acked = 0;
   #droppedEarly = 0;
   readonly #reasons: Record<string, number> = {};
-  #ackWaiters: (() => void)[] = [];
+  #ackWaiters: { atMost: number; done: () => void }[] = [];
 
   constructor(private readonly options: FleetOptions) {
     this.#ledger = new Ledger(join(options.dataDir, 'ledger.jsonl'));
@@ -136,7 +136,10 @@ export class Fleet {
       return result;
     }
     this.#submitted++;
-    if (device.early.delete(result.seq)) this.#settle(performance.now() - startedAt);
+    if (device.early.delete(result.seq)) {
+      this.#settle(performance.now() - startedAt);
+      this.#notify();
+    }
     else device.pending.set(result.seq, startedAt);
     this.#ledger.append({ scanId: result.scanId, checkpointId, deviceId: device.deviceId, seq: result.seq, at: new Date().toISOString() });
     return result;
@@ -169,27 +172,40 @@ export class Fleet {
         }
       }
     }
-    if (this.pendingAck === 0) for (const w of this.#ackWaiters.splice(0)) w();
+    this.#notify();
   }
 
   get pendingAck(): number {
     return this.#devices.reduce((n, d) => n + d.pending.size, 0);
   }
 
-  /** Resolves true when every submitted scan is acked, false after `timeoutMs`. */
-  waitForAcks(timeoutMs: number): Promise<boolean> {
-    if (this.pendingAck === 0) return Promise.resolve(true);
+  #notify(): void {
+    if (this.#ackWaiters.length === 0) return;
+    const pending = this.pendingAck;
+    const ready = this.#ackWaiters.filter((w) => pending <= w.atMost);
+    this.#ackWaiters = this.#ackWaiters.filter((w) => pending > w.atMost);
+    for (const w of ready) w.done();
+  }
+
+  /** Resolves true once at most `atMost` scans await their ack, false after `timeoutMs`. */
+  waitForPending(atMost: number, timeoutMs: number): Promise<boolean> {
+    if (this.pendingAck <= atMost) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#ackWaiters = this.#ackWaiters.filter((w) => w !== done);
-        resolve(this.pendingAck === 0);
-      }, timeoutMs);
-      const done = () => {
+      const waiter = { atMost, done: () => {
         clearTimeout(timer);
         resolve(true);
-      };
-      this.#ackWaiters.push(done);
+      } };
+      const timer = setTimeout(() => {
+        this.#ackWaiters = this.#ackWaiters.filter((w) => w !== waiter);
+        resolve(this.pendingAck <= atMost);
+      }, timeoutMs);
+      this.#ackWaiters.push(waiter);
     });
+  }
+
+  /** Resolves true when every submitted scan is acked, false after `timeoutMs`. */
+  waitForAcks(timeoutMs: number): Promise<boolean> {
+    return this.waitForPending(0, timeoutMs);
   }
 
   stats(): FleetStats {

@@ -98,7 +98,9 @@ export class TravellerGenerator {
     this.#rng = new Rng(options.seed);
     this.#today = options.today ?? todayWib();
     this.#residentShare = options.residentShare ?? 0.35;
-    this.#rates = { ...DEFAULT_HEALTH_RATES, ...options.health };
+    // Only defined overrides: `{ fever: undefined }` must keep the default, not erase it.
+    const overrides = Object.entries(options.health ?? {}).filter(([, v]) => typeof v === 'number');
+    this.#rates = { ...DEFAULT_HEALTH_RATES, ...Object.fromEntries(overrides) };
   }
 
   /** The next traveller; `checkpointId` shifts where they come from (Bali via Ketapang, Jakarta by air…). */

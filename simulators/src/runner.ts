@@ -1,0 +1,128 @@
+/**
+ * What every fleet scenario shares: a stop signal (Ctrl-C, --duration, --count), a progress line
+ * each second on stderr, and the final summary (text, or one JSON line with --json).
+ */
+import type { Fleet, FleetStats } from './fleet.ts';
+import { verifyStored, type VerifyResult } from './verify.ts';
+
+export interface RunSummary extends FleetStats {
+  scenario: string;
+  seed: string;
+  durationSec: number;
+  sentPerSec: number;
+  /** From the server's stored-scan-ids, when --user/--password were given and it answered. */
+  stored: number | null;
+  /** Missing on the server (verified), or unacked after the drain timeout (unverified). */
+  lost: number;
+  doubled: number | null;
+  verified: boolean;
+  verifyError?: string;
+  ledger: string;
+  extra?: Record<string, unknown>;
+}
+
+export class Run {
+  stopped = false;
+  readonly startedAt = Date.now();
+  readonly #t0 = performance.now();
+  #timer: NodeJS.Timeout | undefined;
+  readonly #onSigint = () => {
+    if (this.stopped) process.exit(130);
+    process.stderr.write('\nberhenti… (stopping; Ctrl-C again to quit at once)\n');
+    this.stop();
+  };
+  #wakeups: (() => void)[] = [];
+
+  constructor(private readonly fleet: Fleet, private readonly progressExtra: () => string = () => '') {}
+
+  start(): void {
+    process.once('SIGINT', this.#onSigint);
+    process.once('SIGTERM', this.#onSigint);
+    let last = 0;
+    this.#timer = setInterval(() => {
+      const s = this.fleet.stats();
+      const t = this.elapsedSec();
+      process.stderr.write(
+        `[${t.toFixed(0).padStart(4)}s] sent ${s.submitted} (${((s.submitted - last)).toFixed(0)}/s)  acked ${s.acked}  pending ${s.pendingAck}  rejected ${s.rejected}${this.progressExtra()}\n`,
+      );
+      last = s.submitted;
+    }, 1000);
+    this.#timer.unref();
+  }
+
+  elapsedSec(): number {
+    return (performance.now() - this.#t0) / 1000;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const w of this.#wakeups.splice(0)) w();
+  }
+
+  /** Sleeps up to `ms`, waking early when the run is stopped. */
+  sleep(ms: number): Promise<void> {
+    if (this.stopped || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.#wakeups.push(done);
+    });
+  }
+
+  /** Drains acks, verifies against the server if possible, stops the fleet, prints the summary. */
+  async finish(o: { scenario: string; seed: string; drainTimeoutMs: number; json: boolean; server?: { url: string; user?: string; password?: string }; extra?: Record<string, unknown> }): Promise<RunSummary> {
+    clearInterval(this.#timer);
+    process.off('SIGINT', this.#onSigint);
+    process.off('SIGTERM', this.#onSigint);
+    const durationSec = this.elapsedSec();
+    if (this.fleet.pendingAck > 0) process.stderr.write(`menunggu ack… waiting up to ${o.drainTimeoutMs / 1000}s for ${this.fleet.pendingAck} acks\n`);
+    await this.fleet.waitForAcks(o.drainTimeoutMs);
+    const stats = this.fleet.stats();
+    await this.fleet.stop();
+    let verify: VerifyResult | undefined;
+    let verifyError: string | undefined;
+    if (o.server?.user && o.server.password) {
+      try {
+        verify = await verifyStored({ server: o.server.url, user: o.server.user, password: o.server.password, ledgerFile: this.fleet.ledgerFile, from: new Date(this.startedAt).toISOString(), to: new Date().toISOString() });
+      } catch (err) {
+        verifyError = (err as Error).message;
+      }
+    }
+    const summary: RunSummary = {
+      scenario: o.scenario,
+      seed: o.seed,
+      ...stats,
+      durationSec: Math.round(durationSec * 10) / 10,
+      sentPerSec: Math.round((stats.submitted / Math.max(durationSec, 0.001)) * 10) / 10,
+      stored: verify ? verify.stored : null,
+      lost: verify ? verify.missing.length : stats.pendingAck,
+      doubled: verify ? verify.doubled.length : null,
+      verified: verify !== undefined,
+      ...(verifyError ? { verifyError } : {}),
+      ledger: this.fleet.ledgerFile,
+      ...(o.extra ? { extra: o.extra } : {}),
+    };
+    process.stdout.write(o.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+    return summary;
+  }
+}
+
+export function formatSummary(s: RunSummary): string {
+  const ms = (v: number | null) => (v === null ? '–' : `${v.toFixed(1)} ms`);
+  const reasons = Object.entries(s.rejectReasons).map(([k, v]) => `${k}=${v}`).join(', ');
+  return [
+    `Ringkasan / summary — ${s.scenario} (seed ${s.seed}, ${s.devices} devices, ${s.durationSec}s)`,
+    `  sent     ${s.submitted}  (${s.sentPerSec}/s)`,
+    `  rejected ${s.rejected}${reasons ? `  (${reasons})` : ''}`,
+    `  acked    ${s.acked}  by the server${s.extraAcks ? `  (+${s.extraAcks} extra acks)` : ''}`,
+    `  stored   ${s.stored ?? `not verified${s.verifyError ? `: ${s.verifyError}` : ' (give --user/--password)'}`}`,
+    `  lost     ${s.lost}${s.verified ? '' : ' (unacked after drain)'}`,
+    `  doubled  ${s.doubled ?? 'not verified'}`,
+    `  submit→ack  p50 ${ms(s.latencyMs.p50)}  p95 ${ms(s.latencyMs.p95)}  p99 ${ms(s.latencyMs.p99)}  max ${ms(s.latencyMs.max)}`,
+    `  ledger   ${s.ledger}`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,53 @@
+/** Builds a Fleet from the shared CLI options (credentials file or bare mode). */
+import { readFileSync } from 'node:fs';
+import { CHECKPOINT_IDS } from '@sk/protocol';
+import { Fleet } from './fleet.ts';
+import { Checker, type Specs } from './options.ts';
+
+export const FLEET: Specs = {
+  checkpoints: { type: 'string', help: 'checkpoints to run, comma-separated', default: CHECKPOINT_IDS.join(',') },
+  devices: { type: 'string', help: 'devices per checkpoint', default: '2' },
+  'drain-timeout': { type: 'string', help: 'seconds to wait for the last acks at the end', default: '30' },
+};
+
+export interface FleetPlan {
+  fleet: Fleet;
+  checkpointIds: string[];
+  drainTimeoutMs: number;
+}
+
+export function planFleet(c: Checker): () => FleetPlan {
+  const broker = c.url('broker');
+  const dataDir = c.str('data-dir')!;
+  const devices = c.num('devices', { min: 1, max: 99, integer: true });
+  const drain = c.num('drain-timeout', { min: 0, max: 3600 });
+  const checkpointIds = (c.str('checkpoints') ?? '').split(',').filter(Boolean);
+  for (const id of checkpointIds) if (!CHECKPOINT_IDS.includes(id)) c.fail(`--checkpoints: unknown checkpoint ${JSON.stringify(id)} (known: ${CHECKPOINT_IDS.join(', ')})`);
+  if (checkpointIds.length === 0) c.fail('--checkpoints: at least one');
+  const bare = c.bool('bare');
+  const credFile = c.str('credentials');
+  let credentials: Map<string, string> | undefined;
+  if (!bare && !credFile) c.fail('give --credentials <file> (provisioned device secrets) or --bare for a broker without auth');
+  if (credFile && !bare) {
+    try {
+      const json = JSON.parse(readFileSync(credFile, 'utf8')) as Record<string, unknown>;
+      credentials = new Map(Object.entries(json).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    } catch (err) {
+      c.fail(`--credentials: cannot read ${credFile}: ${(err as Error).message}`);
+    }
+  }
+  const observerUser = c.str('observer-user');
+  if (!bare && !observerUser) c.fail('with auth, give --observer-user/--observer-password (a server-kind broker user) to time acks');
+  return () => ({
+    checkpointIds,
+    drainTimeoutMs: (drain ?? 30) * 1000,
+    fleet: new Fleet({
+      brokerUrls: broker!.split(','),
+      checkpointIds,
+      devicesPerCheckpoint: devices ?? 2,
+      credentials,
+      dataDir,
+      observer: bare ? {} : { username: observerUser, password: c.str('observer-password') },
+    }),
+  });
+}
