@@ -90,6 +90,41 @@ describe('server access', () => {
     expect(statuses.slice(5)).toEqual([429, 429]);
   });
 
+  it('raises one alert per (scan, rule), scoped by village, acknowledged and cleared with who', async () => {
+    const dev = await publisher(broker.url);
+    const feverOther = makeScan(30, { destinationVillageCode: OTHER, health: { temperatureC: 38.9, symptoms: ['batuk'], rapidTest: 'negatif', vaccinationDoses: 1 } });
+    const feverOwn = makeScan(31, { destinationVillageCode: OWN, health: { temperatureC: 38.2, symptoms: [], rapidTest: 'negatif', vaccinationDoses: 1 } });
+    await publishScans(dev, [feverOther, feverOther, feverOwn]);
+    type A = { id: number; rule: string; subject: string; villageCode: string; state: string; ackedBy?: string; clearedBy?: string };
+    await until('alerts', async () => (await api<A[]>(server, '/api/alerts', command)).body.data!.some((a) => a.subject === feverOwn.scanId));
+    const all = (await api<A[]>(server, '/api/alerts', command)).body.data!;
+    expect(all.filter((a) => a.subject === feverOther.scanId).map((a) => a.rule).sort()).toEqual(['fever', 'symptoms']);
+    const mine = (await api<A[]>(server, '/api/alerts', village)).body.data!;
+    expect(mine.map((a) => a.villageCode)).toEqual([OWN]);
+    const foreign = all.find((a) => a.villageCode === OTHER)!;
+    const post = (path: string, cookie: string) => fetch(`${server.url}${path}`, { method: 'POST', headers: { cookie } });
+    expect((await post(`/api/alerts/${foreign.id}/ack`, village)).status).toBe(404);
+    expect((await post(`/api/alerts/${mine[0]!.id}/ack`, village)).status).toBe(200);
+    const cleared = await (await post(`/api/alerts/${mine[0]!.id}/clear`, command)).json();
+    expect(cleared.data).toMatchObject({ state: 'cleared', ackedBy: 'desa-ketapang', clearedBy: 'pusat' });
+    await dev.endAsync();
+  });
+
+  it('keeps the latest device status and pushes it live', async () => {
+    const sock = liveSocket(server, command);
+    const seen: { deviceId: string; state: string }[] = [];
+    sock.on('device:status', (s) => seen.push(s));
+    await new Promise((r) => sock.once('hello', r));
+    const dev = await publisher(broker.url);
+    const status = { v: 1, checkpointId: 'ketapang', deviceId: 'ketapang-09', state: 'online', at: new Date().toISOString(), version: '1.0.0' };
+    await dev.publishAsync('sk/v1/checkpoints/ketapang/devices/ketapang-09/status', JSON.stringify(status), { qos: 1, retain: true });
+    await until('status pushed', () => seen.some((s) => s.deviceId === 'ketapang-09'));
+    const list = await api<{ deviceId: string; state: string }[]>(server, '/api/devices', command);
+    expect(list.body.data!.find((d) => d.deviceId === 'ketapang-09')?.state).toBe('online');
+    sock.close();
+    await dev.endAsync();
+  });
+
   it('serves counts, devices, regions and metrics', async () => {
     const counts = await api<{ checkpointId: string; today: number }[]>(server, '/api/counts/today', command);
     expect(counts.body.data!.map((c) => c.checkpointId).sort()).toEqual(['blimbingsari', 'kalibaru', 'ketapang', 'wongsorejo']);

@@ -26,6 +26,7 @@ import { UserDirectory, type PublicUser } from './auth/users.ts';
 import { createApp, type ArrivalQuery } from './http/app.ts';
 import { ApiError } from './http/api-error.ts';
 import { createMetrics } from './metrics.ts';
+import { Alerts } from './alerts/alerts.ts';
 
 export const VERSION = '0.1.0';
 
@@ -76,6 +77,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   const deadLetters = new DeadLetters();
   const devices = new DeviceRegistry();
   let influxUp = false;
+  const alerts = new Alerts({ feverC: cfg.feverThresholdC, watchOrigins: cfg.watchOrigins, offlineAfterMs: cfg.deviceOfflineSec * 1000 });
 
   const live = new Live({ log: area(log, 'live'), sessions, counts: () => store.countsToday() });
   const ingest = new Ingest(
@@ -85,9 +87,14 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
       seen,
       deadLetters,
       writer: () => writer,
-      onArrival: (scan) => live.arrival(toArrivalEvent(scan, live.nextEventId(), new Date().toISOString(), regions, cfg.feverThresholdC)),
+      onArrival: (scan) => {
+        live.arrival(toArrivalEvent(scan, live.nextEventId(), new Date().toISOString(), regions, cfg.feverThresholdC));
+        alerts.onScan(scan);
+      },
       onStatus: (s) => {
-        if (devices.update(s)) live.deviceStatus(s);
+        if (!devices.update(s)) return;
+        live.deviceStatus(s);
+        alerts.onStatus(s);
       },
     },
   );
@@ -123,6 +130,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     log.warn({ err: (e as Error).message }, 'InfluxDB not reachable at start; spooling until it is');
   }
   writer.start();
+  alerts.start();
   const influxPoll = setInterval(() => {
     store.ping().then(async (up) => {
       // Create the database now if InfluxDB was down when we started.
@@ -201,6 +209,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
       }
     },
     deadLetters: (limit) => deadLetters.list(limit),
+    alerts,
   });
 
   const http = await new Promise<HttpServer>((resolve, reject) => {
@@ -221,6 +230,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     close: () =>
       (closing ??= (async () => {
         clearInterval(influxPoll);
+        alerts.stop();
         ingest.pause(); // take no new scans; the broker keeps them for our session
         await writer.stop(); // flush queued scans; their acks go out
         await ingest.stop();

@@ -16,6 +16,7 @@ import type { LoginThrottle } from '../auth/login-throttle.ts';
 import type { SessionStore } from '../auth/sessions.ts';
 import type { PublicUser, UserDirectory } from '../auth/users.ts';
 import type { DeadLetter } from '../ingest/dead-letters.ts';
+import type { Alerts } from '../alerts/alerts.ts';
 import { ApiError } from './api-error.ts';
 import { SESSION_COOKIE } from './cookies.ts';
 
@@ -34,6 +35,7 @@ export interface AppDeps {
   devices(): DeviceStatus[];
   storedScanIds(from: string, to: string): Promise<string[]>;
   deadLetters(limit: number): DeadLetter[];
+  alerts: Alerts;
 }
 
 const ArrivalQuerySchema = z.object({
@@ -124,6 +126,19 @@ export function createApp(d: AppDeps): Hono<Env> {
   app.get('/api/dead-letters', requireUser, requireCommand, (c) => {
     const { limit } = parse(z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }), c.req.query());
     return ok(c, { deadLetters: d.deadLetters(limit) });
+  });
+  app.get('/api/alerts', requireUser, (c) => {
+    const { active, limit } = parse(z.object({ active: z.enum(['true', 'false']).default('true'), limit: z.coerce.number().int().min(1).max(1000).default(200) }), c.req.query());
+    return ok(c, d.alerts.book.list({ activeOnly: active === 'true', visible: d.alerts.visibleTo(c.get('user')), limit }));
+  });
+  app.post('/api/alerts/:id/:action{ack|clear}', requireUser, (c) => {
+    const { id } = parse(z.object({ id: z.coerce.number().int().min(1) }), { id: c.req.param('id') });
+    const user = c.get('user');
+    const alert = d.alerts.book.get(id);
+    // Out of scope looks the same as absent: no probing other villages' alerts.
+    if (!alert || !d.alerts.visibleTo(user)(alert)) throw new ApiError('not_found', 'peringatan tidak ditemukan');
+    const done = c.req.param('action') === 'ack' ? d.alerts.book.acknowledge(id, user.username) : d.alerts.book.clear(id, user.username);
+    return ok(c, done);
   });
   app.all('/api/*', () => {
     throw new ApiError('not_found', 'no such endpoint');
