@@ -16,9 +16,11 @@ export function memoryLogger(): BrokerLogger & { lines: LogLine[] } {
 }
 
 /** Connects, resolving on CONNACK 0 and rejecting with the refusal (err.code = CONNACK return code). No auto-reconnect. */
-export function connect(port: number, opts: IClientOptions, protocol: 'mqtt' | 'ws' = 'mqtt'): Promise<MqttClient> {
+export function connect(port: number, opts: IClientOptions, protocol: 'mqtt' | 'ws' = 'mqtt', setup?: (c: MqttClient) => void): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(`${protocol}://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 10_000, ...opts });
+    // Listeners set here see messages a resumed session delivers right behind the CONNACK.
+    setup?.(client);
     client.once('connect', () => resolve(client));
     client.once('error', (err) => {
       client.end(true);
@@ -27,8 +29,8 @@ export function connect(port: number, opts: IClientOptions, protocol: 'mqtt' | '
   });
 }
 
-export function waitFor<T>(emitter: MqttClient, event: string): Promise<T> {
-  return new Promise((resolve) => emitter.once(event, (...args: unknown[]) => resolve(args as T)));
+export function waitFor(emitter: MqttClient, event: 'close' | 'offline' | 'connect'): Promise<void> {
+  return new Promise((resolve) => emitter.once(event, () => resolve()));
 }
 
 /** Subscribes and returns the granted QoS per filter (128 = refused, MQTT 3.1.1 §3.9.3). */
