@@ -1,0 +1,308 @@
+/**
+ * The checkpoint device's agent: validates a scan, makes it durable in the outbox, only then tells the
+ * officer "accepted", and keeps publishing it until the SERVER acknowledges it on `…/acks` (a broker
+ * PUBACK proves nothing about storage: mosquitto#1855).
+ *
+ * Live lane (iotedge#2486): a new scan is published at once, even while an old backlog drains in
+ * seq order behind it through a bounded window of `maxInFlight` unacknowledged publishes.
+ */
+import { EventEmitter } from 'node:events';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { monotonicFactory } from 'ulid';
+import { deviceTopic, ScanAckSchema, type DeviceStatus, type Scan } from '@sk/protocol';
+import { checkScanInput, type RejectReason } from '@sk/protocol/validate';
+import { Outbox, OutboxFullError, protocolStats, type OutboxHealth } from './outbox.ts';
+import { silentLogger, type Logger } from './log.ts';
+
+export interface EdgeAgentConfig {
+  /** Tried in order; on a lost connection the next one is used (round robin). */
+  brokerUrls: string[];
+  checkpointId: string;
+  deviceId: string;
+  /** MQTT password (the device secret); the username is the deviceId. */
+  password?: string;
+  dataDir: string;
+  version?: string;
+  retransmitAfterMs?: number;
+  maxInFlight?: number;
+  statusIntervalMs?: number;
+  outboxMaxBytes?: number;
+  reconnectPeriodMs?: number;
+  logger?: Logger;
+  /** Injectable clock (ms since epoch), for tests. */
+  now?: () => number;
+}
+
+export type SubmitResult =
+  | { ok: true; scanId: string; seq: number }
+  | { ok: false; reason: RejectReason | 'outbox_full' | 'storage_error' | 'not_running'; message: string };
+
+export interface AgentStats {
+  connected: boolean;
+  outbox: OutboxHealth;
+  inFlight: number;
+  published: number;
+  retransmits: number;
+  acked: number;
+  accepted: number;
+  rejected: number;
+  lastScanAt: string | null;
+  clockSkewMs: number | null;
+}
+
+export interface EdgeAgentEvents {
+  acked: [{ count: number; ranges: [number, number][] }];
+  status: [DeviceStatus];
+  error: [Error];
+  connected: [];
+  disconnected: [];
+}
+
+export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
+  readonly config: Readonly<Required<Omit<EdgeAgentConfig, 'password' | 'logger' | 'now' | 'outboxMaxBytes'>>> & Pick<EdgeAgentConfig, 'outboxMaxBytes'>;
+  readonly topics: { scans: string; status: string; acks: string };
+  #password: string | undefined;
+  #log: Logger;
+  #now: () => number;
+  #ulid = monotonicFactory();
+  #outbox: Outbox | null = null;
+  #client: MqttClient | null = null;
+  /** seq → when it was last published; the unacknowledged window. */
+  #sent = new Map<number, number>();
+  #timers: NodeJS.Timeout[] = [];
+  #connected = false;
+  #running = false;
+  #counters = { published: 0, retransmits: 0, acked: 0, accepted: 0, rejected: 0 };
+  #lastScanAt: string | null = null;
+  #clockSkewMs: number | null = null;
+
+  constructor(config: EdgeAgentConfig) {
+    super();
+    if (config.brokerUrls.length === 0) throw new Error('brokerUrls must name at least one broker');
+    this.config = Object.freeze({
+      brokerUrls: config.brokerUrls,
+      checkpointId: config.checkpointId,
+      deviceId: config.deviceId,
+      dataDir: config.dataDir,
+      version: config.version ?? '0.1.0',
+      retransmitAfterMs: config.retransmitAfterMs ?? 10_000,
+      maxInFlight: config.maxInFlight ?? 500,
+      statusIntervalMs: config.statusIntervalMs ?? 30_000,
+      reconnectPeriodMs: config.reconnectPeriodMs ?? 1000,
+      outboxMaxBytes: config.outboxMaxBytes,
+    });
+    this.topics = {
+      scans: deviceTopic(config.checkpointId, config.deviceId, 'scans'),
+      status: deviceTopic(config.checkpointId, config.deviceId, 'status'),
+      acks: deviceTopic(config.checkpointId, config.deviceId, 'acks'),
+    };
+    this.#password = config.password;
+    this.#log = (config.logger ?? silentLogger).child({ area: 'agent', device: config.deviceId });
+    this.#now = config.now ?? Date.now;
+  }
+
+  /** Opens the outbox (recovering it) and starts connecting; resolves without waiting for the broker. */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#outbox = await Outbox.open({ dir: this.config.dataDir, maxBytes: this.config.outboxMaxBytes, now: this.#now });
+    const recovered = this.#outbox.stats();
+    this.#log.info({ depth: recovered.depth, nextSeq: recovered.nextSeq, droppedTailBytes: recovered.droppedTailBytes }, 'outbox opened');
+    this.#running = true;
+    this.#client = mqtt.connect(this.#mqttOptions());
+    this.#client.on('connect', () => this.#onConnect());
+    this.#client.on('close', () => this.#onClose());
+    this.#client.on('error', (err) => this.#log.warn({ err: err.message }, 'mqtt error'));
+    this.#client.on('message', (topic, payload) => {
+      if (topic === this.topics.acks) this.#onAck(payload).catch((err) => this.#fail(err));
+    });
+    const tick = Math.max(50, Math.min(1000, Math.floor(this.config.retransmitAfterMs / 2)));
+    this.#timers.push(setInterval(() => this.#retransmitDue(), tick));
+    this.#timers.push(setInterval(() => this.#publishStatus('online'), this.config.statusIntervalMs));
+  }
+
+  /** Publishes a retained offline status, disconnects cleanly and closes the outbox. Pending scans stay on disk. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    for (const t of this.#timers.splice(0)) clearInterval(t);
+    const client = this.#client;
+    if (client) {
+      // A clean DISCONNECT suppresses the will [MQTT-3.1.2-10], so say "offline" ourselves.
+      if (this.#connected) await this.#publishStatus('offline').catch(() => {});
+      await client.endAsync().catch(() => {});
+    }
+    this.#connected = false;
+    await this.#outbox?.close();
+  }
+
+  /**
+   * Validates and queues one scan. `ok: true` means it is fsynced in the outbox and will reach the
+   * server; `ok: false` says why not (invalid NIK, unknown village, outbox full, …).
+   */
+  async submit(input: unknown): Promise<SubmitResult> {
+    const outbox = this.#outbox;
+    if (!this.#running || !outbox) return { ok: false, reason: 'not_running', message: 'agent is not running' };
+    const checked = checkScanInput(input);
+    if (!checked.ok) {
+      this.#counters.rejected++;
+      return { ok: false, reason: checked.reason, message: checked.message };
+    }
+    const at = this.#now();
+    const scannedAt = new Date(at).toISOString();
+    const scanId = this.#ulid(at);
+    let payload: Buffer | undefined;
+    let seq: number;
+    try {
+      seq = await outbox.append((s) => {
+        const scan: Scan = { v: 1, scanId, checkpointId: this.config.checkpointId, deviceId: this.config.deviceId, seq: s, scannedAt, ...checked.value };
+        payload = Buffer.from(JSON.stringify(scan));
+        return payload;
+      });
+    } catch (err) {
+      this.#counters.rejected++;
+      if (err instanceof OutboxFullError) return { ok: false, reason: 'outbox_full', message: err.message };
+      this.#fail(err);
+      return { ok: false, reason: 'storage_error', message: `scan not stored: ${(err as Error).message}` };
+    }
+    this.#counters.accepted++;
+    this.#lastScanAt = scannedAt;
+    // Live lane: out at once, with its own allowance on top of the backlog's window.
+    if (this.#connected && payload && this.#sent.size < 2 * this.config.maxInFlight) this.#publish(seq, payload);
+    return { ok: true, scanId, seq };
+  }
+
+  stats(): AgentStats {
+    return {
+      connected: this.#connected,
+      outbox: this.#outbox ? this.#outbox.stats() : Outbox.inspect(this.config.dataDir, this.config.outboxMaxBytes),
+      inFlight: this.#sent.size,
+      ...this.#counters,
+      lastScanAt: this.#lastScanAt,
+      clockSkewMs: this.#clockSkewMs,
+    };
+  }
+
+  #mqttOptions(): IClientOptions {
+    const servers = this.config.brokerUrls.map((u) => {
+      const url = new URL(u);
+      const protocol = url.protocol.replace(/:$/, '') as 'mqtt' | 'mqtts';
+      return { host: url.hostname, port: Number(url.port) || (protocol === 'mqtts' ? 8883 : 1883), protocol };
+    });
+    return {
+      servers,
+      protocol: servers[0]!.protocol,
+      clientId: this.config.deviceId,
+      // Persistent session: acks published while we are away are queued for us by the broker.
+      clean: false,
+      username: this.config.deviceId,
+      password: this.#password,
+      reconnectPeriod: this.config.reconnectPeriodMs,
+      connectTimeout: 10_000,
+      will: { topic: this.topics.status, payload: this.#statusPayload('offline'), qos: 1, retain: true },
+    };
+  }
+
+  #statusPayload(state: 'online' | 'offline'): Buffer {
+    return Buffer.from(JSON.stringify(this.#status(state)));
+  }
+
+  #status(state: 'online' | 'offline'): DeviceStatus {
+    const base: DeviceStatus = { v: 1, checkpointId: this.config.checkpointId, deviceId: this.config.deviceId, state, at: new Date(this.#now()).toISOString(), version: this.config.version };
+    if (!this.#outbox) return base;
+    return { ...base, outbox: protocolStats(this.#outbox.stats()), lastScanAt: this.#lastScanAt, clockSkewMs: this.#clockSkewMs };
+  }
+
+  async #publishStatus(state: 'online' | 'offline'): Promise<void> {
+    const client = this.#client;
+    if (!client || !this.#connected) return;
+    const status = this.#status(state);
+    this.emit('status', status);
+    await client.publishAsync(this.topics.status, JSON.stringify(status), { qos: 1, retain: true });
+  }
+
+  #onConnect(): void {
+    this.#connected = true;
+    this.#log.info('connected');
+    // After a reconnect nothing unacknowledged counts as in flight any more: send it all again, in order.
+    this.#sent.clear();
+    this.#client!.subscribe(this.topics.acks, { qos: 1 }, (err) => { if (err) this.#fail(err); });
+    this.#publishStatus('online').catch(() => {});
+    this.emit('connected');
+    this.#pump();
+  }
+
+  #onClose(): void {
+    if (this.#connected) {
+      this.#log.warn({ depth: this.#outbox?.depth }, 'disconnected');
+      this.emit('disconnected');
+    }
+    this.#connected = false;
+    // The will is sent with the next CONNECT: refresh its time and outbox figures.
+    const will = this.#client?.options.will;
+    if (will) will.payload = this.#statusPayload('offline');
+  }
+
+  async #onAck(raw: Buffer): Promise<void> {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      json = undefined;
+    }
+    const parsed = ScanAckSchema.safeParse(json);
+    if (!parsed.success || !this.#outbox) {
+      this.#log.warn('ignored a malformed ScanAck');
+      return;
+    }
+    const { ranges, serverTime } = parsed.data;
+    this.#clockSkewMs = this.#now() - Date.parse(serverTime);
+    const count = await this.#outbox.ack(ranges);
+    // Only now (ack durable) leave the window, so the pump cannot republish them meanwhile.
+    for (const seq of this.#sent.keys()) if (!this.#outbox.has(seq)) this.#sent.delete(seq);
+    this.#counters.acked += count;
+    if (count > 0) this.emit('acked', { count, ranges });
+    this.#pump();
+  }
+
+  /** Fills the backlog window from the oldest unacknowledged scan on. */
+  #pump(): void {
+    const outbox = this.#outbox;
+    if (!outbox || !this.#connected || !this.#running) return;
+    for (const p of outbox.pending()) {
+      if (this.#sent.size >= this.config.maxInFlight) break;
+      if (!this.#sent.has(p.seq)) this.#publish(p.seq, p.payload);
+    }
+  }
+
+  #retransmitDue(): void {
+    const outbox = this.#outbox;
+    if (!outbox || !this.#connected) return;
+    const due = this.#now() - this.config.retransmitAfterMs;
+    for (const [seq, sentAt] of this.#sent) {
+      if (sentAt > due) continue;
+      const p = outbox.get(seq);
+      if (!p) {
+        this.#sent.delete(seq);
+        continue;
+      }
+      this.#counters.retransmits++;
+      this.#publish(seq, p.payload);
+    }
+    this.#pump();
+  }
+
+  #publish(seq: number, payload: Buffer): void {
+    this.#sent.set(seq, this.#now());
+    this.#counters.published++;
+    // The callback is the broker's PUBACK only; delivery is proven by the server's ScanAck.
+    this.#client!.publish(this.topics.scans, payload, { qos: 1 }, (err) => {
+      if (err) this.#log.debug({ seq, err: err.message }, 'publish not confirmed by the broker; will retransmit');
+    });
+  }
+
+  #fail(err: unknown): void {
+    const e = err instanceof Error ? err : new Error(String(err));
+    this.#log.error({ err: e.message }, 'agent error');
+    if (this.listenerCount('error') > 0) this.emit('error', e);
+  }
+}
