@@ -16,6 +16,8 @@ export interface AgentLike {
   submit(input: ScanInput): Promise<SubmitResult>;
   stats(): unknown;
   stop(): Promise<void>;
+  /** EdgeAgent emits `acked` once the server's ack is durable in its outbox. */
+  on?(event: 'acked', listener: (e: { ranges: [number, number][] }) => void): unknown;
 }
 
 export interface AgentConfig {
@@ -44,8 +46,11 @@ export interface FleetOptions {
   credentials?: ReadonlyMap<string, string>;
   /** Every device gets `<dataDir>/devices/<deviceId>`; the ledger is `<dataDir>/ledger.jsonl`. */
   dataDir: string;
-  /** Identity for watching acks (bare: none needed). Without `observer: false` the fleet times acks. */
-  observer?: false | { username?: string; password?: string };
+  /**
+   * How the fleet learns of acks. Default: the agents' `acked` events (the device's own view).
+   * Or an MQTT observer on every `…/acks` (bare broker: `{}`; with auth a server-kind user).
+   */
+  observer?: { username?: string; password?: string };
   agentFactory?: AgentFactory;
 }
 
@@ -102,7 +107,7 @@ export class Fleet {
 
   async start(): Promise<void> {
     const { options } = this;
-    if (options.observer !== false) {
+    if (options.observer) {
       this.#observer = new AckObserver({ brokerUrl: options.brokerUrls[0]!, ...options.observer, onAck: (cp, dev, ranges) => this.#onAck(dev, ranges) });
       await this.#observer.start();
     }
@@ -114,6 +119,10 @@ export class Fleet {
         if (options.credentials && password === undefined) throw new Error(`no credentials for device ${deviceId}`);
         const agent = factory({ brokerUrls: options.brokerUrls, checkpointId, deviceId, password, dataDir: join(options.dataDir, 'devices', deviceId) });
         const device: Device = { checkpointId, deviceId, agent, pending: new Map(), early: new Set() };
+        if (!options.observer) {
+          if (!agent.on) throw new Error('this agent emits no acked events: give the fleet an ack observer');
+          agent.on('acked', (e) => this.#onAck(deviceId, e.ranges));
+        }
         this.#devices.push(device);
         this.#byId.set(deviceId, device);
       }

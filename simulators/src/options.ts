@@ -29,7 +29,7 @@ export const COMMON: Specs = {
 export const AUTH: Specs = {
   credentials: { type: 'string', help: 'JSON file {"<deviceId>": "<secret>"} from the broker provisioning', env: 'SK_SIM_CREDENTIALS' },
   bare: { type: 'boolean', help: 'no device authentication (a bare broker)' },
-  'observer-user': { type: 'string', help: 'server-kind broker user for watching acks', env: 'SK_SIM_OBSERVER_USER' },
+  'observer-user': { type: 'string', help: 'optional: time acks from an MQTT observer (a server-kind broker user) instead of the agents’ events', env: 'SK_SIM_OBSERVER_USER' },
   'observer-password': { type: 'string', help: 'its password', env: 'SK_SIM_OBSERVER_PASSWORD' },
   user: { type: 'string', help: 'console user (command role) for the server API', env: 'SK_SIM_USER' },
   password: { type: 'string', help: 'its password', env: 'SK_SIM_PASSWORD' },
