@@ -30,12 +30,10 @@ export interface AgentConfig {
 
 export type AgentFactory = (config: AgentConfig) => AgentLike;
 
-/** The real one, loaded lazily so `generate` works without a broker or an agent. */
+/** The real one, loaded lazily so `generate` works without loading mqtt or the agent. */
 export async function edgeAgentFactory(): Promise<AgentFactory> {
-  // A variable specifier keeps this file typechecking while edge-agent is still being written.
-  const specifier = '@sk/edge-agent';
-  const mod = (await import(specifier)) as unknown as { EdgeAgent: new (c: AgentConfig) => AgentLike };
-  return (config) => new mod.EdgeAgent(config);
+  const { EdgeAgent } = await import('@sk/edge-agent');
+  return (config) => new EdgeAgent(config);
 }
 
 export interface FleetOptions {
