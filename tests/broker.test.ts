@@ -165,3 +165,19 @@ describe('broker: login throttling', () => {
     }
   });
 });
+
+describe('broker: bare mode for the bench', () => {
+  it('auth: false runs aedes without hooks (anyone may connect and publish)', async () => {
+    const b = await startBroker({ mqttPort: 0, credentialsFile: join(dir, 'unused.json'), auth: false, logger: memoryLogger() });
+    try {
+      const c = await connect(b.mqttPort, { clientId: 'bench-1' });
+      const got = new Promise<void>((resolve) => c.once('message', () => resolve()));
+      await subscribe(c, 'any/topic');
+      await c.publishAsync('any/topic', 'x', { qos: 1 });
+      await got;
+      await c.endAsync();
+    } finally {
+      await b.close();
+    }
+  });
+});
