@@ -3,6 +3,7 @@
  * One copy: the console and the server cannot drift.
  */
 import type { DeviceStatus, HealthScreening, HealthStatus } from './schemas.ts';
+import type { AlertEvent } from './alerts.ts';
 
 /** A scan as the console sees it: personal data only for rooms allowed to see it; NIK masked. */
 export interface ArrivalEvent {
@@ -41,6 +42,8 @@ export interface ServerToClientEvents {
   'arrival': (e: ArrivalEvent) => void;
   'counts': (counts: CheckpointCount[]) => void;
   'device:status': (s: DeviceStatus) => void;
+  /** Raised, repeated, acknowledged or cleared; to  and to the alert's village. Reload /api/alerts after a reconnect. */
+  'alert': (a: AlertEvent) => void;
   'hello': (info: { serverTime: string; lastEventId: number; scope: LiveScope }) => void;
 }
 
