@@ -4,6 +4,8 @@
  */
 import type { DeviceStatus, HealthScreening, HealthStatus } from './schemas.ts';
 import type { AlertEvent } from './alerts.ts';
+import type { AidAlarm } from './aid.ts';
+import type { PuskesmasMissing } from './puskesmas.ts';
 
 /** A scan as the console sees it: personal data only for rooms allowed to see it; NIK masked. */
 export interface ArrivalEvent {
@@ -42,7 +44,13 @@ export interface ServerToClientEvents {
   'arrival': (e: ArrivalEvent) => void;
   'counts': (counts: CheckpointCount[]) => void;
   'device:status': (s: DeviceStatus) => void;
-  /** Raised, repeated, acknowledged or cleared; to  and to the alert's village. Reload /api/alerts after a reconnect. */
+  /** Double aid (issue 6): to `command` and every involved village's room, never a third village. */
+  'aid:alarm': (a: AidAlarm) => void;
+  /** The alarm was acknowledged or resolved. */
+  'aid:alarm-update': (a: AidAlarm) => void;
+  /** Puskesmas daily reports missing by the deadline hour (command only). */
+  'puskesmas:missing': (m: PuskesmasMissing) => void;
+  /** Raised, repeated, acknowledged or cleared; to `command` and to the alert's village. Reload /api/alerts after a reconnect. */
   'alert': (a: AlertEvent) => void;
   'hello': (info: { serverTime: string; lastEventId: number; scope: LiveScope }) => void;
 }

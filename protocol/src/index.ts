@@ -6,3 +6,5 @@ export * from './events.ts';
 export * from './alerts.ts';
 export { parseNik, parseKk, maskNik, todayWib, isValidDate, NIK_ERROR_EN } from './nik-core.ts';
 export type { RegionLookup, ParsedNik, NikFailure, NikError, NikWarning, ParsedKk, KkFailure } from './nik-core.ts';
+export * from './aid.ts';
+export * from './puskesmas.ts';
