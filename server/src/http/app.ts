@@ -36,6 +36,16 @@ export interface AppDeps {
   storedScanIds(from: string, to: string): Promise<string[]>;
   deadLetters(limit: number): DeadLetter[];
   alerts: Alerts;
+  /** Feature routes (aid, puskesmas, …) mounted before the /api catch-all, with the shared guards. */
+  features?: ((app: Hono<Env>, g: RouteGuards) => void)[];
+}
+
+/** What a feature's routes need from the app: the auth guards and the one reply/parse helpers. */
+export interface RouteGuards {
+  requireUser: (c: Context<Env>, next: () => Promise<void>) => Promise<void>;
+  requireCommand: (c: Context<Env>, next: () => Promise<void>) => Promise<void>;
+  ok: typeof ok;
+  parse: typeof parse;
 }
 
 const ArrivalQuerySchema = z.object({
@@ -51,7 +61,7 @@ export type ArrivalQuery = z.infer<typeof ArrivalQuerySchema>;
 const LoginSchema = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) });
 const WindowSchema = z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) });
 
-type Env = { Variables: { user: PublicUser } };
+export type Env = { Variables: { user: PublicUser } };
 
 const ok = <T>(c: Context, data: T, status: 200 | 201 = 200) => c.json({ ok: true, data } satisfies ApiReply<T>, status);
 
@@ -140,6 +150,7 @@ export function createApp(d: AppDeps): Hono<Env> {
     const done = c.req.param('action') === 'ack' ? d.alerts.book.acknowledge(id, user.username) : d.alerts.book.clear(id, user.username);
     return ok(c, done);
   });
+  for (const mount of d.features ?? []) mount(app, { requireUser, requireCommand, ok, parse });
   app.all('/api/*', () => {
     throw new ApiError('not_found', 'no such endpoint');
   });
