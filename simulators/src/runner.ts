@@ -26,8 +26,11 @@ export class Run {
   readonly startedAt = Date.now();
   readonly #t0 = performance.now();
   #timer: NodeJS.Timeout | undefined;
+  /** Stopped by a signal: a supervisor (scripts/up.ts) will not wait long, so drain briefly. */
+  #signalled = false;
   readonly #onSigint = () => {
     if (this.stopped) process.exit(130);
+    this.#signalled = true;
     process.stderr.write('\nberhenti… (stopping; Ctrl-C again to quit at once)\n');
     this.stop();
   };
@@ -78,8 +81,10 @@ export class Run {
     process.off('SIGINT', this.#onSigint);
     process.off('SIGTERM', this.#onSigint);
     const durationSec = this.elapsedSec();
-    if (this.fleet.pendingAck > 0) process.stderr.write(`menunggu ack… waiting up to ${o.drainTimeoutMs / 1000}s for ${this.fleet.pendingAck} acks\n`);
-    await this.fleet.waitForAcks(o.drainTimeoutMs);
+    // Unacked scans are safe in the device outboxes and go out on the next run.
+    const drainMs = this.#signalled ? Math.min(o.drainTimeoutMs, 3000) : o.drainTimeoutMs;
+    if (this.fleet.pendingAck > 0) process.stderr.write(`menunggu ack… waiting up to ${drainMs / 1000}s for ${this.fleet.pendingAck} acks\n`);
+    await this.fleet.waitForAcks(drainMs);
     const stats = this.fleet.stats();
     await this.fleet.stop();
     let verify: VerifyResult | undefined;

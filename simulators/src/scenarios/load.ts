@@ -65,7 +65,12 @@ export const load: Scenario = {
     if (closed) {
       while (more()) {
         if (fleet.pendingAck + inflight.size < window) submitNext();
-        else await Promise.race([fleet.waitForPending(window - 1, 1000), ...inflight]);
+        else {
+          // Wait for something that changes the sum: a submit returning or one more ack. (Waiting
+          // on a condition already true would spin on microtasks and starve the event loop.)
+          const pending = fleet.pendingAck;
+          await Promise.race([...inflight, ...(pending > 0 ? [fleet.waitForPending(pending - 1, 1000)] : [])]);
+        }
       }
     } else {
       const t0 = performance.now();
