@@ -128,8 +128,10 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
     const client = this.#client;
     if (client) {
       // A clean DISCONNECT suppresses the will [MQTT-3.1.2-10], so say "offline" ourselves.
-      if (this.#connected) await this.#publishStatus('offline').catch(() => {});
-      await client.endAsync().catch(() => {});
+      if (this.#connected) await bounded(this.#publishStatus('offline'), 2000);
+      // A graceful end waits for in-flight PUBACKs; if the broker is gone, force it after a bound.
+      await bounded(client.endAsync(), 2000);
+      await client.endAsync(true).catch(() => {});
     }
     this.#connected = false;
     await this.#outbox?.close();
@@ -305,4 +307,11 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
     this.#log.error({ err: e.message }, 'agent error');
     if (this.listenerCount('error') > 0) this.emit('error', e);
   }
+}
+
+/** Waits for `p` but at most `ms`; failures are ignored (used only on shutdown). */
+async function bounded(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => {}), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }

@@ -1,0 +1,114 @@
+/**
+ * Test support shared by the agent's tests (and handy for simulators): valid scan inputs, a bare
+ * aedes broker on a free port, and a tiny stand-in "server" that stores scans and sends ScanAcks.
+ * Real parts only: aedes, net, mqtt.js.
+ */
+import { createServer, type Server } from 'node:net';
+import { Aedes } from 'aedes';
+import mqtt, { type MqttClient } from 'mqtt';
+import { parseDeviceTopic, SERVER_SUBSCRIPTIONS, deviceTopic, type Scan, type ScanInput } from '@sk/protocol';
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** A ScanInput that passes `checkScanInput`: Kalipuro-registered NIK, destination Sarongan (35.10.01.2001). */
+export function validScanInput(i: number): ScanInput {
+  const day = (i % 28) + 1;
+  const month = (Math.floor(i / 28) % 12) + 1;
+  const yy = 70 + (Math.floor(i / 336) % 30);
+  const serial = (i % 9999) + 1;
+  return {
+    nik: `351021${pad(day)}${pad(month)}${pad(yy)}${pad(serial, 4)}`,
+    name: `Traveller ${i}`,
+    sex: 'L',
+    birthDate: `19${pad(yy)}-${pad(month)}-${pad(day)}`,
+    originAddress: 'Denpasar, Bali',
+    destinationVillageCode: '35.10.01.2001',
+    health: { temperatureC: 36.6, symptoms: [], rapidTest: 'negatif', vaccinationDoses: 2 },
+  };
+}
+
+export interface TestBroker {
+  url: string;
+  port: number;
+  /** Stops listening and closes the broker (sessions are lost, like a broker restart without persistence). */
+  close(): Promise<void>;
+}
+
+/** A bare aedes broker (no auth) on `port` (0 = any free one). */
+export async function startAedes(port = 0): Promise<TestBroker> {
+  const broker = await Aedes.createBroker();
+  const server: Server = createServer(broker.handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const actual = (server.address() as { port: number }).port;
+  let closed: Promise<void> | null = null;
+  return {
+    url: `mqtt://127.0.0.1:${actual}`,
+    port: actual,
+    close: () =>
+      (closed ??= (async () => {
+        await new Promise<void>((resolve) => broker.close(() => resolve()));
+        // Cut live connections too, or server.close would wait for them.
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
+        });
+      })()),
+  };
+}
+
+export interface AckingServer {
+  client: MqttClient;
+  /** Every scan received, transport duplicates included. */
+  received: Scan[];
+  uniqueScanIds(): Set<string>;
+  /** Stop/resume sending ScanAcks (e.g. the server's database is down). */
+  setAcking(on: boolean): void;
+  /** Resolves once `n` unique scanIds have arrived. */
+  waitForUnique(n: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A stand-in server: subscribes to every device's scans and acks each seq as "stored". */
+export async function startAckingServer(url: string): Promise<AckingServer> {
+  const client = mqtt.connect(url, { clientId: `test-server-${process.pid}-${Math.random().toString(16).slice(2)}`, clean: false, reconnectPeriod: 100 });
+  const received: Scan[] = [];
+  const unique = new Set<string>();
+  let acking = true;
+  let waiters: { n: number; resolve: () => void }[] = [];
+  client.on('message', (topic, payload) => {
+    const t = parseDeviceTopic(topic);
+    if (!t || t.kind !== 'scans') return;
+    const scan = JSON.parse(payload.toString()) as Scan;
+    received.push(scan);
+    unique.add(scan.scanId);
+    waiters = waiters.filter((w) => (unique.size >= w.n ? (w.resolve(), false) : true));
+    if (!acking) return;
+    const ack = { v: 1, ranges: [[scan.seq, scan.seq]], serverTime: new Date().toISOString() };
+    client.publish(deviceTopic(t.checkpointId, t.deviceId, 'acks'), JSON.stringify(ack), { qos: 1 });
+  });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+  });
+  await client.subscribeAsync(SERVER_SUBSCRIPTIONS.scans, { qos: 1 });
+  return {
+    client,
+    received,
+    uniqueScanIds: () => new Set(unique),
+    setAcking: (on) => { acking = on; },
+    waitForUnique: (n) => (unique.size >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
+    close: () => client.endAsync(),
+  };
+}
+
+/** Resolves when `check()` turns true, polling every `everyMs`; rejects after `limitMs` (a bound, not an assertion). */
+export async function until(check: () => boolean, what: string, limitMs = 60_000, everyMs = 20): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`gave up waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
