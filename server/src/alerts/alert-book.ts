@@ -1,85 +1,132 @@
 /**
  * Alert lifecycle (ThingsBoard's model): active → acknowledged → cleared, with who and when.
- * One active alert per (subject, rule): a repeat updates it (count, lastSeenAt). `raise` is
- * synchronous, so two messages handled back to back can never create two alerts for one key
- * (the check and the insert happen in one JS turn — thingsboard#15583 is a race we cannot have).
+ * One active alert per key: a repeat within the de-duplication window updates it (count, lastSeenAt).
+ * `raise` is synchronous — the check and the insert happen in one JS turn, the book is the one writer
+ * for every key — so two messages for the same key arriving at the same moment can never create two
+ * alerts (thingsboard#15583 is a race we cannot have). Every change goes to the journal (durable,
+ * bounded history) and to `onChange` (the live channel).
  */
-import type { AlertCandidate, AlertRule, Severity } from './rules.ts';
+import type { AlertEvent } from '@sk/protocol';
+import type { Journal } from '../arrivals/journal.ts';
+import type { AlertCandidate } from './rules.ts';
 
-export interface Alert extends AlertCandidate {
-  id: number;
-  state: 'active' | 'cleared';
-  acknowledged: boolean;
-  count: number;
-  startedAt: string;
-  lastSeenAt: string;
-  ackedBy?: string;
-  ackedAt?: string;
-  clearedBy?: string;
-  clearedAt?: string;
+export type Alert = AlertEvent;
+/** What the journal keeps: the alert plus its de-duplication key (never sent to clients). */
+export type AlertRecord = AlertEvent & { key: string };
+
+export interface AlertBookOptions {
+  now?: () => Date;
+  maxKept?: number;
+  /** A repeat later than this after the last one starts a new alert. */
+  dedupWindowMs?: number;
+  journal?: Journal<AlertRecord>;
+  onChange?: (a: AlertEvent) => void;
 }
 
+const publicView = ({ key: _key, ...a }: AlertRecord): AlertEvent => a;
+
 export class AlertBook {
-  readonly #active = new Map<string, Alert>();
-  readonly #all = new Map<number, Alert>();
+  readonly #active = new Map<string, AlertRecord>();
+  readonly #all = new Map<number, AlertRecord>();
   #nextId = 1;
-  constructor(private readonly now: () => Date = () => new Date(), private readonly maxKept = 10_000) {}
+  readonly #now: () => Date;
+
+  constructor(private readonly o: AlertBookOptions = {}) {
+    this.#now = o.now ?? (() => new Date());
+    for (const r of o.journal?.load() ?? []) this.#index(r);
+    this.#trim();
+  }
 
   /** Raises or updates; returns the alert and whether it is new. */
-  raise(c: AlertCandidate): { alert: Alert; created: boolean } {
-    const key = `${c.subject}|${c.rule}`;
-    const at = this.now().toISOString();
-    const existing = this.#active.get(key);
-    if (existing) {
+  raise(c: AlertCandidate): { alert: AlertEvent; created: boolean } {
+    const at = this.#now().toISOString();
+    const existing = this.#active.get(c.key);
+    if (existing && Date.parse(at) - Date.parse(existing.lastSeenAt) <= (this.o.dedupWindowMs ?? 6 * 3600_000)) {
       existing.count++;
       existing.lastSeenAt = at;
-      return { alert: existing, created: false };
+      this.#changed(existing);
+      return { alert: publicView(existing), created: false };
     }
-    const alert: Alert = { ...c, id: this.#nextId++, state: 'active', acknowledged: false, count: 1, startedAt: at, lastSeenAt: at };
-    this.#active.set(key, alert);
-    this.#all.set(alert.id, alert);
-    if (this.#all.size > this.maxKept) {
-      for (const [id, a] of this.#all) {
-        if (a.state === 'cleared') { this.#all.delete(id); break; }
-      }
-    }
-    return { alert, created: true };
+    const { key, ...rest } = c;
+    const alert: AlertRecord = { ...rest, key, id: this.#nextId++, state: 'active', count: 1, startedAt: at, lastSeenAt: at };
+    this.#index(alert);
+    this.#trim();
+    this.#changed(alert);
+    return { alert: publicView(alert), created: true };
   }
 
-  acknowledge(id: number, by: string): Alert | undefined {
+  acknowledge(id: number, by: string): AlertEvent | undefined {
     const a = this.#all.get(id);
-    if (!a || a.acknowledged) return a;
-    a.acknowledged = true;
+    if (!a || a.state !== 'active') return a && publicView(a);
+    a.state = 'acknowledged';
     a.ackedBy = by;
-    a.ackedAt = this.now().toISOString();
-    return a;
+    a.ackedAt = this.#now().toISOString();
+    this.#changed(a);
+    return publicView(a);
   }
 
-  clear(id: number, by: string): Alert | undefined {
+  clear(id: number, by: string): AlertEvent | undefined {
     const a = this.#all.get(id);
-    if (!a || a.state === 'cleared') return a;
+    if (!a || a.state === 'cleared') return a && publicView(a);
     a.state = 'cleared';
     a.clearedBy = by;
-    a.clearedAt = this.now().toISOString();
-    this.#active.delete(`${a.subject}|${a.rule}`);
-    return a;
+    a.clearedAt = this.#now().toISOString();
+    if (this.#active.get(a.key) === a) this.#active.delete(a.key);
+    this.#changed(a);
+    return publicView(a);
   }
 
-  /** Clears the active alert for (subject, rule) if any (e.g. a device back online). */
-  clearKey(subject: string, rule: AlertRule, by: string): Alert | undefined {
-    const a = this.#active.get(`${subject}|${rule}`);
+  /** Clears the open alert for this key if any (e.g. a device back online). */
+  clearKey(key: string, by: string): AlertEvent | undefined {
+    const a = this.#active.get(key);
     return a ? this.clear(a.id, by) : undefined;
   }
 
-  get(id: number): Alert | undefined {
-    return this.#all.get(id);
+  isOpen(key: string): boolean {
+    return this.#active.has(key);
   }
 
-  /** Newest first, optionally only active ones, only those `visible` to the caller. */
-  list(opts: { activeOnly?: boolean; visible?: (a: Alert) => boolean; limit?: number } = {}): Alert[] {
-    const out = [...this.#all.values()].filter((a) => (!opts.activeOnly || a.state === 'active') && (opts.visible?.(a) ?? true));
-    return out.reverse().slice(0, opts.limit ?? 200);
+  get(id: number): AlertEvent | undefined {
+    const a = this.#all.get(id);
+    return a && publicView(a);
   }
 
-  static readonly SEVERITY_ORDER: readonly Severity[] = ['critical', 'major', 'minor', 'warning'];
+  /** Newest first; `openOnly` = active or acknowledged (not cleared); only those `visible` to the caller. */
+  list(opts: { openOnly?: boolean; visible?: (a: AlertEvent) => boolean; limit?: number } = {}): AlertEvent[] {
+    const out: AlertEvent[] = [];
+    const all = [...this.#all.values()];
+    for (let i = all.length - 1; i >= 0 && out.length < (opts.limit ?? 200); i--) {
+      const a = all[i]!;
+      if (opts.openOnly && a.state === 'cleared') continue;
+      if (opts.visible && !opts.visible(a)) continue;
+      out.push(publicView(a));
+    }
+    return out;
+  }
+
+  close(): void {
+    this.o.journal?.close();
+  }
+
+  #index(r: AlertRecord): void {
+    this.#all.set(r.id, r);
+    this.#nextId = Math.max(this.#nextId, r.id + 1);
+    if (r.state !== 'cleared') this.#active.set(r.key, r);
+  }
+
+  /** Bounded history: forget the oldest cleared alerts first. */
+  #trim(): void {
+    const max = this.o.maxKept ?? 10_000;
+    if (this.#all.size <= max) return;
+    for (const [id, a] of this.#all) {
+      if (this.#all.size <= max) break;
+      if (a.state === 'cleared') this.#all.delete(id);
+    }
+  }
+
+  #changed(a: AlertRecord): void {
+    this.o.journal?.append(a);
+    this.o.journal?.compactIfLarge(() => [...this.#all.values()]);
+    this.o.onChange?.(publicView(a));
+  }
 }

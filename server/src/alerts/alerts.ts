@@ -1,16 +1,48 @@
-/** The alerts feature: applies the pure rules to accepted scans and device statuses, keeps the book. */
-import type { DeviceStatus, Scan } from '@sk/protocol';
+/**
+ * The alerts feature: applies the pure rules to accepted scans, device statuses and arrival rates,
+ * keeps the book (durable in DATA_DIR/server/alerts.jsonl) and hands every change to `emit` (live).
+ * Other features (expected arrivals, quarantine) raise through `raise` / `clearKey`.
+ */
+import { createHmac } from 'node:crypto';
+import type { AlertEvent, DeviceStatus, Scan } from '@sk/protocol';
 import type { PublicUser } from '../auth/users.ts';
-import { AlertBook, type Alert } from './alert-book.ts';
-import { deviceAlert, deviceOffline, scanAlerts, type RuleOptions } from './rules.ts';
+import { Journal } from '../arrivals/journal.ts';
+import { AlertBook, type AlertRecord } from './alert-book.ts';
+import { backlogCheck, deviceAlert, deviceOffline, scanAlerts, surgeAlert, surgeCheck, type AlertCandidate, type BacklogOptions, type RuleOptions, type SurgeOptions } from './rules.ts';
+
+export interface AlertsOptions extends RuleOptions {
+  offlineAfterMs: number;
+  now?: () => Date;
+  /** DATA_DIR/server/alerts.jsonl; in memory when absent. */
+  journalFile?: string;
+  /** Secret for the person key (HMAC of the NIK), so the key cannot be brute-forced back to a NIK. */
+  personSecret?: Buffer;
+  dedupWindowMs?: number;
+  surge?: Partial<SurgeOptions>;
+  backlog?: Partial<BacklogOptions>;
+  emit?: (a: AlertEvent) => void;
+}
+
+const SURGE: SurgeOptions = { windowMin: 10, baselineMin: 60, factor: 3, minCount: 50 };
+const BACKLOG: BacklogOptions = { minDepth: 100, risingReports: 3 };
 
 export class Alerts {
   readonly book: AlertBook;
   readonly #devices = new Map<string, DeviceStatus>();
+  readonly #depths = new Map<string, number[]>();
+  /** Arrivals per checkpoint per minute (minute index → count), kept for window + baseline. */
+  readonly #perMinute = new Map<string, Map<number, number>>();
+  readonly #surge: SurgeOptions;
+  readonly #backlog: BacklogOptions;
+  readonly #now: () => Date;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly o: RuleOptions & { offlineAfterMs: number; now?: () => Date }) {
-    this.book = new AlertBook(o.now);
+  constructor(private readonly o: AlertsOptions) {
+    this.#now = o.now ?? (() => new Date());
+    this.#surge = { ...SURGE, ...o.surge };
+    this.#backlog = { ...BACKLOG, ...o.backlog };
+    const journal = o.journalFile ? new Journal<AlertRecord>(o.journalFile, (r) => String(r.id)) : undefined;
+    this.book = new AlertBook({ now: this.#now, journal, dedupWindowMs: o.dedupWindowMs, onChange: (a) => o.emit?.(a) });
   }
 
   /** Checks for devices gone silent without a last will (e.g. a network cut the broker has not noticed). */
@@ -20,28 +52,65 @@ export class Alerts {
 
   stop(): void {
     clearInterval(this.#timer);
+    this.book.close();
+  }
+
+  raise(c: AlertCandidate): AlertEvent {
+    return this.book.raise(c).alert;
+  }
+
+  clearKey(key: string, by: string): void {
+    this.book.clearKey(key, by);
   }
 
   onScan(scan: Scan): void {
-    for (const c of scanAlerts(scan, this.o)) this.book.raise(c);
+    const person = this.o.personSecret ? createHmac('sha256', this.o.personSecret).update(scan.nik).digest('base64url').slice(0, 22) : scan.scanId;
+    for (const c of scanAlerts(scan, this.o, person)) this.book.raise(c);
+    this.#countArrival(scan.checkpointId);
   }
 
   onStatus(s: DeviceStatus): void {
-    this.#devices.set(`${s.checkpointId}/${s.deviceId}`, s);
+    const id = `${s.checkpointId}/${s.deviceId}`;
+    this.#devices.set(id, s);
     this.#apply(s);
+    if (s.outbox) {
+      const depths = this.#depths.get(id) ?? [];
+      depths.push(s.outbox.depth);
+      if (depths.length > 10) depths.shift();
+      this.#depths.set(id, depths);
+      const r = backlogCheck(s, depths, this.#backlog);
+      if (r === 'clear') this.book.clearKey(`device_backlog|${id}`, 'system');
+      else if (r) this.book.raise(r);
+    }
   }
 
-  /** What a user may see: command all; a village officer its village's travellers; a checkpoint officer its checkpoint. */
-  visibleTo(user: PublicUser): (a: Alert) => boolean {
+  /** What a user may see: command all; a village officer its village's alerts; a checkpoint officer its checkpoint's. */
+  visibleTo(user: PublicUser): (a: AlertEvent) => boolean {
     if (user.role === 'command') return () => true;
     if (user.role === 'village') return (a) => a.villageCode !== undefined && a.villageCode === user.villageCode;
-    return (a) => a.checkpointId === user.checkpointId;
+    return (a) => a.checkpointId !== undefined && a.checkpointId === user.checkpointId;
+  }
+
+  #countArrival(checkpointId: string): void {
+    const minute = Math.floor(this.#now().getTime() / 60_000);
+    let buckets = this.#perMinute.get(checkpointId);
+    if (!buckets) this.#perMinute.set(checkpointId, (buckets = new Map()));
+    buckets.set(minute, (buckets.get(minute) ?? 0) + 1);
+    const span = this.#surge.windowMin + this.#surge.baselineMin;
+    for (const m of buckets.keys()) if (m <= minute - span) buckets.delete(m);
+    const key = `arrival_surge|${checkpointId}`;
+    if (this.book.isOpen(key)) return; // one surge alert until someone clears it; no storm of updates
+    const series = Array.from({ length: span }, (_, i) => buckets.get(minute - span + 1 + i) ?? 0);
+    const s = surgeCheck(series, this.#surge);
+    if (s) this.book.raise(surgeAlert(checkpointId, s, this.#surge));
   }
 
   #apply(s: DeviceStatus): void {
-    const now = (this.o.now?.() ?? new Date()).getTime();
-    if (deviceOffline(s, now, this.o.offlineAfterMs)) this.book.raise(deviceAlert(s));
-    else this.book.clearKey(`${s.checkpointId}/${s.deviceId}`, 'device_offline', 'system');
+    const now = this.#now().getTime();
+    const id = `${s.checkpointId}/${s.deviceId}`;
+    if (deviceOffline(s, now, this.o.offlineAfterMs)) {
+      if (!this.book.isOpen(`device_offline|${id}`)) this.book.raise(deviceAlert(s));
+    } else this.book.clearKey(`device_offline|${id}`, 'system');
   }
 
   #checkSilent(): void {

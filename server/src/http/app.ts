@@ -138,8 +138,9 @@ export function createApp(d: AppDeps): Hono<Env> {
     return ok(c, { deadLetters: d.deadLetters(limit) });
   });
   app.get('/api/alerts', requireUser, (c) => {
+    // active=true: not cleared yet (active or acknowledged); active=false: the whole kept history.
     const { active, limit } = parse(z.object({ active: z.enum(['true', 'false']).default('true'), limit: z.coerce.number().int().min(1).max(1000).default(200) }), c.req.query());
-    return ok(c, d.alerts.book.list({ activeOnly: active === 'true', visible: d.alerts.visibleTo(c.get('user')), limit }));
+    return ok(c, d.alerts.book.list({ openOnly: active === 'true', visible: d.alerts.visibleTo(c.get('user')), limit }));
   });
   app.post('/api/alerts/:id/:action{ack|clear}', requireUser, (c) => {
     const { id } = parse(z.object({ id: z.coerce.number().int().min(1) }), { id: c.req.param('id') });

@@ -1,0 +1,169 @@
+/**
+ * Expected arrivals ("we know the name before the person arrives"): every accepted scan becomes an
+ * expected arrival for its destination village with an ETA; the village officer marks it arrived; one
+ * not arrived `overdueAfterMs` after its ETA raises an `arrival_overdue` alert (village + command).
+ * State: in memory, durable in a journal (DATA_DIR/server/expected-arrivals.jsonl), bounded by count
+ * and age. Idempotent by scanId (a replayed scan does not reset an arrival already marked).
+ */
+import type { ArrivalEvent, HealthStatus } from '@sk/protocol';
+import type { PublicUser } from '../auth/users.ts';
+import type { AlertCandidate } from '../alerts/rules.ts';
+import { Journal } from './journal.ts';
+import { travelMinutes, type TravelTimes } from './eta.ts';
+
+export type ExpectedStatus = 'expected' | 'arrived' | 'overdue';
+
+export interface ExpectedArrival {
+  scanId: string;
+  checkpointId: string;
+  scannedAt: string;
+  eta: string;
+  villageCode: string;
+  villageName: string | null;
+  districtCode: string;
+  districtName: string | null;
+  nikMasked: string;
+  name: string;
+  sex: 'L' | 'P';
+  birthDate: string;
+  originRegencyName: string | null;
+  healthStatus: HealthStatus;
+  arrivedAt?: string;
+  arrivedBy?: string;
+  /** When the overdue alert was raised. */
+  overdueAt?: string;
+  /** Set by the village officer: the home is not fit for self-isolation (a quarantine reason). */
+  homeUnfit?: boolean;
+}
+
+export interface ExpectedArrivalsOptions {
+  travelTimes: TravelTimes;
+  overdueAfterMs: number;
+  now?: () => Date;
+  journalFile?: string;
+  /** Most arrivals kept (oldest dropped first) and how long after the ETA they are kept. */
+  maxKept?: number;
+  keepMs?: number;
+  raise(c: AlertCandidate): void;
+  clearAlert(key: string, by: string): void;
+}
+
+export class ExpectedArrivals {
+  readonly #byScan = new Map<string, ExpectedArrival>();
+  readonly #journal: Journal<ExpectedArrival> | undefined;
+  readonly #now: () => Date;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: ExpectedArrivalsOptions) {
+    this.#now = o.now ?? (() => new Date());
+    this.#journal = o.journalFile ? new Journal<ExpectedArrival>(o.journalFile, (r) => r.scanId) : undefined;
+  }
+
+  start(checkEveryMs = 10_000): void {
+    const horizon = this.#now().getTime() - (this.o.keepMs ?? 7 * 86_400_000);
+    for (const r of this.#journal?.load((r) => Date.parse(r.eta) >= horizon) ?? []) this.#byScan.set(r.scanId, r);
+    this.#timer = setInterval(() => this.checkOverdue(), checkEveryMs);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#journal?.close();
+  }
+
+  /** From an accepted scan (the live ArrivalEvent carries everything needed, NIK already masked). */
+  add(e: ArrivalEvent): void {
+    if (this.#byScan.has(e.scanId)) return;
+    const minutes = travelMinutes(e.checkpointId, e.destinationDistrictCode, this.o.travelTimes);
+    const r: ExpectedArrival = {
+      scanId: e.scanId, checkpointId: e.checkpointId, scannedAt: e.scannedAt,
+      // From the later of the device's and the server's clock: a late-delivered scan is not overdue at once.
+      eta: new Date(Math.max(Date.parse(e.scannedAt), this.#now().getTime()) + minutes * 60_000).toISOString(),
+      villageCode: e.destinationVillageCode, villageName: e.destinationVillageName,
+      districtCode: e.destinationDistrictCode, districtName: e.destinationDistrictName,
+      nikMasked: e.nikMasked, name: e.name, sex: e.sex, birthDate: e.birthDate,
+      originRegencyName: e.originRegencyName, healthStatus: e.healthStatus,
+    };
+    this.#byScan.set(r.scanId, r);
+    this.#save(r);
+    this.#bound();
+  }
+
+  get(scanId: string): ExpectedArrival | undefined {
+    return this.#byScan.get(scanId);
+  }
+
+  statusOf(r: ExpectedArrival): ExpectedStatus {
+    if (r.arrivedAt) return 'arrived';
+    return r.overdueAt || this.#now().getTime() > Date.parse(r.eta) + this.o.overdueAfterMs ? 'overdue' : 'expected';
+  }
+
+  /** May this user see (and act on) this arrival? Command all; village its village; checkpoint its checkpoint (read only). */
+  visible(user: PublicUser, r: ExpectedArrival): boolean {
+    if (user.role === 'command') return true;
+    if (user.role === 'village') return r.villageCode === user.villageCode;
+    return r.checkpointId === user.checkpointId;
+  }
+
+  list(user: PublicUser, q: { status?: ExpectedStatus; village?: string; district?: string; limit: number }): (ExpectedArrival & { status: ExpectedStatus })[] {
+    const out: (ExpectedArrival & { status: ExpectedStatus })[] = [];
+    for (const r of this.#byScan.values()) {
+      if (!this.visible(user, r)) continue;
+      if (q.village && r.villageCode !== q.village) continue;
+      if (q.district && r.districtCode !== q.district) continue;
+      const status = this.statusOf(r);
+      if (q.status && status !== q.status) continue;
+      out.push({ ...r, status });
+    }
+    return out.sort((a, b) => a.eta.localeCompare(b.eta)).slice(0, q.limit);
+  }
+
+  /** Marks arrived (idempotent); clears the overdue alert if one was raised. */
+  markArrived(scanId: string, by: string): ExpectedArrival | undefined {
+    const r = this.#byScan.get(scanId);
+    if (!r || r.arrivedAt) return r;
+    r.arrivedAt = this.#now().toISOString();
+    r.arrivedBy = by;
+    this.#save(r);
+    if (r.overdueAt) this.o.clearAlert(`arrival_overdue|${scanId}`, by);
+    return r;
+  }
+
+  setHomeUnfit(scanId: string, unfit: boolean): void {
+    const r = this.#byScan.get(scanId);
+    if (!r || r.homeUnfit === unfit) return;
+    r.homeUnfit = unfit;
+    this.#save(r);
+  }
+
+  /** Raises one overdue alert per arrival not marked in time (run by the timer; callable in tests). */
+  checkOverdue(): number {
+    const now = this.#now().getTime();
+    let raised = 0;
+    for (const r of this.#byScan.values()) {
+      if (r.arrivedAt || r.overdueAt || now <= Date.parse(r.eta) + this.o.overdueAfterMs) continue;
+      r.overdueAt = new Date(now).toISOString();
+      this.#save(r);
+      this.o.raise({
+        rule: 'arrival_overdue', key: `arrival_overdue|${r.scanId}`, subject: r.scanId, scanId: r.scanId,
+        checkpointId: r.checkpointId, villageCode: r.villageCode, severity: 'minor',
+        title: 'Belum tiba', text: `belum tiba di ${r.villageName ?? r.villageCode}; perkiraan ${r.eta}`,
+      });
+      raised++;
+    }
+    return raised;
+  }
+
+  #save(r: ExpectedArrival): void {
+    this.#journal?.append(r);
+    this.#journal?.compactIfLarge(() => [...this.#byScan.values()]);
+  }
+
+  /** Bounded memory: drop the oldest (insertion order) past `maxKept`. */
+  #bound(): void {
+    const max = this.o.maxKept ?? 200_000;
+    for (const k of this.#byScan.keys()) {
+      if (this.#byScan.size <= max) break;
+      this.#byScan.delete(k);
+    }
+  }
+}

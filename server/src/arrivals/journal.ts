@@ -1,0 +1,81 @@
+/**
+ * A small append-only JSON-lines journal: the durable state of the expected-arrivals, alerts and
+ * quarantine features. Each record is the whole new state of one entity; on start the last record per
+ * key wins. Writes are group-committed (one append per `flushMs`, and on `close()`), so thousands of
+ * scans per second cost one write call, not thousands; a crash loses at most `flushMs` of changes.
+ * A torn last line (crash mid-write) is skipped on load. The file is rewritten (compacted) on load.
+ * The file may hold names (expected arrivals): mode 0600 in a 0700 directory, like users.json.
+ */
+import { appendFileSync, existsSync, fsyncSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export class Journal<T> {
+  #buffer: string[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #bytes = 0;
+  #compactBytes = 0;
+
+  constructor(
+    readonly file: string,
+    private readonly keyOf: (record: T) => string,
+    private readonly opts: { flushMs?: number; compactAboveBytes?: number } = {},
+  ) {}
+
+  /** Reads every surviving record (last per key, in first-seen order) and compacts the file. */
+  load(keep: (record: T) => boolean = () => true): T[] {
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+    const latest = new Map<string, T>();
+    if (existsSync(this.file)) {
+      for (const line of readFileSync(this.file, 'utf8').split('\n')) {
+        if (!line) continue;
+        try {
+          const r = JSON.parse(line) as T;
+          latest.set(this.keyOf(r), r);
+        } catch {
+          // a torn final line from a crash: the change it held was never confirmed to anyone durable
+        }
+      }
+    }
+    const records = [...latest.values()].filter(keep);
+    this.#rewrite(records);
+    return records;
+  }
+
+  append(record: T): void {
+    this.#buffer.push(JSON.stringify(record) + '\n');
+    this.#timer ??= setTimeout(() => this.flush(), this.opts.flushMs ?? 100);
+  }
+
+  flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#buffer.length === 0) return;
+    const chunk = this.#buffer.join('');
+    this.#buffer = [];
+    appendFileSync(this.file, chunk, { mode: 0o600 });
+    this.#bytes += Buffer.byteLength(chunk);
+  }
+
+  /** Rewrites the file with only these records when it has grown past the threshold. */
+  compactIfLarge(current: () => T[]): void {
+    // Twice the live size plus a margin, so a large but compact state does not rewrite on every append.
+    if (this.#bytes < this.#compactBytes * 2 + (this.opts.compactAboveBytes ?? 64 * 1024 * 1024)) return;
+    this.flush();
+    this.#rewrite(current());
+  }
+
+  close(): void {
+    this.flush();
+  }
+
+  #rewrite(records: T[]): void {
+    const tmp = `${this.file}.tmp`;
+    const body = records.map((r) => JSON.stringify(r) + '\n').join('');
+    writeFileSync(tmp, body, { mode: 0o600 });
+    const fd = openSync(tmp, 'r');
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, this.file);
+    this.#bytes = this.#compactBytes = Buffer.byteLength(body);
+  }
+}
