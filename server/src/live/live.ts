@@ -102,6 +102,12 @@ export class Live {
     this.#countsDirty = true;
   }
 
+  /** Emits to the named rooms (`command`, `village:<code>`); a socket in several rooms gets it once. */
+  emitToRooms<E extends keyof ServerToClientEvents>(rooms: readonly string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+    if (!this.#io || !rooms.length) return;
+    (this.#io.to([...rooms]).emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
+  }
+
   deviceStatus(s: DeviceStatus): void {
     this.#io?.emit('device:status', s);
   }
