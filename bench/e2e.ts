@@ -1,0 +1,127 @@
+/**
+ * e2e (issue 5): sustained scans/s through the whole product — simulated devices (mqtt.js, QoS 1,
+ * window of in-flight per device, in worker processes) → our broker (auth, ACL, LevelDB) → server
+ * (validation, dedup, live, batched InfluxDB writes, device acks) → private influxd, with one
+ * signed-in socket.io client counting arrival events. Timed from the first publish to the last
+ * SERVER ack (= durably stored). Then checks via GET /api/stored-scan-ids that sent = stored, none
+ * doubled. The limit, in the same run: the same publishers against bare aedes with one QoS 1
+ * subscriber.
+ */
+import { CHECKPOINT_IDS } from '@sk/protocol';
+import type { BenchResult } from './run.ts';
+import { opt, percentile, round } from './stats.ts';
+import { devicePlan, startPublishers, startSubscriber } from './lib/load.ts';
+import { startBrokerChild, startPipeline } from './lib/pipeline.ts';
+import { cpuMeter, deadline, peakRssMiB, progress, stopChild } from './lib/proc.ts';
+
+export const help = `Usage: npm run bench -- e2e [options]
+
+Options (defaults):
+  --scans 200000     scans to publish (ours, then the same count against bare aedes)
+  --devices 16       simulated devices (mqtt.js clients), spread over the 4 checkpoints
+  --workers 2        publisher worker processes
+  --window 100       in-flight QoS 1 publishes per device
+  --timeout 90       hard deadline in seconds for each publishing phase
+  --no-limit         skip the bare-broker limit run
+Goal: >= 20,000 scans/s sustained and >= 50 % of the bare-broker figure on this 2-core box.`;
+
+export async function run(args: string[]): Promise<BenchResult> {
+  const scans = opt(args, 'scans', 200_000);
+  const devices = opt(args, 'devices', 16);
+  const workers = opt(args, 'workers', 2);
+  const window = opt(args, 'window', 100);
+  const timeoutMs = opt(args, 'timeout', 90) * 1000;
+  if (scans < devices || devices < 1 || scans > 5_000_000) throw new Error('--scans must be >= --devices and <= 5,000,000');
+  const plan = devicePlan(CHECKPOINT_IDS, devices, scans);
+
+  progress(`e2e: ${scans} scans from ${devices} devices in ${workers} workers, window ${window}`);
+  const p = await startPipeline({ devices: plan });
+  let metrics: BenchResult['metrics'];
+  try {
+    const pubs = await startPublishers({ url: p.mqttUrl, window, ratePerClient: 0, serverAcks: true, seed: 5, clients: p.devices, workers });
+    try {
+      const from = new Date(Date.now() - 60_000).toISOString();
+      const cpu = cpuMeter({ broker: p.broker.pid, server: p.server.pid, influxd: p.influxd.process.pid, pub0: pubs.pids[0], pub1: pubs.pids[1], bench: process.pid });
+      progress('publishing to our broker…');
+      const r = await pubs.go(timeoutMs);
+      const cpuPct = cpu();
+      const seconds = (r.lastServerAck - r.firstPub) / 1000;
+      progress(`stored ${r.serverAcked} in ${round(seconds, 2)} s; waiting for the socket to catch up`);
+      const liveDeadline = Date.now() + 15_000;
+      while (p.live.unique.size < r.published && Date.now() < liveDeadline) await new Promise((res) => setTimeout(res, 100));
+      const ids = await deadline('stored-scan-ids', 60_000, p.storedScanIds(from, new Date(Date.now() + 60_000).toISOString()));
+      const unique = new Set(ids).size;
+      const lat = p.live.latenciesMs;
+      metrics = {
+        scansPerSec: Math.round(r.published / seconds),
+        pubackPerSec: Math.round(r.pubacked / ((r.lastPuback - r.firstPub) / 1000)),
+        seconds: round(seconds, 2),
+        sent: r.published,
+        serverAcked: r.serverAcked,
+        storedUnique: unique,
+        storedTotal: ids.length,
+        doubled: ids.length - unique,
+        lost: r.published - unique,
+        socketArrivals: p.live.arrivals,
+        socketUnique: p.live.unique.size,
+        publishToSocketP50Ms: round(percentile(lat, 50)),
+        publishToSocketP99Ms: round(percentile(lat, 99)),
+        publishToSocketMaxMs: round(percentile(lat, 100)),
+        cpuBrokerPct: cpuPct.broker!, cpuServerPct: cpuPct.server!, cpuInfluxdPct: cpuPct.influxd!,
+        cpuPublishersPct: (cpuPct.pub0 ?? 0) + (cpuPct.pub1 ?? 0), cpuBenchSocketPct: cpuPct.bench!,
+        peakRssBrokerMiB: peakRssMiB(p.broker.pid), peakRssServerMiB: peakRssMiB(p.server.pid),
+        devices, window, publishErrors: r.errors,
+      };
+      progress(`ours: ${metrics.scansPerSec} scans/s, stored ${unique}/${r.published}, doubled ${metrics.doubled}`);
+    } finally {
+      await pubs.stop();
+    }
+  } finally {
+    await p.stop();
+  }
+
+  const result: BenchResult = {
+    bench: 'e2e',
+    metrics,
+    goal: { scansPerSec: '>= 20000', ratio: 'scansPerSec / bare >= 0.5', doubled: '0', lost: '0' },
+    notes: ['scans/s = first publish → last server ack (durably in InfluxDB); every component shares the same 2 cores'],
+  };
+  if (!args.includes('--no-limit')) {
+    const limit = await bareLimit(scans, plan, workers, window, timeoutMs);
+    result.limit = { name: 'bare aedes (startBroker auth:false, in memory) + 1 mqtt.js QoS 1 subscriber, same publishers', metrics: limit };
+    result.ratio = { scansPerSec: round((metrics.scansPerSec as number) / (limit.msgsPerSec as number), 3) };
+  }
+  return result;
+}
+
+/** The same publishers against bare aedes with one QoS 1 subscriber: msgs/s first publish → last receipt. */
+export async function bareLimit(scans: number, plan: ReturnType<typeof devicePlan>, workers: number, window: number, timeoutMs: number) {
+  progress('limit: bare aedes + 1 QoS 1 subscriber');
+  const b = await startBrokerChild({ auth: false });
+  try {
+    const sub = await startSubscriber({ url: b.url, expected: scans });
+    try {
+      const pubs = await startPublishers({ url: b.url, window, ratePerClient: 0, serverAcks: false, seed: 5, clients: plan, workers });
+      try {
+        const cpu = cpuMeter({ broker: b.child.pid, sub: sub.pid, pub0: pubs.pids[0], pub1: pubs.pids[1] });
+        const r = await pubs.go(timeoutMs);
+        const s = await sub.done(30_000);
+        const c = cpu();
+        const msgsPerSec = Math.round(s.unique / ((s.last - r.firstPub) / 1000));
+        progress(`bare: ${msgsPerSec} msgs/s, ${s.unique}/${scans} arrived`);
+        return {
+          msgsPerSec, pubackPerSec: Math.round(r.pubacked / ((r.lastPuback - r.firstPub) / 1000)),
+          arrivedUnique: s.unique, arrivedTotal: s.total, sent: r.published,
+          cpuBrokerPct: c.broker!, cpuSubscriberPct: c.sub!, cpuPublishersPct: (c.pub0 ?? 0) + (c.pub1 ?? 0),
+          peakRssBrokerMiB: peakRssMiB(b.child.pid),
+        };
+      } finally {
+        await pubs.stop();
+      }
+    } finally {
+      await sub.stop();
+    }
+  } finally {
+    await stopChild(b.child);
+  }
+}
