@@ -14,7 +14,7 @@
  * - Full policy: reject new data (`OutboxFullError`), never drop old scans. ACK records are always
  *   written, even past the limit: they are tiny and they are what frees space.
  */
-import { mkdirSync, openSync, fsyncSync, closeSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, fsyncSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toRanges, type OutboxStatsSchema } from '@sk/protocol';
@@ -88,7 +88,7 @@ function fsyncDir(dir: string): void {
 
 /** Pure recovery: reads every segment, applies DATA/ACK/BASE records, reports torn tails. */
 function recover(dir: string) {
-  const ids = readdirSync(dir).map((f) => SEGMENT_RE.exec(f)?.[1]).filter((x): x is string => !!x).map(Number).sort((a, b) => a - b);
+  const ids = (existsSync(dir) ? readdirSync(dir) : []).map((f) => SEGMENT_RE.exec(f)?.[1]).filter((x): x is string => !!x).map(Number).sort((a, b) => a - b);
   const segments: Segment[] = [];
   const pending = new Map<number, Entry>();
   let nextSeq = 1;
