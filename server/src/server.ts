@@ -27,6 +27,8 @@ import { createApp, type ArrivalQuery } from './http/app.ts';
 import { ApiError } from './http/api-error.ts';
 import { createMetrics } from './metrics.ts';
 import { Alerts } from './alerts/alerts.ts';
+import { loadPersonSecret } from './alerts/person-secret.ts';
+import { CheckpointFeatures, featurePaths, type FeatureTuning } from './arrivals/checkpoint-features.ts';
 
 export const VERSION = '0.1.0';
 
@@ -55,6 +57,9 @@ export interface ServerOverrides {
   store?: ScanStore;
   seen?: SeenIndex;
   sessions?: SessionStore;
+  /** Injected clock for alerts, expected arrivals and quarantine (tests). */
+  now?: () => Date;
+  tuning?: FeatureTuning;
 }
 
 /** Paths under DATA_DIR the server owns. */
@@ -77,7 +82,12 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   const deadLetters = new DeadLetters();
   const devices = new DeviceRegistry();
   let influxUp = false;
-  const alerts = new Alerts({ feverC: cfg.feverThresholdC, watchOrigins: cfg.watchOrigins, offlineAfterMs: cfg.deviceOfflineSec * 1000 });
+  const fp = featurePaths(cfg.dataDir);
+  const alerts = new Alerts({
+    feverC: cfg.feverThresholdC, watchOrigins: cfg.watchOrigins, offlineAfterMs: cfg.deviceOfflineSec * 1000,
+    now: o.now, journalFile: fp.alerts, personSecret: loadPersonSecret(fp.personKey), emit: (a) => live.alert(a),
+  });
+  const features = new CheckpointFeatures({ dataDir: cfg.dataDir, influxUrl: cfg.influxUrl, influxDb: cfg.influxDb, alerts, log: area(log, 'features'), now: o.now, tuning: o.tuning });
 
   const live = new Live({ log: area(log, 'live'), sessions, counts: () => store.countsToday() });
   const ingest = new Ingest(
@@ -88,8 +98,10 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
       deadLetters,
       writer: () => writer,
       onArrival: (scan) => {
-        live.arrival(toArrivalEvent(scan, live.nextEventId(), new Date().toISOString(), regions, cfg.feverThresholdC));
+        const event = toArrivalEvent(scan, live.nextEventId(), new Date().toISOString(), regions, cfg.feverThresholdC);
+        live.arrival(event);
         alerts.onScan(scan);
+        features.onArrival(event);
       },
       onStatus: (s) => {
         if (!devices.update(s)) return;
@@ -107,7 +119,10 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     maxMs: cfg.batchMaxMs,
     ack: (cp, dev, ranges) => ingest.publishAck(cp, dev, ranges),
     forget: (scans) => void seen.forget(scans.map((s) => s.scanId)),
-    onStored: () => live.countsChanged(),
+    onStored: (scans) => {
+      live.countsChanged();
+      features.onStored(scans);
+    },
   });
 
   const stats = (): IngestStats => ({
@@ -131,10 +146,12 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   }
   writer.start();
   alerts.start();
+  features.start();
+  if (influxUp) await features.startRollups();
   const influxPoll = setInterval(() => {
     store.ping().then(async (up) => {
       // Create the database now if InfluxDB was down when we started.
-      if (up && !influxUp) await store.start().catch(() => {});
+      if (up && !influxUp) await store.start().then(() => features.startRollups(), () => {});
       influxUp = up;
     }, () => (influxUp = false));
   }, 2000);
@@ -210,6 +227,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     },
     deadLetters: (limit) => deadLetters.list(limit),
     alerts,
+    features: features.routes(),
   });
 
   const http = await new Promise<HttpServer>((resolve, reject) => {
@@ -231,6 +249,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
       (closing ??= (async () => {
         clearInterval(influxPoll);
         alerts.stop();
+        features.stop();
         ingest.pause(); // take no new scans; the broker keeps them for our session
         await writer.stop(); // flush queued scans; their acks go out
         await ingest.stop();

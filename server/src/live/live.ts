@@ -5,7 +5,7 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import type { ArrivalEvent, CatchUpReply, CheckpointCount, ClientToServerEvents, DeviceStatus, LiveScope, ServerToClientEvents } from '@sk/protocol';
+import type { AlertEvent, ArrivalEvent, CatchUpReply, CheckpointCount, ClientToServerEvents, DeviceStatus, LiveScope, ServerToClientEvents } from '@sk/protocol';
 import type { Logger } from '../log.ts';
 import type { SessionStore } from '../auth/sessions.ts';
 import type { PublicUser } from '../auth/users.ts';
@@ -106,6 +106,13 @@ export class Live {
   emitToRooms<E extends keyof ServerToClientEvents>(rooms: readonly string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
     if (!this.#io || !rooms.length) return;
     (this.#io.to([...rooms]).emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
+  }
+
+  /** To the command centre and, when the alert concerns a traveller, that village's room only. */
+  alert(a: AlertEvent): void {
+    const io = this.#io;
+    if (!io) return;
+    (a.villageCode ? io.to('command').to(`village:${a.villageCode}`) : io.to('command')).emit('alert', a);
   }
 
   deviceStatus(s: DeviceStatus): void {
