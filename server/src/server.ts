@@ -27,6 +27,17 @@ import { createApp, type ArrivalQuery } from './http/app.ts';
 import { ApiError } from './http/api-error.ts';
 import { createMetrics } from './metrics.ts';
 import { Alerts } from './alerts/alerts.ts';
+import { AID_SUBSCRIPTION, PUSKESMAS_SUBSCRIPTION } from '@sk/protocol';
+import { Aid } from './aid/aid.ts';
+import { AidInflux } from './aid/aid-influx.ts';
+import { aidRoutes } from './aid/aid-routes.ts';
+import { aidDeviceHandler } from './aid/aid-mqtt.ts';
+import { FeatureMqtt } from './aid/feature-mqtt.ts';
+import { loadFeatureConfig, type FeatureConfig } from './aid/feature-config.ts';
+import { PuskesmasReports } from './puskesmas/puskesmas.ts';
+import { ReportStore } from './puskesmas/report-store.ts';
+import { puskesmasRoutes } from './puskesmas/puskesmas-routes.ts';
+import { puskesmasDeviceHandler } from './puskesmas/puskesmas-mqtt.ts';
 import { loadPersonSecret } from './alerts/person-secret.ts';
 import { CheckpointFeatures, featurePaths, type FeatureTuning } from './arrivals/checkpoint-features.ts';
 
@@ -60,6 +71,8 @@ export interface ServerOverrides {
   /** Injected clock for alerts, expected arrivals and quarantine (tests). */
   now?: () => Date;
   tuning?: FeatureTuning;
+  /** Aid + puskesmas settings (default: read from the environment by aid/feature-config.ts). */
+  aidConfig?: FeatureConfig;
 }
 
 /** Paths under DATA_DIR the server owns. */
@@ -90,6 +103,26 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   const features = new CheckpointFeatures({ dataDir: cfg.dataDir, influxUrl: cfg.influxUrl, influxDb: cfg.influxDb, alerts, log: area(log, 'features'), now: o.now, tuning: o.tuning });
 
   const live = new Live({ log: area(log, 'live'), sessions, counts: () => store.countsToday() });
+  const aidCfg = o.aidConfig ?? loadFeatureConfig(process.env);
+  const aidInflux = new AidInflux(cfg.influxUrl, cfg.influxDb, area(log, 'aid'));
+  const aid = new Aid({
+    dataDir: cfg.dataDir,
+    regions,
+    secret: aidCfg.aidHmacSecret,
+    emit: (event, alarm, rooms) => live.emitToRooms(rooms, event, alarm),
+    stored: (hs) => aidInflux.add(hs.map(({ line, status }) => ({ id: line.id, programmeId: line.p, villageCode: line.v, date: line.d, at: line.at, status }))),
+  });
+  const puskesmas = new PuskesmasReports({
+    store: new ReportStore(cfg.influxUrl, cfg.influxDb),
+    log: area(log, 'puskesmas'),
+    deadlineHour: aidCfg.puskesmasDeadlineHour,
+    emitMissing: (m) => live.emitToRooms(['command'], 'puskesmas:missing', m),
+  });
+  const featureMqtt = new FeatureMqtt(
+    { url: cfg.mqttUrl, clientId: `${cfg.mqttClientId}-features`, username: cfg.mqttUsername, password: cfg.mqttPassword },
+    { [AID_SUBSCRIPTION]: aidDeviceHandler(aid, regions), [PUSKESMAS_SUBSCRIPTION]: puskesmasDeviceHandler(puskesmas, area(log, 'puskesmas')) },
+    area(log, 'aid-mqtt'),
+  );
   const ingest = new Ingest(
     { url: cfg.mqttUrl, username: cfg.mqttUsername, password: cfg.mqttPassword, clientId: cfg.mqttClientId },
     {
@@ -145,6 +178,11 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     log.warn({ err: (e as Error).message }, 'InfluxDB not reachable at start; spooling until it is');
   }
   writer.start();
+  // The aid index is rebuilt from its journal before any handout can be accepted.
+  aid.start();
+  log.info({ ms: aid.rebuild.ms, lines: aid.rebuild.lines, bad: aid.rebuild.bad, entries: aid.index.entries }, 'aid index rebuilt');
+  aidInflux.start();
+  puskesmas.start();
   alerts.start();
   features.start();
   if (influxUp) await features.startRollups();
@@ -227,7 +265,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     },
     deadLetters: (limit) => deadLetters.list(limit),
     alerts,
-    features: features.routes(),
+    features: [...features.routes(), aidRoutes(aid, regions), puskesmasRoutes(puskesmas)],
   });
 
   const http = await new Promise<HttpServer>((resolve, reject) => {
@@ -236,6 +274,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   });
   live.start(http);
   await ingest.start();
+  await featureMqtt.start();
   const httpPort = (http.address() as AddressInfo).port;
   const url = `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${httpPort}`;
   log.info({ url, mqtt: cfg.mqttUrl }, 'server started');
@@ -248,6 +287,10 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     close: () =>
       (closing ??= (async () => {
         clearInterval(influxPoll);
+        puskesmas.stop();
+        await featureMqtt.stop();
+        await aidInflux.stop();
+        aid.stop();
         alerts.stop();
         features.stop();
         ingest.pause(); // take no new scans; the broker keeps them for our session

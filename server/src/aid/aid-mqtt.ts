@@ -1,0 +1,29 @@
+/** MQTT entry point for distribution-point devices: `…/villages/{v}/devices/{d}/aid` → result on `…/aid-result`. */
+import { AidDeviceHandoutSchema, describeIssues, parseVillageDeviceTopic, villageDeviceTopic, type AidDeviceResult } from '@sk/protocol';
+import type { Regions } from '@sk/protocol/regions';
+import type { Aid } from './aid.ts';
+import { semanticProblem } from './csv-import.ts';
+import type { TopicHandler } from './feature-mqtt.ts';
+
+export function aidDeviceHandler(aid: Aid, regions: Regions): TopicHandler {
+  return (topic, payload, reply) => {
+    const t = parseVillageDeviceTopic(topic);
+    if (!t || t.kind !== 'aid') throw new Error('not an aid topic');
+    const back = (body: unknown) => reply(villageDeviceTopic(t.villageCode, t.deviceId, 'aid-result'), body);
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return back({ v: 1, error: 'payload: not JSON' });
+    }
+    const p = AidDeviceHandoutSchema.safeParse(json);
+    if (!p.success) return back({ v: 1, error: describeIssues(p.error) });
+    // The broker ACL already pins the device to its village; check the payload agrees with the topic.
+    if (p.data.deviceId !== t.deviceId) return back({ v: 1, error: 'deviceId: differs from the topic' });
+    const problem = semanticProblem(p.data, regions, t.villageCode);
+    if (problem) return back({ v: 1, handoutId: p.data.handoutId, error: problem });
+    const { v: _v, deviceId: _d, ...handout } = p.data;
+    const [r] = aid.record([handout], `device:${t.deviceId}`);
+    back({ v: 1, ...r! } satisfies AidDeviceResult);
+  };
+}

@@ -1,0 +1,251 @@
+/**
+ * The aid feature: check before handing out, record (console, CSV, MQTT), alarms to every village
+ * involved, acknowledgement and resolution, audit. The journal (DATA_DIR/server/aid/journal.jsonl)
+ * is the source of truth; the index is rebuilt from it on start, before anything is accepted, so
+ * an outage or restart never lets a double through unflagged.
+ */
+import { join } from 'node:path';
+import { aidProgramme, maskNik, periodOf, type AidAlarm, type AidAuditEntry, type AidCheckInput, type AidCheckResult, type AidMatch, type AidRecordResult, type AidResolution, type AidSeverity, type HandoutInput } from '@sk/protocol';
+import type { Regions } from '@sk/protocol/regions';
+import { MemoryDoubleAidIndex, type DoubleAidIndex, type IndexedHandout, type IndexMatch } from './double-index.ts';
+import { AidKeys, handoutHash, keyFromHex, keyHex, loadAidSecret } from './keys.ts';
+import { Journal } from './journal.ts';
+
+/** Journal lines (short keys: the journal of a whole regency is millions of lines). */
+type HandoutLine = { t: 'h'; id: string; p: string; d: string; v: string; at: string; by: string; pk: string; kk: string | null; nk: string | null };
+type Line =
+  | HandoutLine
+  | { t: 'a'; alarm: AidAlarm }
+  | { t: 'k'; alarmId: number; by: string; at: string }
+  | { t: 'r'; alarmId: number; action: 'cancel' | 'confirm'; reason: string; by: string; at: string; cancelled: HandoutLine | null }
+  | { t: 'd'; id: string; v: string; by: string; at: string }
+  | { t: 'q'; v: string; p: string; by: string; at: string; matches: number }
+  | { t: 'i'; v: string | null; by: string; at: string; imported: number; errors: number };
+
+export interface AidDeps {
+  dataDir: string;
+  regions: Regions;
+  secret?: string;
+  /** Live push: `rooms` are 'command' and 'village:<code>'. */
+  emit(event: 'aid:alarm' | 'aid:alarm-update', alarm: AidAlarm, rooms: string[]): void;
+  /** Best-effort copy to InfluxDB (the journal is the truth). */
+  stored?(handouts: { line: HandoutLine; status: 'recorded' | 'double' }[]): void;
+  now?: () => Date;
+  capacityHint?: number;
+}
+
+const SEVERITY_RANK: Record<AidSeverity, number> = { critical: 3, major: 2, minor: 1 };
+const AUDIT_KEPT = 10_000;
+
+export class Aid {
+  readonly index: DoubleAidIndex;
+  readonly #journal: Journal<Line>;
+  readonly #alarms = new Map<number, { alarm: AidAlarm; handout: HandoutLine }>();
+  readonly #audit: AidAuditEntry[] = [];
+  readonly #villageIdx: Map<string, number>;
+  #keys: AidKeys | undefined;
+  #nextAlarm = 1;
+  #auditSeq = 0;
+  rebuild = { ms: 0, lines: 0, bad: 0 };
+
+  constructor(private readonly d: AidDeps) {
+    this.index = new MemoryDoubleAidIndex(d.capacityHint);
+    this.#journal = new Journal(join(d.dataDir, 'server', 'aid', 'journal.jsonl'));
+    this.#villageIdx = new Map(d.regions.villages.map((v, i) => [v.code, i]));
+  }
+
+  #now(): string {
+    return (this.d.now?.() ?? new Date()).toISOString();
+  }
+
+  start(): void {
+    this.#keys = new AidKeys(loadAidSecret(join(this.d.dataDir, 'server', 'aid'), this.d.secret));
+    const t0 = performance.now();
+    const r = this.#journal.replay((l) => this.#apply(l));
+    this.rebuild = { ms: Math.round(performance.now() - t0), lines: r.lines, bad: r.bad };
+    this.#journal.open();
+  }
+
+  stop(): void {
+    this.#journal.close();
+  }
+
+  /** Replays one journal line into memory (used on start and after each append). */
+  #apply(l: Line): void {
+    switch (l.t) {
+      case 'h':
+        this.index.record(this.#indexed(l));
+        this.#addAudit(l.at, 'handout', l.by, l.v, l.id, null, `${l.p} ${l.d}`);
+        break;
+      case 'a':
+        this.#alarms.set(l.alarm.id, { alarm: l.alarm, handout: null as never });
+        this.#nextAlarm = Math.max(this.#nextAlarm, l.alarm.id + 1);
+        this.#addAudit(l.alarm.raisedAt, 'alarm', 'system', l.alarm.villageCode, l.alarm.handoutId, l.alarm.id, `${l.alarm.severity}: ${l.alarm.matches.map((m) => m.kind).join(',')} villages ${l.alarm.villages.join(',')}`);
+        break;
+      case 'k': {
+        const a = this.#alarms.get(l.alarmId)?.alarm;
+        if (a && !a.acknowledgedAt) Object.assign(a, { acknowledgedAt: l.at, acknowledgedBy: l.by });
+        this.#addAudit(l.at, 'ack', l.by, a?.villageCode ?? null, a?.handoutId ?? null, l.alarmId, '');
+        break;
+      }
+      case 'r': {
+        const a = this.#alarms.get(l.alarmId)?.alarm;
+        if (a) a.resolution = { action: l.action, reason: l.reason, by: l.by, at: l.at };
+        if (a && !a.acknowledgedAt) Object.assign(a, { acknowledgedAt: l.at, acknowledgedBy: l.by });
+        if (l.cancelled) this.index.cancel(this.#indexed(l.cancelled));
+        this.#addAudit(l.at, 'resolve', l.by, a?.villageCode ?? null, a?.handoutId ?? null, l.alarmId, `${l.action}: ${l.reason}`);
+        break;
+      }
+      case 'd':
+        this.#addAudit(l.at, 'redelivered', l.by, l.v, l.id, null, '');
+        break;
+      case 'q':
+        this.#addAudit(l.at, 'check', l.by, l.v, null, null, `${l.p}: ${l.matches} match(es)`);
+        break;
+      case 'i':
+        this.#addAudit(l.at, 'import', l.by, l.v, null, null, `${l.imported} imported, ${l.errors} bad rows`);
+        break;
+    }
+  }
+
+  #addAudit(at: string, type: AidAuditEntry['type'], by: string, villageCode: string | null, handoutId: string | null, alarmId: number | null, detail: string): void {
+    this.#audit.push({ seq: ++this.#auditSeq, at, type, by, villageCode, handoutId, alarmId, detail });
+    if (this.#audit.length > AUDIT_KEPT * 1.1) this.#audit.splice(0, this.#audit.length - AUDIT_KEPT);
+  }
+
+  #indexed(l: HandoutLine): IndexedHandout {
+    return {
+      programmeId: l.p,
+      date: l.d,
+      village: this.#villageIdx.get(l.v) ?? 0xffff,
+      at: Math.floor(Date.parse(l.at) / 1000),
+      handout: handoutHash(l.id),
+      person: keyFromHex(l.pk),
+      household: l.kk ? keyFromHex(l.kk) : null,
+      name: l.nk ? keyFromHex(l.nk) : null,
+    };
+  }
+
+  #match(m: IndexMatch): AidMatch {
+    const v = this.d.regions.villages[m.village];
+    return { kind: m.kind, severity: m.severity, programmeId: m.programmeId, period: m.period, villageCode: v?.code ?? 'unknown', villageName: v?.name ?? null, at: new Date(m.at * 1000).toISOString(), handoutId: null };
+  }
+
+  /** "Check before handing out": what this person or household already received, where and when. */
+  check(q: AidCheckInput, by: string): AidCheckResult {
+    const k = this.#keys!;
+    const matches = this.index
+      .check({ programmeId: q.programmeId, date: q.date, person: k.person(q.nik), household: q.kk ? k.household(q.kk) : null, name: q.name && q.birthDate ? k.nameBirth(q.name, q.birthDate) : null })
+      .map((m) => this.#match(m));
+    const line: Line = { t: 'q', v: q.villageCode, p: q.programmeId, by, at: this.#now(), matches: matches.length };
+    this.#journal.append([line], false);
+    this.#apply(line);
+    return { ok: matches.every((m) => m.severity === 'minor'), matches };
+  }
+
+  /** Records handouts (one fsync for the batch), then raises alarms. Validated input only. */
+  record(inputs: readonly HandoutInput[], by: string): AidRecordResult[] {
+    const k = this.#keys!;
+    const lines: Line[] = [];
+    const results: AidRecordResult[] = [];
+    const raised: AidAlarm[] = [];
+    const stored: { line: HandoutLine; status: 'recorded' | 'double' }[] = [];
+    for (const h of inputs) {
+      const at = this.#now();
+      const line: HandoutLine = { t: 'h', id: h.handoutId, p: h.programmeId, d: h.date, v: h.villageCode, at, by, pk: keyHex(k.person(h.nik)), kk: keyHex(k.household(h.kk)), nk: keyHex(k.nameBirth(h.name, h.birthDate)) };
+      const r = this.index.record(this.#indexed(line));
+      if (r.redelivered) {
+        lines.push({ t: 'd', id: h.handoutId, v: h.villageCode, by, at });
+        results.push({ status: 'redelivered', handoutId: h.handoutId, matches: [], alarmId: null });
+        continue;
+      }
+      lines.push(line);
+      const matches = r.matches.map((m) => this.#match(m));
+      stored.push({ line, status: matches.length ? 'double' : 'recorded' });
+      if (!matches.length) {
+        results.push({ status: 'recorded', handoutId: h.handoutId, matches, alarmId: null });
+        continue;
+      }
+      const alarm = this.#newAlarm(h, matches, at);
+      this.#alarms.set(alarm.id, { alarm, handout: line });
+      lines.push({ t: 'a', alarm });
+      raised.push(alarm);
+      results.push({ status: 'double', handoutId: h.handoutId, matches, alarmId: alarm.id });
+    }
+    this.#journal.append(lines);
+    for (const l of lines) if (l.t !== 'h') this.#apply(l);
+    for (const l of stored) this.#addAudit(l.line.at, 'handout', by, l.line.v, l.line.id, null, `${l.line.p} ${l.line.d}`);
+    for (const a of raised) this.d.emit('aid:alarm', a, this.#rooms(a));
+    if (stored.length) this.d.stored?.(stored);
+    return results;
+  }
+
+  #newAlarm(h: HandoutInput, matches: AidMatch[], at: string): AidAlarm {
+    const severity = matches.reduce<AidSeverity>((s, m) => (SEVERITY_RANK[m.severity] > SEVERITY_RANK[s] ? m.severity : s), 'minor');
+    const villages = [...new Set([h.villageCode, ...matches.map((m) => m.villageCode)])];
+    return {
+      id: this.#nextAlarm++, severity, handoutId: h.handoutId, programmeId: h.programmeId, period: periodOf(aidProgramme(h.programmeId)!.period, h.date),
+      villageCode: h.villageCode, villageName: this.d.regions.village(h.villageCode)?.name ?? null, nikMasked: maskNik(h.nik), name: h.name,
+      matches, villages, raisedAt: at, acknowledgedAt: null, acknowledgedBy: null, resolution: null,
+    };
+  }
+
+  #rooms(a: AidAlarm): string[] {
+    return ['command', ...a.villages.map((v) => `village:${v}`)];
+  }
+
+  /** Alarms a user may see: command all; a village officer those involving its village. */
+  alarms(scopeVillage: string | null, activeOnly: boolean): AidAlarm[] {
+    return [...this.#alarms.values()]
+      .map((x) => x.alarm)
+      .filter((a) => (scopeVillage === null || a.villages.includes(scopeVillage)) && (!activeOnly || !a.resolution))
+      .sort((a, b) => b.id - a.id);
+  }
+
+  alarm(id: number, scopeVillage: string | null): AidAlarm | undefined {
+    const a = this.#alarms.get(id)?.alarm;
+    return a && (scopeVillage === null || a.villages.includes(scopeVillage)) ? a : undefined;
+  }
+
+  acknowledge(id: number, by: string): AidAlarm {
+    const a = this.#alarms.get(id)!.alarm;
+    if (!a.acknowledgedAt) {
+      const line: Line = { t: 'k', alarmId: id, by, at: this.#now() };
+      this.#journal.append([line]);
+      this.#apply(line);
+      this.d.emit('aid:alarm-update', a, this.#rooms(a));
+    }
+    return a;
+  }
+
+  /** Cancel the second handout (it leaves the index) or confirm it with a reason. Once only. */
+  resolve(id: number, res: AidResolution, by: string): AidAlarm | 'already' {
+    const entry = this.#alarms.get(id)!;
+    if (entry.alarm.resolution) return 'already';
+    const cancelled = res.action === 'cancel' ? (entry.handout ?? this.#findHandout(entry.alarm)) : null;
+    const line: Line = { t: 'r', alarmId: id, action: res.action, reason: res.reason, by, at: this.#now(), cancelled };
+    this.#journal.append([line]);
+    this.#apply(line);
+    this.d.emit('aid:alarm-update', entry.alarm, this.#rooms(entry.alarm));
+    return entry.alarm;
+  }
+
+  /** After a restart the alarm's handout line is only in the journal: find it there. */
+  #findHandout(a: AidAlarm): HandoutLine | null {
+    let found: HandoutLine | null = null;
+    this.#journal.replay((l) => {
+      if (l.t === 'h' && l.id === a.handoutId) found = l;
+    });
+    return found;
+  }
+
+  importDone(villageCode: string | null, by: string, imported: number, errors: number): void {
+    const line: Line = { t: 'i', v: villageCode, by, at: this.#now(), imported, errors };
+    this.#journal.append([line]);
+    this.#apply(line);
+  }
+
+  audit(scopeVillage: string | null, limit: number): AidAuditEntry[] {
+    return this.#audit.filter((e) => scopeVillage === null || e.villageCode === scopeVillage).slice(-limit).reverse();
+  }
+}

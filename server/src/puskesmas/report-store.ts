@@ -1,0 +1,52 @@
+/**
+ * Puskesmas daily reports in InfluxDB, measurement `puskesmas_daily`: tags puskesmas + district_code,
+ * one point per puskesmas per day at 00:00 WIB of that day, so a corrected report for the same day
+ * overwrites the first (same series, same time) instead of adding to it.
+ */
+import Influx from 'influx';
+import { puskesmasById, type DailyReport } from '@sk/protocol';
+
+const M = 'puskesmas_daily';
+const q = (s: string) => Influx.escape.stringLit(s);
+/** 00:00 WIB (UTC+7, no daylight saving) of a calendar date. */
+export const wibMidnight = (date: string) => new Date(`${date}T00:00:00+07:00`);
+
+export class ReportStore {
+  readonly #influx: Influx.InfluxDB;
+  constructor(url: string, private readonly database: string) {
+    const u = new URL(url);
+    this.#influx = new Influx.InfluxDB({ host: u.hostname, port: Number(u.port || 8086), protocol: u.protocol === 'https:' ? 'https' : 'http', database, username: u.username || undefined, password: u.password || undefined });
+  }
+
+  async start(): Promise<void> {
+    await this.#influx.createDatabase(this.database);
+  }
+
+  async write(reports: readonly DailyReport[]): Promise<void> {
+    await this.#influx.writePoints(
+      reports.map((r) => ({
+        measurement: M,
+        tags: { puskesmas: r.puskesmasId, district_code: puskesmasById(r.puskesmasId)!.districtCode },
+        fields: { suspects: r.suspects, new_confirmed: r.newConfirmed, recoveries: r.recoveries, deaths: r.deaths, tests: r.tests },
+        timestamp: wibMidnight(r.date),
+      })),
+      { precision: 's' },
+    );
+  }
+
+  /** Reports with from ≤ date ≤ to (WIB dates), optionally one puskesmas, oldest first. */
+  async list(from: string, to: string, puskesmasId?: string): Promise<DailyReport[]> {
+    const end = new Date(wibMidnight(to).getTime() + 86_400_000);
+    const where = [`time >= ${q(wibMidnight(from).toISOString())}`, `time < ${q(end.toISOString())}`];
+    if (puskesmasId) where.push(`puskesmas = ${q(puskesmasId)}`);
+    const rows = await this.#influx.query<{ time: Date; puskesmas: string; suspects: number; new_confirmed: number; recoveries: number; deaths: number; tests: number }>(
+      `SELECT suspects, new_confirmed, recoveries, deaths, tests, puskesmas FROM ${M} WHERE ${where.join(' AND ')} ORDER BY time ASC`,
+    );
+    return rows.map((r) => ({
+      puskesmasId: r.puskesmas,
+      // Back from the instant to the WIB calendar date.
+      date: new Date(r.time.getTime() + 7 * 3_600_000).toISOString().slice(0, 10),
+      suspects: r.suspects, newConfirmed: r.new_confirmed, recoveries: r.recoveries, deaths: r.deaths, tests: r.tests,
+    }));
+  }
+}
