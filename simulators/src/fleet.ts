@@ -7,6 +7,7 @@ import type { ScanInput } from '@sk/protocol';
 import { AckObserver } from './ack-observer.ts';
 import { LatencyRecorder } from './latency.ts';
 import { Ledger } from './ledger.ts';
+import { LinkProxy, tcpTarget } from './link-proxy.ts';
 
 export type SubmitResult = { ok: true; scanId: string; seq: number } | { ok: false; reason: string; message: string };
 
@@ -26,6 +27,8 @@ export interface AgentConfig {
   deviceId: string;
   password?: string;
   dataDir: string;
+  /** The device's clock (clock-skew faults). */
+  now?: () => number;
 }
 
 export type AgentFactory = (config: AgentConfig) => AgentLike;
@@ -50,6 +53,10 @@ export interface FleetOptions {
    */
   observer?: { username?: string; password?: string };
   agentFactory?: AgentFactory;
+  /** Route each device through its own LinkProxy so its network can be cut (fault injection). */
+  proxied?: boolean;
+  /** deviceId → how far its clock is off (ms); devices not listed keep the true time. */
+  clockSkewMs?: ReadonlyMap<string, number>;
 }
 
 export interface FleetStats {
@@ -75,6 +82,10 @@ interface Device {
   pending: Map<number, number>;
   /** Acked seqs not (yet) pending: an ack can beat `submit()`'s return; the rest are extra acks. */
   early: Set<number>;
+  config: AgentConfig;
+  proxy?: LinkProxy;
+  /** Being restarted: the round robin skips it. */
+  down: boolean;
 }
 
 /** Bounds the memory of unmatched acks (a server acking ranges it never got would grow it forever). */
@@ -88,6 +99,7 @@ export class Fleet {
   readonly #latency = new LatencyRecorder();
   readonly #ledger: Ledger;
   #observer: AckObserver | undefined;
+  #factory: AgentFactory | undefined;
   #submitted = 0;
   #rejected = 0;
   #acked = 0;
@@ -97,6 +109,15 @@ export class Fleet {
 
   constructor(private readonly options: FleetOptions) {
     this.#ledger = new Ledger(join(options.dataDir, 'ledger.jsonl'));
+  }
+
+  #newAgent(deviceId: string, config: AgentConfig): AgentLike {
+    const agent = this.#factory!(config);
+    if (!this.options.observer) {
+      if (!agent.on) throw new Error('this agent emits no acked events: give the fleet an ack observer');
+      agent.on('acked', (e) => this.#onAck(deviceId, e.ranges));
+    }
+    return agent;
   }
 
   get ledgerFile(): string {
@@ -109,18 +130,21 @@ export class Fleet {
       this.#observer = new AckObserver({ brokerUrl: options.brokerUrls[0]!, ...options.observer, onAck: (cp, dev, ranges) => this.#onAck(dev, ranges) });
       await this.#observer.start();
     }
-    const factory = options.agentFactory ?? (await edgeAgentFactory());
+    this.#factory = options.agentFactory ?? (await edgeAgentFactory());
     for (const checkpointId of options.checkpointIds) {
       for (let n = 1; n <= options.devicesPerCheckpoint; n++) {
         const deviceId = deviceIdFor(checkpointId, n);
         const password = options.credentials?.get(deviceId);
         if (options.credentials && password === undefined) throw new Error(`no credentials for device ${deviceId}`);
-        const agent = factory({ brokerUrls: options.brokerUrls, checkpointId, deviceId, password, dataDir: join(options.dataDir, 'devices', deviceId) });
-        const device: Device = { checkpointId, deviceId, agent, pending: new Map(), early: new Set() };
-        if (!options.observer) {
-          if (!agent.on) throw new Error('this agent emits no acked events: give the fleet an ack observer');
-          agent.on('acked', (e) => this.#onAck(deviceId, e.ranges));
+        let brokerUrls = options.brokerUrls;
+        let proxy: LinkProxy | undefined;
+        if (options.proxied) {
+          proxy = new LinkProxy(tcpTarget(options.brokerUrls[0]!));
+          brokerUrls = [await proxy.start()];
         }
+        const skew = options.clockSkewMs?.get(deviceId);
+        const config: AgentConfig = { brokerUrls, checkpointId, deviceId, password, dataDir: join(options.dataDir, 'devices', deviceId), ...(skew ? { now: () => Date.now() + skew } : {}) };
+        const device: Device = { checkpointId, deviceId, agent: this.#newAgent(deviceId, config), pending: new Map(), early: new Set(), config, proxy, down: false };
         this.#devices.push(device);
         this.#byId.set(deviceId, device);
       }
@@ -130,7 +154,9 @@ export class Fleet {
 
   /** Hands a traveller to the next device of that checkpoint (round robin), as an officer would. */
   async submit(checkpointId: string, input: ScanInput): Promise<SubmitResult> {
-    const devices = this.#devices.filter((d) => d.checkpointId === checkpointId);
+    const all = this.#devices.filter((d) => d.checkpointId === checkpointId);
+    // An officer uses a working device; if all are rebooting, the scan meets a stopped agent (rejected).
+    const devices = all.some((d) => !d.down) ? all.filter((d) => !d.down) : all;
     if (devices.length === 0) throw new Error(`no devices at checkpoint ${checkpointId}`);
     const i = this.#roundRobin.get(checkpointId) ?? 0;
     this.#roundRobin.set(checkpointId, i + 1);
@@ -233,8 +259,32 @@ export class Fleet {
     return this.#devices.map((d) => ({ deviceId: d.deviceId, stats: d.agent.stats() }));
   }
 
+  /** The devices, for fault injection and reports. */
+  devices(): readonly { checkpointId: string; deviceId: string; proxy?: LinkProxy; agent: AgentLike }[] {
+    return this.#devices;
+  }
+
+  /**
+   * Power-cycles a device: its link is cut first (so nothing is flushed politely), the agent stops,
+   * and a new agent opens the same outbox — what survives is what was durable on disk.
+   */
+  async restartDevice(deviceId: string, offlineMs = 1000): Promise<void> {
+    const d = this.#byId.get(deviceId);
+    if (!d || d.down) return;
+    d.down = true;
+    try {
+      d.proxy?.cut(offlineMs);
+      await d.agent.stop();
+      d.agent = this.#newAgent(deviceId, d.config);
+      await d.agent.start();
+    } finally {
+      d.down = false;
+    }
+  }
+
   async stop(): Promise<void> {
     await Promise.allSettled(this.#devices.map((d) => d.agent.stop()));
+    await Promise.allSettled(this.#devices.map((d) => d.proxy?.stop()));
     await this.#observer?.stop();
     await this.#ledger.close();
   }

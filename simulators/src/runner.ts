@@ -2,6 +2,7 @@
  * What every fleet scenario shares: a stop signal (Ctrl-C, --duration, --count), a progress line
  * each second on stderr, and the final summary (text, or one JSON line with --json).
  */
+import type { FaultInjector, FaultReport } from './faults.ts';
 import type { Fleet, FleetStats } from './fleet.ts';
 import { verifyStored, type VerifyResult } from './verify.ts';
 
@@ -18,6 +19,8 @@ export interface RunSummary extends FleetStats {
   verified: boolean;
   verifyError?: string;
   ledger: string;
+  /** Injected faults; `hostileStored` counts hostile payloads the server stored (must be 0; null unverified). */
+  faults?: Omit<FaultReport, 'hostile'> & { hostile: Omit<FaultReport['hostile'], 'scanIds'>; hostileStored: number | null };
   extra?: Record<string, unknown>;
 }
 
@@ -36,7 +39,13 @@ export class Run {
   };
   #wakeups: (() => void)[] = [];
 
-  constructor(private readonly fleet: Fleet, private readonly progressExtra: () => string = () => '') {}
+  #faultTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly fleet: Fleet,
+    private readonly progressExtra: () => string = () => '',
+    private readonly faults?: { injector: FaultInjector; everyMs: number },
+  ) {}
 
   start(): void {
     process.once('SIGINT', this.#onSigint);
@@ -51,6 +60,10 @@ export class Run {
       last = s.submitted;
     }, 1000);
     this.#timer.unref();
+    if (this.faults) {
+      const { injector, everyMs } = this.faults;
+      this.#faultTimer = setInterval(() => injector.injectOne(), everyMs);
+    }
   }
 
   elapsedSec(): number {
@@ -78,12 +91,14 @@ export class Run {
   /** Drains acks, verifies against the server if possible, stops the fleet, prints the summary. */
   async finish(o: { scenario: string; seed: string; drainTimeoutMs: number; json: boolean; server?: { url: string; user?: string; password?: string }; extra?: Record<string, unknown> }): Promise<RunSummary> {
     clearInterval(this.#timer);
+    clearInterval(this.#faultTimer);
     process.off('SIGINT', this.#onSigint);
     process.off('SIGTERM', this.#onSigint);
     const durationSec = this.elapsedSec();
     // Unacked scans are safe in the device outboxes and go out on the next run.
     const drainMs = this.#signalled ? Math.min(o.drainTimeoutMs, 3000) : o.drainTimeoutMs;
     if (this.fleet.pendingAck > 0) process.stderr.write(`menunggu ack… waiting up to ${drainMs / 1000}s for ${this.fleet.pendingAck} acks\n`);
+    const faultReport = await this.faults?.injector.finish();
     await this.fleet.waitForAcks(drainMs);
     const stats = this.fleet.stats();
     await this.fleet.stop();
@@ -108,11 +123,18 @@ export class Run {
       verified: verify !== undefined,
       ...(verifyError ? { verifyError } : {}),
       ledger: this.fleet.ledgerFile,
+      ...(faultReport ? { faults: summarizeFaults(faultReport, verify?.unexpected) } : {}),
       ...(o.extra ? { extra: o.extra } : {}),
     };
     process.stdout.write(o.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
     return summary;
   }
+}
+
+function summarizeFaults(r: FaultReport, unexpected: string[] | undefined): NonNullable<RunSummary['faults']> {
+  const { scanIds, ...hostile } = r.hostile;
+  const stored = unexpected ? new Set(unexpected) : undefined;
+  return { ...r, hostile, hostileStored: stored ? scanIds.filter((id) => stored.has(id)).length : null };
 }
 
 export function formatSummary(s: RunSummary): string {
@@ -127,6 +149,12 @@ export function formatSummary(s: RunSummary): string {
     `  lost     ${s.lost}${s.verified ? '' : ' (unacked after drain)'}`,
     `  doubled  ${s.doubled ?? 'not verified'}`,
     `  submit→ack  p50 ${ms(s.latencyMs.p50)}  p95 ${ms(s.latencyMs.p95)}  p99 ${ms(s.latencyMs.p99)}  max ${ms(s.latencyMs.max)}`,
+    ...(s.faults
+      ? [
+          `  faults   drop ${s.faults.drop}  restart ${s.faults.restart}  hostile ${s.faults.hostile.sent} sent, ${s.faults.hostileStored ?? 'not verified'} stored${s.faults.errors.length ? `  errors: ${s.faults.errors.slice(0, 3).join('; ')}` : ''}`,
+          ...s.faults.skew.map((k) => `  skew     ${k.deviceId} injected ${(k.injectedMs / 1000).toFixed(0)}s, measured ${k.measuredMs === null ? '–' : `${(k.measuredMs / 1000).toFixed(1)}s`}`),
+        ]
+      : []),
     `  ledger   ${s.ledger}`,
     '',
   ].join('\n');

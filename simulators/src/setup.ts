@@ -1,19 +1,25 @@
 /** Builds a Fleet from the shared CLI options (credentials file or bare mode). */
 import { readFileSync } from 'node:fs';
 import { CHECKPOINT_IDS } from '@sk/protocol';
-import { Fleet } from './fleet.ts';
+import { deviceIdFor, Fleet } from './fleet.ts';
+import { FAULT_KINDS, FaultInjector, planClockSkew, type FaultKind } from './faults.ts';
+import { TravellerGenerator } from './travellers.ts';
+import { loadWorld } from './world.ts';
 import { Checker, type Specs } from './options.ts';
 
 export const FLEET: Specs = {
   checkpoints: { type: 'string', help: 'checkpoints to run, comma-separated', default: CHECKPOINT_IDS.join(',') },
   devices: { type: 'string', help: 'devices per checkpoint', default: '2' },
   'drain-timeout': { type: 'string', help: 'seconds to wait for the last acks at the end', default: '30' },
+  faults: { type: 'string', help: `inject faults, comma-separated: ${FAULT_KINDS.join(', ')} (drop/restart route devices through a cuttable link)` },
+  'fault-every': { type: 'string', help: 'seconds between injected faults', default: '5' },
 };
 
 export interface FleetPlan {
   fleet: Fleet;
   checkpointIds: string[];
   drainTimeoutMs: number;
+  faults?: { injector: FaultInjector; everyMs: number };
 }
 
 export function planFleet(c: Checker): () => FleetPlan {
@@ -37,10 +43,14 @@ export function planFleet(c: Checker): () => FleetPlan {
     }
   }
   const observerUser = c.str('observer-user');
-  return () => ({
-    checkpointIds,
-    drainTimeoutMs: (drain ?? 30) * 1000,
-    fleet: new Fleet({
+  const kinds = (c.str('faults') ?? '').split(',').filter(Boolean);
+  for (const k of kinds) if (!(FAULT_KINDS as readonly string[]).includes(k)) c.fail(`--faults: unknown fault ${JSON.stringify(k)} (known: ${FAULT_KINDS.join(', ')})`);
+  const faultEvery = c.num('fault-every', { min: 0.05, max: 86_400 });
+  const seed = c.str('seed') ?? '1';
+  return () => {
+    const deviceIds = checkpointIds.flatMap((cp) => Array.from({ length: devices ?? 2 }, (_, i) => deviceIdFor(cp, i + 1)));
+    const skew = kinds.includes('skew') ? planClockSkew(deviceIds, seed) : undefined;
+    const fleet = new Fleet({
       brokerUrls: broker!.split(','),
       checkpointIds,
       devicesPerCheckpoint: devices ?? 2,
@@ -48,6 +58,12 @@ export function planFleet(c: Checker): () => FleetPlan {
       dataDir,
       // Default: the agents' own `acked` events; an MQTT observer only when asked for.
       observer: observerUser ? { username: observerUser, password: c.str('observer-password') } : undefined,
-    }),
-  });
+      proxied: kinds.includes('drop') || kinds.includes('restart'),
+      clockSkewMs: skew,
+    });
+    const injector = kinds.length > 0
+      ? new FaultInjector(fleet, { kinds: kinds as FaultKind[], seed, brokerUrl: broker!.split(',')[0]!, credentials, skew, sampleInput: new TravellerGenerator(loadWorld(), { seed: `${seed}/hostile` }).next().input })
+      : undefined;
+    return { checkpointIds, drainTimeoutMs: (drain ?? 30) * 1000, fleet, ...(injector ? { faults: { injector, everyMs: (faultEvery ?? 5) * 1000 } } : {}) };
+  };
 }

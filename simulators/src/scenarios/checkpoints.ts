@@ -40,7 +40,7 @@ export const checkpoints: Scenario = {
     c.url('server');
     const build = planFleet(c);
     c.done();
-    const { fleet, checkpointIds, drainTimeoutMs } = build();
+    const { fleet, checkpointIds, drainTimeoutMs, faults } = build();
     const seed = c.str('seed')!;
     const simStart = startIso ? Date.parse(startIso) : Date.now();
     const gen = new TravellerGenerator(loadWorld(), { seed, residentShare, health });
@@ -52,7 +52,7 @@ export const checkpoints: Scenario = {
     const byKind: Record<string, number> = { walk: 0, ferry: 0, flight: 0 };
     let simNow = simStart;
     await fleet.start();
-    const run = new Run(fleet, () => `  sim ${String(hourOfDayWib(simNow)).padStart(2, '0')}:xx WIB`);
+    const run = new Run(fleet, () => `  sim ${String(hourOfDayWib(simNow)).padStart(2, '0')}:xx WIB`, faults);
     run.start();
     const t0 = performance.now();
     const deadline = duration ? t0 + duration * 1000 : Infinity;
@@ -87,6 +87,6 @@ export const checkpoints: Scenario = {
       server: { url: c.str('server')!, user: c.str('user'), password: c.str('password') },
       extra: { arrivals: byKind, simulatedFrom: new Date(simStart).toISOString(), simulatedTo: new Date(simNow).toISOString(), speed, surge },
     });
-    return summary.lost > 0 || (summary.doubled ?? 0) > 0 ? 2 : 0;
+    return summary.lost > 0 || (summary.doubled ?? 0) > 0 || (summary.faults?.hostileStored ?? 0) > 0 ? 2 : 0;
   },
 };

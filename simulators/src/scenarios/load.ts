@@ -41,11 +41,11 @@ export const load: Scenario = {
     c.url('server');
     const build = planFleet(c);
     c.done();
-    const { fleet, checkpointIds, drainTimeoutMs } = build();
+    const { fleet, checkpointIds, drainTimeoutMs, faults } = build();
     const seed = c.str('seed')!;
     const gen = new TravellerGenerator(loadWorld(), { seed, residentShare, health });
     await fleet.start();
-    const run = new Run(fleet);
+    const run = new Run(fleet, undefined, faults);
     run.start();
     let issued = 0;
     const inflight = new Set<Promise<unknown>>();
@@ -99,6 +99,6 @@ export const load: Scenario = {
       server: { url: c.str('server')!, user: c.str('user'), password: c.str('password') },
       extra: closed ? { window } : { targetRate: rate },
     });
-    return summary.lost > 0 || (summary.doubled ?? 0) > 0 ? 2 : 0;
+    return summary.lost > 0 || (summary.doubled ?? 0) > 0 || (summary.faults?.hostileStored ?? 0) > 0 ? 2 : 0;
   },
 };

@@ -1,0 +1,108 @@
+/**
+ * Faults on demand for a running fleet (issue 8): network drops, device power cycles, hostile
+ * payloads, clock skew. Each is counted, and the run's summary reports it next to lost/doubled —
+ * the point is to show that nothing is lost or doubled *despite* them.
+ */
+import mqtt from 'mqtt';
+import { ulid } from 'ulid';
+import { deviceTopic, type Scan, type ScanInput } from '@sk/protocol';
+import type { Fleet } from './fleet.ts';
+import { hostilePayloads } from './hostile.ts';
+import { Rng } from './rng.ts';
+
+export const FAULT_KINDS = ['drop', 'restart', 'hostile', 'skew'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface FaultReport {
+  drop: number;
+  restart: number;
+  hostile: { sent: number; kinds: Record<string, number>; scanIds: string[] };
+  skew: { deviceId: string; injectedMs: number; measuredMs: number | null }[];
+  errors: string[];
+}
+
+/** Seeded clock offsets for about a quarter of the devices: ±30 s … ±2 h (a device with a dead RTC battery). */
+export function planClockSkew(deviceIds: readonly string[], seed: string): Map<string, number> {
+  const rng = new Rng(`${seed}/skew`);
+  const out = new Map<string, number>();
+  for (const id of deviceIds) {
+    if (!rng.chance(0.25)) continue;
+    const magnitude = rng.weighted([[30_000, 3], [5 * 60_000, 3], [2 * 3_600_000, 1]] as const);
+    out.set(id, (rng.chance(0.5) ? 1 : -1) * Math.round(magnitude * (0.5 + rng.next())));
+  }
+  return out;
+}
+
+export interface FaultInjectorOptions {
+  kinds: readonly FaultKind[];
+  seed: string;
+  /** For hostile publishes: broker URL and the devices' secrets (bare: none). */
+  brokerUrl: string;
+  credentials?: ReadonlyMap<string, string>;
+  skew?: ReadonlyMap<string, number>;
+  sampleInput: ScanInput;
+}
+
+export class FaultInjector {
+  readonly #rng: Rng;
+  readonly report: FaultReport = { drop: 0, restart: 0, hostile: { sent: 0, kinds: {}, scanIds: [] }, skew: [], errors: [] };
+  readonly #busy = new Set<Promise<unknown>>();
+
+  constructor(private readonly fleet: Fleet, private readonly o: FaultInjectorOptions) {
+    this.#rng = new Rng(`${o.seed}/faults`);
+  }
+
+  /** Injects one fault of a (seeded) random enabled kind; skew is set at start, not injected. */
+  injectOne(): void {
+    const kinds = this.o.kinds.filter((k) => k !== 'skew');
+    if (kinds.length === 0) return;
+    const kind = this.#rng.pick(kinds);
+    const device = this.#rng.pick(this.fleet.devices());
+    const p = this.#inject(kind, device.deviceId, device.checkpointId).catch((err: Error) => this.report.errors.push(`${kind}: ${err.message}`));
+    this.#busy.add(p);
+    void p.finally(() => this.#busy.delete(p));
+  }
+
+  async #inject(kind: FaultKind, deviceId: string, checkpointId: string): Promise<void> {
+    if (kind === 'drop') {
+      const d = this.fleet.devices().find((x) => x.deviceId === deviceId);
+      if (!d?.proxy) throw new Error('drop needs a proxied fleet');
+      d.proxy.cut(this.#rng.int(1000, 5000));
+      this.report.drop++;
+    } else if (kind === 'restart') {
+      await this.fleet.restartDevice(deviceId, this.#rng.int(200, 2000));
+      this.report.restart++;
+    } else if (kind === 'hostile') {
+      await this.#hostile(checkpointId, deviceId);
+    }
+  }
+
+  /** Publishes every hostile payload once on the device's own topic, with its own credentials. */
+  async #hostile(checkpointId: string, deviceId: string): Promise<void> {
+    const base: Scan = { v: 1, scanId: ulid(), checkpointId, deviceId, seq: 1, scannedAt: new Date().toISOString(), ...this.o.sampleInput };
+    const password = this.o.credentials?.get(deviceId);
+    // A second session as the same device (another client id): what a cloned or hijacked device does.
+    const client = await mqtt.connectAsync(this.o.brokerUrl, { clientId: `${deviceId}-hostile-${this.#rng.int(0, 1e9)}`, username: password ? deviceId : undefined, password, reconnectPeriod: 0, connectTimeout: 5000 });
+    try {
+      for (const h of hostilePayloads(base, () => ulid())) {
+        await client.publishAsync(deviceTopic(checkpointId, deviceId, 'scans'), h.payload, { qos: 1 }).catch(() => {});
+        this.report.hostile.sent++;
+        this.report.hostile.kinds[h.kind] = (this.report.hostile.kinds[h.kind] ?? 0) + 1;
+        if (h.scanId) this.report.hostile.scanIds.push(h.scanId);
+      }
+    } finally {
+      await client.endAsync(true).catch(() => {});
+    }
+  }
+
+  /** Waits for faults still running, then reads what each skewed device measured against the server. */
+  async finish(): Promise<FaultReport> {
+    await Promise.allSettled([...this.#busy]);
+    for (const [deviceId, injectedMs] of this.o.skew ?? []) {
+      const d = this.fleet.devices().find((x) => x.deviceId === deviceId);
+      const measured = (d?.agent.stats() as { clockSkewMs?: number | null } | undefined)?.clockSkewMs ?? null;
+      this.report.skew.push({ deviceId, injectedMs, measuredMs: measured });
+    }
+    return this.report;
+  }
+}
