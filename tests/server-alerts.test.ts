@@ -87,6 +87,14 @@ describe('server alerts', () => {
     await Promise.all([a.endAsync(), b.endAsync()]);
   });
 
+  it('serves an OpenAPI description that covers every registered route', async () => {
+    const res = await fetch(`${server.url}/api/openapi.json`);
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown>; 'x-undocumented': string[] };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.paths['/api/expected-arrivals']).toBeDefined();
+    expect(doc['x-undocumented']).toEqual([]);
+  });
+
   it('keeps the alert history across a server restart', async () => {
     const before = (await api<AlertEvent[]>(server, '/api/alerts?active=false', command)).body.data!;
     await server.close();

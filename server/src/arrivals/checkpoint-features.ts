@@ -12,6 +12,7 @@ import { FacilityFile } from '../quarantine/facilities.ts';
 import { quarantineRoutes } from '../quarantine/routes.ts';
 import { ArrivalRollups } from '../store/rollups.ts';
 import { statsRoutes } from '../store/rollups-routes.ts';
+import { openApiRoutes } from '../http/openapi.ts';
 import { ExpectedArrivals } from './expected-arrivals.ts';
 import { loadTravelTimes } from './eta.ts';
 import { expectedArrivalRoutes } from './routes.ts';
@@ -83,7 +84,7 @@ export class CheckpointFeatures {
   }
 
   routes() {
-    return [expectedArrivalRoutes(this.expected), quarantineRoutes(this.quarantine, this.expected), statsRoutes(this.rollups)];
+    return [expectedArrivalRoutes(this.expected), quarantineRoutes(this.quarantine, this.expected), statsRoutes(this.rollups), openApiRoutes()];
   }
 
   stop(): void {
