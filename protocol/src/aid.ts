@@ -72,7 +72,8 @@ export function periodIndex(kind: AidPeriodKind, date: string): number {
  * common honorifics removed, spaces collapsed. `normaliseName(' h. Siti  Aminah, S.Pd ')` → `'SITI AMINAH'`
  */
 export function normaliseName(name: string): string {
-  const plain = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toUpperCase();
+  // Academic degrees follow a comma on Indonesian documents ("Siti Aminah, S.Pd"): drop them.
+  const plain = name.split(',')[0]!.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toUpperCase();
   const words = plain.replace(/[^A-Z0-9 ]+/g, ' ').split(/\s+/).filter(Boolean);
   const titles = new Set(['H', 'HJ', 'IR', 'DR', 'DRS', 'SPD', 'SH', 'SE', 'ST', 'AMD', 'SKM', 'SKEP', 'SAG', 'SSOS', 'MM', 'MPD', 'BPK', 'IBU']);
   return words.filter((w) => !titles.has(w) && !/^S\d?$/.test(w)).join(' ');
