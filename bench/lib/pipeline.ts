@@ -14,7 +14,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '@sk/protocol';
 import { addUser, serverPaths } from '@sk/server';
 import { freePort, startPrivateInfluxd, type PrivateInfluxd } from '../../scripts/lib/influxd.ts';
 import type { PubClientPlan } from './pub-worker.ts';
-import { portOpen, progress, spawnTsx, stopChild, waitFor } from './proc.ts';
+import { cpuSeconds, portOpen, progress, spawnTsx, stopChild, waitFor } from './proc.ts';
 
 export const tempDir = (p: string) => mkdtempSync(join(tmpdir(), `sk-bench-${p}-`));
 
@@ -133,4 +133,21 @@ async function liveCounter(url: string, cookie: string): Promise<LiveCounter> {
     sock.once('connect_error', (e) => { clearTimeout(timer); rej(e); });
   });
   return c;
+}
+
+/** Every 3 s: the server's ingest counters (GET /api/health) and CPU of the parts, on stderr. */
+export function monitor(p: Pipeline): () => void {
+  let last = { t: performance.now(), cpu: { broker: cpuSeconds(p.broker.pid), server: cpuSeconds(p.server.pid), influxd: cpuSeconds(p.influxd.process.pid) } };
+  const timer = setInterval(() => {
+    const t = performance.now();
+    const cpu = { broker: cpuSeconds(p.broker.pid), server: cpuSeconds(p.server.pid), influxd: cpuSeconds(p.influxd.process.pid) };
+    const pct = (k: keyof typeof cpu) => Math.round((100 * (cpu[k] - last.cpu[k])) / ((t - last.t) / 1000));
+    const cpuLine = `cpu broker ${pct('broker')}% server ${pct('server')}% influxd ${pct('influxd')}%`;
+    last = { t, cpu };
+    fetch(`${p.httpUrl}/api/health`, { signal: AbortSignal.timeout(2000) })
+      .then((r) => r.json() as Promise<{ data?: { components?: { ingest?: unknown; spool?: unknown } } }>)
+      .then((h) => progress(`${cpuLine}; ingest ${JSON.stringify(h.data?.components?.ingest)} spool ${JSON.stringify(h.data?.components?.spool)} socket ${p.live.unique.size}`))
+      .catch(() => progress(`${cpuLine}; health did not answer in 2 s`));
+  }, 3000);
+  return () => clearInterval(timer);
 }

@@ -26,6 +26,8 @@ export interface PubInit {
 export interface PubDone {
   firstPub: number; lastPuback: number; lastServerAck: number;
   published: number; pubacked: number; serverAcked: number; errors: number; cpuSec: number;
+  /** False when the phase's deadline passed first: the figures are what was done by then. */
+  complete: boolean;
 }
 
 interface Dev {
@@ -45,6 +47,7 @@ let devs: Dev[] = [];
 let cfg: PubInit;
 let lastServerAck = 0;
 let onServerAck: () => void = () => {};
+let reportNow: () => void = () => {};
 
 async function init(c: PubInit): Promise<void> {
   cfg = c;
@@ -92,18 +95,19 @@ function go(): void {
   const timers: NodeJS.Timeout[] = [];
   const allDone = () => devs.every((d) => d.pubacked === d.plan.count && (!cfg.serverAcks || d.serverAcked === d.plan.count));
   let finished = false;
-  const finish = () => {
-    if (finished || !allDone()) return;
+  const finish = (force = false) => {
+    if (finished || (!force && !allDone())) return;
     finished = true;
     for (const t of timers) clearInterval(t);
     const cpu = process.cpuUsage(cpu0);
     send({
-      type: 'done', firstPub, lastPuback, lastServerAck, published, errors,
+      type: force ? 'report' : 'done', complete: !force, firstPub, lastPuback, lastServerAck, published, errors,
       pubacked: devs.reduce((n, d) => n + d.pubacked, 0), serverAcked: devs.reduce((n, d) => n + d.serverAcked, 0),
       cpuSec: (cpu.user + cpu.system) / 1e6,
     } satisfies PubDone & { type: string });
   };
   onServerAck = finish;
+  reportNow = () => finish(true);
   timers.push(setInterval(() => send({ type: 'log', msg: `published ${published}, PUBACKed ${devs.reduce((n, d) => n + d.pubacked, 0)}, server-acked ${devs.reduce((n, d) => n + d.serverAcked, 0)}` }), 3000));
   for (const d of devs) {
     let next = 0, inflight = 0;
@@ -140,6 +144,7 @@ process.on('message', (m: { type: string; cfg?: PubInit }) => {
   try {
     if (m.type === 'init') init(m.cfg!).catch(fail);
     else if (m.type === 'go') go();
+    else if (m.type === 'report') reportNow();
     else if (m.type === 'exit') {
       Promise.all(devs.map((d) => new Promise<void>((r) => { d.client.end(false, {}, () => r()); setTimeout(r, 1000); }))).then(() => process.exit(0));
     }
