@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeviceStatusSchema, deviceTopic } from '@sk/protocol';
-import { EdgeAgent, type EdgeAgentConfig } from '@sk/edge-agent';
+import { EdgeAgent, startAgents, type EdgeAgentConfig } from '@sk/edge-agent';
+import { freePort } from '../scripts/lib/influxd.ts';
 import { startAckingServer, startAedes, until, validScanInput, type AckingServer, type TestBroker } from '../edge-agent/src/testing.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -127,5 +128,22 @@ describe('edge agent', () => {
     expect(first).toMatchObject({ state: 'online', outbox: { depth: 0 } });
     await agent.stop();
     await until(() => statuses.some((s) => (s as { state: string }).state === 'offline'), 'offline status');
+  });
+
+  it('fails over to the next broker URL when the first is unreachable', async () => {
+    const dead = `mqtt://127.0.0.1:${await freePort()}`;
+    const live = await startAedes();
+    cleanups.push(() => live.close());
+    const server = await startAckingServer(live.url);
+    cleanups.push(() => server.close());
+    const fleet = await startAgents({ brokerUrls: [dead, live.url], reconnectPeriodMs: 50, dataRoot: tempDir() }, [
+      { checkpointId: 'kalibaru', deviceId: 'kalibaru-01' },
+      { checkpointId: 'blimbingsari', deviceId: 'blimbingsari-01' },
+    ]);
+    cleanups.push(() => fleet.stop());
+    const results = await Promise.all(fleet.agents.flatMap((a) => Array.from({ length: 10 }, (_, i) => a.submit(validScanInput(i)))));
+    expect(results.every((r) => r.ok)).toBe(true);
+    await server.waitForUnique(20);
+    await until(() => fleet.pending() === 0, 'all acked');
   });
 });

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Outbox } from './outbox.ts';
-import { validScanInput } from './testing.ts';
+import { validScanInput } from './fixtures.ts';
 
 export interface OutboxBenchOptions {
   /** Durable appends to time (default 50,000). */
