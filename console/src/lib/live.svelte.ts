@@ -4,7 +4,7 @@
  * 1,000 events/s cost ~60 renders/s, not 1,000; the buffer is bounded (ArrivalBuffer).
  */
 import { io, type Socket } from 'socket.io-client';
-import type { ArrivalEvent, CatchUpReply, CheckpointCount, ClientToServerEvents, DeviceStatus, ServerToClientEvents } from '@sk/protocol';
+import type { AlertEvent, ArrivalEvent, CatchUpReply, CheckpointCount, ClientToServerEvents, DeviceStatus, ServerToClientEvents } from '@sk/protocol';
 import { api, query } from './api.ts';
 import { ArrivalBuffer } from './arrival-buffer.ts';
 import { wibDayHour } from './format.ts';
@@ -36,6 +36,10 @@ export class LiveFeed {
   #hourDay = '';
   #stopped = false;
 
+  /** Told of every live alert, and of every (re)connect (to reload what may have been missed). */
+  readonly alertListeners = new Set<(a: AlertEvent) => void>();
+  readonly helloListeners = new Set<() => void>();
+
   constructor(readonly scope: LiveScope) {}
 
   /** Loads history first, then connects: the first `hello` catches up from the newest loaded event. */
@@ -51,7 +55,11 @@ export class LiveFeed {
       // A refused handshake may mean the session expired: /me answers 401 and the app shows the login.
       void api('/api/auth/me').catch(() => undefined);
     });
-    socket.on('hello', (info) => this.#onHello(info.lastEventId));
+    socket.on('hello', (info) => {
+      this.#onHello(info.lastEventId);
+      for (const fn of this.helloListeners) fn();
+    });
+    socket.on('alert', (a) => { for (const fn of this.alertListeners) fn(a); });
     socket.on('arrival', (e) => this.#enqueue([e]));
     socket.on('counts', (c) => this.#setCounts(c));
     socket.on('device:status', (s) => this.#upsertDevice(s));
