@@ -103,4 +103,22 @@ describe('simulator fleet through real edge agents', () => {
     // No personal data in what the simulator prints or logs.
     expect(stdout + stderr).not.toMatch(/\d{16}/);
   });
+
+  it('load with link drops and power cycles: every scan acked once the links are back', async () => {
+    const dataDir = tempDir('faults');
+    const args = ['tsx', 'simulators/src/cli.ts', 'load', '--bare', '--json', '--count', '200', '--rate', '50', '--devices', '2', '--faults', 'drop,restart,skew', '--fault-every', '0.3', '--broker', url, '--data-dir', dataDir, '--drain-timeout', '90'];
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn('npx', args, { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(code, stderr).toBe(0);
+    const s = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(s, stderr).toMatchObject({ submitted: 200, rejected: 0, acked: 200, lost: 0 });
+    expect(s.faults.drop + s.faults.restart).toBeGreaterThan(0);
+    expect(s.faults.errors).toEqual([]);
+  });
 });

@@ -64,6 +64,8 @@ export interface FleetStats {
   submitted: number;
   rejected: number;
   rejectReasons: Record<string, number>;
+  /** Scans re-submitted on another device after a transient "not accepted". */
+  retried: number;
   acked: number;
   pendingAck: number;
   /** Acks for seqs not pending (already acked, or never sent by this run). */
@@ -91,6 +93,9 @@ interface Device {
 /** Bounds the memory of unmatched acks (a server acking ranges it never got would grow it forever). */
 const MAX_EARLY = 100_000;
 const MAX_RANGE_WALK = 10_000;
+const MAX_TRIES = 5;
+/** Answers that mean "this device, right now" rather than "this traveller's data". */
+const TRANSIENT = new Set(['not_running', 'storage_error']);
 
 export class Fleet {
   readonly #devices: Device[] = [];
@@ -104,6 +109,7 @@ export class Fleet {
   #rejected = 0;
   #acked = 0;
   #droppedEarly = 0;
+  #retried = 0;
   readonly #reasons: Record<string, number> = {};
   #ackWaiters: { atMost: number; done: () => void }[] = [];
 
@@ -152,22 +158,38 @@ export class Fleet {
     await Promise.all(this.#devices.map((d) => d.agent.start()));
   }
 
-  /** Hands a traveller to the next device of that checkpoint (round robin), as an officer would. */
+  /**
+   * Hands a traveller to the next device of that checkpoint (round robin), as an officer would. A
+   * device that is rebooting answers "not accepted" (`not_running`, `storage_error`): the officer
+   * scans again on another device, up to `MAX_TRIES` times; only the final answer counts.
+   */
   async submit(checkpointId: string, input: ScanInput): Promise<SubmitResult> {
     const all = this.#devices.filter((d) => d.checkpointId === checkpointId);
-    // An officer uses a working device; if all are rebooting, the scan meets a stopped agent (rejected).
-    const devices = all.some((d) => !d.down) ? all.filter((d) => !d.down) : all;
-    if (devices.length === 0) throw new Error(`no devices at checkpoint ${checkpointId}`);
-    const i = this.#roundRobin.get(checkpointId) ?? 0;
-    this.#roundRobin.set(checkpointId, i + 1);
-    const device = devices[i % devices.length]!;
-    const startedAt = performance.now();
-    const result = await device.agent.submit(input);
-    if (!result.ok) {
-      this.#rejected++;
-      this.#reasons[result.reason] = (this.#reasons[result.reason] ?? 0) + 1;
-      return result;
+    if (all.length === 0) throw new Error(`no devices at checkpoint ${checkpointId}`);
+    let result: SubmitResult | undefined;
+    let device: Device | undefined;
+    let startedAt = 0;
+    for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
+      if (attempt > 0) {
+        this.#retried++;
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
+      // An officer uses a working device; if all are rebooting, the scan meets a stopped agent (rejected).
+      const devices = all.some((d) => !d.down) ? all.filter((d) => !d.down) : all;
+      const i = this.#roundRobin.get(checkpointId) ?? 0;
+      this.#roundRobin.set(checkpointId, i + 1);
+      device = devices[i % devices.length]!;
+      startedAt = performance.now();
+      result = await device.agent.submit(input);
+      if (result.ok || !TRANSIENT.has(result.reason)) break;
     }
+    if (!result!.ok) {
+      this.#rejected++;
+      this.#reasons[result!.reason] = (this.#reasons[result!.reason] ?? 0) + 1;
+      return result!;
+    }
+    device = device!;
+    result = result!;
     this.#submitted++;
     if (device.early.delete(result.seq)) {
       this.#settle(performance.now() - startedAt);
@@ -247,6 +269,7 @@ export class Fleet {
       submitted: this.#submitted,
       rejected: this.#rejected,
       rejectReasons: { ...this.#reasons },
+      retried: this.#retried,
       acked: this.#acked,
       pendingAck: this.pendingAck,
       extraAcks: this.#droppedEarly + this.#devices.reduce((n, d) => n + d.early.size, 0),

@@ -143,7 +143,7 @@ export function formatSummary(s: RunSummary): string {
   return [
     `Ringkasan / summary — ${s.scenario} (seed ${s.seed}, ${s.devices} devices, ${s.durationSec}s)`,
     `  sent     ${s.submitted}  (${s.sentPerSec}/s)`,
-    `  rejected ${s.rejected}${reasons ? `  (${reasons})` : ''}`,
+    `  rejected ${s.rejected}${reasons ? `  (${reasons})` : ''}${s.retried ? `  (${s.retried} re-scans after a device said not accepted)` : ''}`,
     `  acked    ${s.acked}  by the server${s.extraAcks ? `  (+${s.extraAcks} extra acks)` : ''}`,
     `  stored   ${s.stored ?? `not verified${s.verifyError ? `: ${s.verifyError}` : ' (give --user/--password)'}`}`,
     `  lost     ${s.lost}${s.verified ? '' : ' (unacked after drain)'}`,
