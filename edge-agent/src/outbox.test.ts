@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync, appendFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Outbox, OutboxFullError } from './outbox.ts';
+import { Outbox, OutboxFullError, OutboxLockedError } from './outbox.ts';
+import { writeFileSync } from 'node:fs';
 
 const dirs: string[] = [];
 const freshDir = () => {
@@ -164,5 +165,15 @@ describe('Outbox', () => {
     const o = await Outbox.open({ dir: freshDir() });
     await o.close();
     await expect(o.append(payload(1))).rejects.toThrow(/closed/);
+  });
+
+  it('refuses a second writer on the same outbox, but takes over a lock left by a dead process', async () => {
+    const dir = freshDir();
+    const o = await Outbox.open({ dir });
+    await expect(Outbox.open({ dir })).rejects.toBeInstanceOf(OutboxLockedError);
+    await o.close();
+    writeFileSync(join(dir, 'LOCK'), '2147483646'); // no such process
+    const again = await Outbox.open({ dir });
+    await again.close();
   });
 });

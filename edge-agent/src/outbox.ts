@@ -14,7 +14,7 @@
  * - Full policy: reject new data (`OutboxFullError`), never drop old scans. ACK records are always
  *   written, even past the limit: they are tiny and they are what frees space.
  */
-import { existsSync, mkdirSync, openSync, fsyncSync, closeSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, fsyncSync, closeSync, readdirSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toRanges, type OutboxStatsSchema } from '@sk/protocol';
@@ -56,6 +56,43 @@ export class OutboxFullError extends Error {
   constructor(diskBytes: number, maxBytes: number) {
     super(`outbox penuh: ${diskBytes} of ${maxBytes} bytes used; scans are kept until the server acknowledges them`);
     this.name = 'OutboxFullError';
+  }
+}
+
+export class OutboxLockedError extends Error {
+  readonly code = 'outbox_locked';
+  constructor(dir: string, pid: number) {
+    super(`outbox ${dir} is in use by process ${pid}; two agents must never share one outbox`);
+    this.name = 'OutboxLockedError';
+  }
+}
+
+/**
+ * One writer per outbox: a LOCK file with our pid. A lock left by a dead process (SIGKILL, power
+ * loss) is taken over; one held by a live process is refused.
+ */
+function acquireLock(dir: string): string {
+  const path = join(dir, 'LOCK');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return path;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(path, 'utf8'));
+      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) throw new OutboxLockedError(dir, pid);
+      unlinkSync(path);
+    }
+  }
+  throw new Error(`could not lock outbox ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -156,7 +193,10 @@ export class Outbox {
   #unlinks = new Set<Promise<void>>();
   #closed = false;
 
-  private constructor(opts: Required<OutboxOptions>, state: ReturnType<typeof recover>, fh: FileHandle) {
+  #lock: string;
+
+  private constructor(opts: Required<OutboxOptions>, state: ReturnType<typeof recover>, fh: FileHandle, lock: string) {
+    this.#lock = lock;
     this.dir = opts.dir;
     this.maxBytes = opts.maxBytes;
     this.segmentBytes = opts.segmentBytes;
@@ -180,6 +220,16 @@ export class Outbox {
       now: options.now ?? Date.now,
     };
     mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
+    const lock = acquireLock(opts.dir);
+    try {
+      return await Outbox.#openLocked(opts, lock);
+    } catch (err) {
+      unlinkSync(lock);
+      throw err;
+    }
+  }
+
+  static async #openLocked(opts: Required<OutboxOptions>, lock: string): Promise<Outbox> {
     const state = recover(opts.dir);
     let active = state.segments[state.segments.length - 1];
     if (!active) {
@@ -196,7 +246,7 @@ export class Outbox {
     }
     await fh.datasync();
     fsyncDir(opts.dir);
-    return new Outbox(opts, state, fh);
+    return new Outbox(opts, state, fh, lock);
   }
 
   /** Read-only look at an outbox (for `status` while the agent may be running): never writes. */
@@ -268,6 +318,7 @@ export class Outbox {
     while (this.#running) await this.#flushing;
     await Promise.all(this.#unlinks);
     await this.#fh.close();
+    try { unlinkSync(this.#lock); } catch { /* already gone */ }
   }
 
   #enqueue(buf: Buffer, onDurable: QueueItem['onDurable']): Promise<void> {
