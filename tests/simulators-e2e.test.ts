@@ -74,6 +74,7 @@ describe('simulators end to end with the real server', () => {
       '--broker', broker.url, '--server', server.url, '--user', 'pusat', '--password', PASSWORD, '--data-dir', tempDir('sim-faults'), '--drain-timeout', '90']);
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson(r.stdout);
+    expect(s.rejectReasons).toEqual({});
     expect(s, r.stderr).toMatchObject({ submitted: 300, rejected: 0, acked: 300, stored: 300, lost: 0, doubled: 0, verified: true });
     expect(s.faults.hostileStored).toBe(0);
     expect(s.faults.hostile.sent + s.faults.drop + s.faults.restart).toBeGreaterThan(0);

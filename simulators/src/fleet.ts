@@ -94,6 +94,7 @@ interface Device {
 const MAX_EARLY = 100_000;
 const MAX_RANGE_WALK = 10_000;
 const MAX_TRIES = 5;
+const BOOT_WAIT_MS = 15_000;
 /** Answers that mean "this device, right now" rather than "this traveller's data". */
 const TRANSIENT = new Set(['not_running', 'storage_error']);
 
@@ -110,6 +111,7 @@ export class Fleet {
   #acked = 0;
   #droppedEarly = 0;
   #retried = 0;
+  #upWaiters: (() => void)[] = [];
   readonly #reasons: Record<string, number> = {};
   #ackWaiters: { atMost: number; done: () => void }[] = [];
 
@@ -174,7 +176,8 @@ export class Fleet {
         this.#retried++;
         await new Promise((r) => setTimeout(r, 50 * attempt));
       }
-      // An officer uses a working device; if all are rebooting, the scan meets a stopped agent (rejected).
+      // An officer uses a working device; if all are rebooting, they wait (bounded) for one to boot.
+      if (all.every((d) => d.down)) await this.#deviceUp(BOOT_WAIT_MS);
       const devices = all.some((d) => !d.down) ? all.filter((d) => !d.down) : all;
       const i = this.#roundRobin.get(checkpointId) ?? 0;
       this.#roundRobin.set(checkpointId, i + 1);
@@ -282,6 +285,20 @@ export class Fleet {
     return this.#devices.map((d) => ({ deviceId: d.deviceId, stats: d.agent.stats() }));
   }
 
+  #deviceUp(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#upWaiters = this.#upWaiters.filter((w) => w !== done);
+        resolve();
+      }, timeoutMs);
+      this.#upWaiters.push(done);
+    });
+  }
+
   /** The devices, for fault injection and reports. */
   devices(): readonly { checkpointId: string; deviceId: string; proxy?: LinkProxy; agent: AgentLike }[] {
     return this.#devices;
@@ -302,6 +319,7 @@ export class Fleet {
       await d.agent.start();
     } finally {
       d.down = false;
+      for (const w of this.#upWaiters.splice(0)) w();
     }
   }
 
