@@ -12,7 +12,7 @@
  * and birth date, different NIK"). A 32-bit collision between two different handouts of the same
  * person, programme and period would hide one double: odds 2^-32 per such pair.
  */
-import { AID_PROGRAMMES, aidProgramme, conflictsOf, periodIndex, periodOf, type AidMatchKind, type AidSeverity } from '@sk/protocol';
+import { AID_PROGRAMMES, conflictsOf, periodOf, type AidMatchKind, type AidProgramme, type AidSeverity } from '@sk/protocol';
 import { HashTable } from './hash-table.ts';
 
 export interface Key64 { hi: number; lo: number }
@@ -57,81 +57,91 @@ export interface DoubleAidIndex {
 }
 
 const KIND = { person: 1, household: 2, name: 3 } as const;
-const PROGRAMME_INDEX = new Map(AID_PROGRAMMES.map((p, i) => [p.id, i + 1]));
+
+/** Per programme, everything a check needs, computed once (a check is on the hot path: ≥ 1 M/s). */
+interface Plan { id: string; idx: number; unit: 'person' | 'household'; period: AidProgramme['period']; conflicts: Plan[] }
+const PLANS = new Map<string, Plan>(AID_PROGRAMMES.map((p, i) => [p.id, { id: p.id, idx: i + 1, unit: p.unit, period: p.period, conflicts: [] }]));
+for (const p of PLANS.values()) p.conflicts = conflictsOf(p.id).map((c) => PLANS.get(c)!);
+
+function plan(programmeId: string): Plan {
+  const p = PLANS.get(programmeId);
+  if (!p) throw new RangeError(`unknown programme ${programmeId}`);
+  return p;
+}
+
+/** Period number without building strings: monthly, quarterly or yearly index since 2000. */
+function periodNo(kind: AidProgramme['period'], date: string): number {
+  const y = (date.charCodeAt(0) - 48) * 1000 + (date.charCodeAt(1) - 48) * 100 + (date.charCodeAt(2) - 48) * 10 + (date.charCodeAt(3) - 48) - 2000;
+  const m = (date.charCodeAt(5) - 48) * 10 + (date.charCodeAt(6) - 48) - 1;
+  return kind === 'monthly' ? y * 12 + m : kind === 'quarterly' ? y * 4 + ((m / 3) | 0) : y;
+}
+
+const tag = (kind: number, p: Plan, date: string) => ((kind << 28) | (p.idx << 16) | (periodNo(p.period, date) & 0xffff)) >>> 0;
 
 /** `tagOf('person', 'bst', '2026-11-28')`: kind(4 bits) | programme(8) | period(16). */
 export function tagOf(kind: keyof typeof KIND, programmeId: string, date: string): number {
-  const p = aidProgramme(programmeId);
-  const idx = PROGRAMME_INDEX.get(programmeId);
-  if (!p || !idx) throw new RangeError(`unknown programme ${programmeId}`);
-  return ((KIND[kind] << 28) | (idx << 16) | (periodIndex(p.period, date) & 0xffff)) >>> 0;
+  return tag(KIND[kind], plan(programmeId), date);
 }
 
 export class MemoryDoubleAidIndex implements DoubleAidIndex {
-  readonly #t: HashTable;
+  private readonly _t: HashTable;
   constructor(capacityHint = 1024) {
-    this.#t = new HashTable(capacityHint);
+    this._t = new HashTable(capacityHint);
   }
 
   get entries(): number {
-    return this.#t.size;
+    return this._t.size;
   }
   get bytes(): number {
-    return this.#t.bytes;
+    return this._t.bytes;
   }
 
   check(q: IndexQuery, excludeHandout?: number): IndexMatch[] {
     const out: IndexMatch[] = [];
-    const seen = new Set<number>();
-    const prog = aidProgramme(q.programmeId);
-    if (!prog) throw new RangeError(`unknown programme ${q.programmeId}`);
-    const period = periodOf(prog.period, q.date);
-    const push = (kind: AidMatchKind, severity: AidSeverity, programmeId: string, per: string, village: number, at: number, handout: number | null) => {
-      if (handout !== null) {
-        if (handout === excludeHandout || seen.has(handout)) return;
-        seen.add(handout);
-      }
-      out.push({ kind, severity, programmeId, period: per, village, at, handout });
-    };
+    const prog = plan(q.programmeId);
     const { hi, lo } = q.person;
-    this.#t.find(hi, lo, tagOf('person', prog.id, q.date), (v, at, aux) => push('same_nik', 'critical', prog.id, period, v, at, aux));
-    if (prog.unit === 'household' && q.household) {
-      this.#t.find(q.household.hi, q.household.lo, tagOf('household', prog.id, q.date), (v, at, aux) => push('same_kk', 'critical', prog.id, period, v, at, aux));
+    this._collect(out, hi, lo, tag(1, prog, q.date), 'same_nik', 'critical', prog, q.date, excludeHandout, -1);
+    const hh = q.household;
+    if (prog.unit === 'household' && hh) this._collect(out, hh.hi, hh.lo, tag(2, prog, q.date), 'same_kk', 'critical', prog, q.date, excludeHandout, -1);
+    for (const c of prog.conflicts) {
+      const k = c.unit === 'household' && hh ? hh : q.person;
+      this._collect(out, k.hi, k.lo, tag(k === hh ? 2 : 1, c, q.date), 'conflict', 'major', c, q.date, excludeHandout, -1);
     }
-    for (const cid of conflictsOf(prog.id)) {
-      const c = aidProgramme(cid)!;
-      const key = c.unit === 'household' && q.household ? q.household : q.person;
-      const kind = c.unit === 'household' && q.household ? 'household' : 'person';
-      this.#t.find(key.hi, key.lo, tagOf(kind, cid, q.date), (v, at, aux) => push('conflict', 'major', cid, periodOf(c.period, q.date), v, at, aux));
-    }
-    if (q.name) {
-      const mine = lo >>> 0;
-      this.#t.find(q.name.hi, q.name.lo, tagOf('name', prog.id, q.date), (v, at, aux) => {
-        if (aux !== mine) push('possible_double', 'minor', prog.id, period, v, at, null);
-      });
-    }
+    if (q.name) this._collect(out, q.name.hi, q.name.lo, tag(3, prog, q.date), 'possible_double', 'minor', prog, q.date, undefined, lo >>> 0);
     return out;
+  }
+
+  /** Appends the entries under (key, tag). `notAux` ≥ 0: name entries, skip the same person's own. */
+  private _collect(out: IndexMatch[], hi: number, lo: number, t: number, kind: AidMatchKind, severity: AidSeverity, p: Plan, date: string, exclude: number | undefined, notAux: number): void {
+    const table = this._t;
+    for (let s = table.seek(hi, lo, t); s >= 0; s = table.seek(hi, lo, t, s + 1)) {
+      const aux = table.aux(s);
+      if (notAux >= 0) {
+        if (aux === notAux) continue;
+      } else if (aux === exclude || out.some((m) => m.handout === aux)) continue;
+      out.push({ kind, severity, programmeId: p.id, period: periodOf(p.period, date), village: table.village(s), at: table.at(s), handout: notAux >= 0 ? null : aux });
+    }
   }
 
   record(h: IndexedHandout): { redelivered: boolean; matches: IndexMatch[] } {
     const personTag = tagOf('person', h.programmeId, h.date);
-    if (this.#t.has(h.person.hi, h.person.lo, personTag, h.handout)) return { redelivered: true, matches: [] };
+    if (this._t.has(h.person.hi, h.person.lo, personTag, h.handout)) return { redelivered: true, matches: [] };
     const matches = this.check(h, h.handout);
-    this.#t.add(h.person.hi, h.person.lo, personTag, h.village, h.at, h.handout);
-    if (aidProgramme(h.programmeId)!.unit === 'household' && h.household) {
-      this.#t.add(h.household.hi, h.household.lo, tagOf('household', h.programmeId, h.date), h.village, h.at, h.handout);
+    this._t.add(h.person.hi, h.person.lo, personTag, h.village, h.at, h.handout);
+    if (plan(h.programmeId).unit === 'household' && h.household) {
+      this._t.add(h.household.hi, h.household.lo, tagOf('household', h.programmeId, h.date), h.village, h.at, h.handout);
     }
-    if (h.name) this.#t.add(h.name.hi, h.name.lo, tagOf('name', h.programmeId, h.date), h.village, h.at, h.person.lo >>> 0);
+    if (h.name) this._t.add(h.name.hi, h.name.lo, tagOf('name', h.programmeId, h.date), h.village, h.at, h.person.lo >>> 0);
     return { redelivered: false, matches };
   }
 
   cancel(h: IndexedHandout): boolean {
-    const removed = this.#t.remove(h.person.hi, h.person.lo, tagOf('person', h.programmeId, h.date), h.handout);
+    const removed = this._t.remove(h.person.hi, h.person.lo, tagOf('person', h.programmeId, h.date), h.handout);
     if (!removed) return false;
-    if (aidProgramme(h.programmeId)!.unit === 'household' && h.household) {
-      this.#t.remove(h.household.hi, h.household.lo, tagOf('household', h.programmeId, h.date), h.handout);
+    if (plan(h.programmeId).unit === 'household' && h.household) {
+      this._t.remove(h.household.hi, h.household.lo, tagOf('household', h.programmeId, h.date), h.handout);
     }
-    if (h.name) this.#t.remove(h.name.hi, h.name.lo, tagOf('name', h.programmeId, h.date), h.person.lo);
+    if (h.name) this._t.remove(h.name.hi, h.name.lo, tagOf('name', h.programmeId, h.date), h.person.lo);
     return true;
   }
 }
