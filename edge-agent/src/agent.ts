@@ -11,6 +11,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { monotonicFactory } from 'ulid';
 import { deviceTopic, ScanAckSchema, type DeviceStatus, type Scan } from '@sk/protocol';
 import { checkScanInput, type RejectReason } from '@sk/protocol/validate';
+import { loadRegions } from '@sk/protocol/regions';
 import { Outbox, OutboxFullError, protocolStats, type OutboxHealth } from './outbox.ts';
 import { silentLogger, type Logger } from './log.ts';
 
@@ -104,6 +105,8 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
   /** Opens the outbox (recovering it) and starts connecting; resolves without waiting for the broker. */
   async start(): Promise<void> {
     if (this.#running) return;
+    // Load the region list now (a few seconds on a small device), not on the officer's first scan.
+    loadRegions();
     this.#outbox = await Outbox.open({ dir: this.config.dataDir, maxBytes: this.config.outboxMaxBytes, now: this.#now });
     const recovered = this.#outbox.stats();
     this.#log.info({ depth: recovered.depth, nextSeq: recovered.nextSeq, droppedTailBytes: recovered.droppedTailBytes }, 'outbox opened');
@@ -111,7 +114,13 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
     this.#client = mqtt.connect(this.#mqttOptions());
     this.#client.on('connect', () => this.#onConnect());
     this.#client.on('close', () => this.#onClose());
-    this.#client.on('error', (err) => this.#log.warn({ err: err.message }, 'mqtt error'));
+    // While a broker is unreachable this fires on every retry: warn once per outage, then debug.
+    let warned = false;
+    this.#client.on('connect', () => { warned = false; });
+    this.#client.on('error', (err) => {
+      this.#log[warned ? 'debug' : 'warn']({ err: err.message }, 'mqtt error');
+      warned = true;
+    });
     this.#client.on('message', (topic, payload) => {
       if (topic === this.topics.acks) this.#onAck(payload).catch((err) => this.#fail(err));
     });
