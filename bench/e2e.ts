@@ -65,7 +65,9 @@ export async function run(args: string[]): Promise<BenchResult> {
         storedUnique: unique,
         storedTotal: ids.length,
         doubled: ids.length - unique,
-        lost: r.published - unique,
+        // Only meaningful for a complete run: at a deadline the rest is still on its way, not lost.
+        lost: r.complete ? r.published - unique : null,
+        notStoredAtDeadline: r.complete ? 0 : r.published - unique,
         socketArrivals: p.live.arrivals,
         socketUnique: p.live.unique.size,
         publishToSocketP50Ms: round(percentile(lat, 50)),
