@@ -14,6 +14,7 @@ import aedesPersistenceLevel, { type LevelPersistence } from 'aedes-persistence-
 import { ClassicLevel } from 'classic-level';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { MAX_PAYLOAD_BYTES } from '@sk/protocol';
+import { redisBackends, type ClusterBackends } from './cluster.ts';
 import { createAuthHooks, type Admission } from './auth-hooks.ts';
 import { loadCredentials, type CredentialStore } from './credentials.ts';
 import { createLogger, safe, type BrokerLogger } from './log.ts';
@@ -38,6 +39,10 @@ export interface BrokerOptions {
   auth?: boolean;
   /** Watch the credentials file and reload on change. Default true. */
   watchCredentials?: boolean;
+  /** Cluster mode: share messages and persistence with every broker on this Redis (replaces persistenceDir). */
+  redisUrl?: string;
+  /** Cluster heartbeat (ms); a peer silent for 3 of them is dead and its clients' wills fire. */
+  clusterHeartbeatMs?: number;
 }
 
 export interface RunningBroker {
@@ -77,7 +82,10 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
 
   let db: ClassicLevel | undefined;
   let persistence: LevelPersistence | undefined;
-  if (opts.persistenceDir) {
+  let cluster: ClusterBackends | undefined;
+  if (opts.redisUrl) {
+    cluster = redisBackends(opts.redisUrl, opts.clusterHeartbeatMs);
+  } else if (opts.persistenceDir) {
     await mkdir(opts.persistenceDir, { recursive: true, mode: 0o700 });
     db = new ClassicLevel(opts.persistenceDir);
     await db.open();
@@ -88,6 +96,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const metrics = new BrokerMetricsRecorder(() => aedes?.connectedClients ?? 0);
   const aedesOpts: AedesOptions = {
     persistence,
+    ...cluster?.options,
     // Device ids (which are also client ids) may be 32 characters; 3.1.1's 23 is only a minimum servers must accept.
     maxClientsIdLength: 64,
   };
@@ -155,7 +164,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     watcher.on('error', (err) => log.error({ area: 'auth', err: err.message }, 'credentials watch failed'));
   }
 
-  log.info({ area: 'broker', host, mqttPort, wsPort, tls: Boolean(tlsOpts), persistent: Boolean(db), auth }, 'broker listening');
+  log.info({ area: 'broker', host, mqttPort, wsPort, tls: Boolean(tlsOpts), persistent: Boolean(db), cluster: Boolean(cluster), auth }, 'broker listening');
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
@@ -169,6 +178,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     await new Promise<void>((resolve) => a.close(() => resolve()));
     await Promise.all(servers);
     if (persistence) await persistence.destroy();
+    if (cluster) await cluster.destroy();
     log.info({ area: 'broker' }, 'broker closed');
   }
 

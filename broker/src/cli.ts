@@ -29,6 +29,8 @@ Environment:
   DATA_DIR       data directory (default ./data): broker/credentials.json, broker/db (sessions, queued QoS 1)
   TLS_CERT_FILE, TLS_KEY_FILE   serve mqtts and wss instead of plain MQTT and ws
   LOG_LEVEL      fatal|error|warn|info|debug|trace|silent (default info)
+  REDIS_URL      cluster mode: share messages, sessions and queued QoS 1 with every broker on this
+                 Redis (mqemitter-redis + aedes-persistence-redis) instead of broker/db; e.g. redis://127.0.0.1:6379
 Stops cleanly on SIGINT/SIGTERM.`,
   'device add': `Usage: sk-broker device add <checkpointId> <deviceId>
   Enrols a device at a checkpoint (ids: lower-case a-z, 0-9, -). The secret is printed once; only its
@@ -55,7 +57,7 @@ async function runStart(): Promise<void> {
   }
   const c = result.config;
   const logger = createLogger(c.logLevel);
-  const broker = await startBroker({ host: c.host, mqttPort: c.mqttPort, wsPort: c.wsPort, credentialsFile: c.credentialsFile, persistenceDir: c.persistenceDir, tls: c.tls, logger });
+  const broker = await startBroker({ host: c.host, mqttPort: c.mqttPort, wsPort: c.wsPort, credentialsFile: c.credentialsFile, persistenceDir: c.persistenceDir, redisUrl: c.redisUrl, tls: c.tls, logger });
   const stop = () => {
     broker.close().then(() => process.exit(0), () => process.exit(1));
   };

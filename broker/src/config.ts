@@ -7,6 +7,7 @@
  *   DATA_DIR       default ./data → $DATA_DIR/broker/credentials.json and $DATA_DIR/broker/db
  *   TLS_CERT_FILE, TLS_KEY_FILE   both or neither: mqtts + wss
  *   LOG_LEVEL      default info
+ *   REDIS_URL      cluster mode (redis:// or rediss://); unset = single node
  */
 import { join, resolve } from 'node:path';
 
@@ -19,6 +20,7 @@ export interface BrokerConfig {
   persistenceDir: string;
   tls: { certFile: string; keyFile: string } | undefined;
   logLevel: string;
+  redisUrl: string | undefined;
 }
 
 export type ConfigResult = { ok: true; config: Readonly<BrokerConfig> } | { ok: false; errors: string[] };
@@ -48,6 +50,8 @@ export function readConfig(env: NodeJS.ProcessEnv): ConfigResult {
   if (Boolean(cert) !== Boolean(key)) errors.push('TLS_CERT_FILE and TLS_KEY_FILE must be given together');
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LEVELS.includes(logLevel)) errors.push(`LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) errors.push(`REDIS_URL must start with redis:// or rediss://, got ${JSON.stringify(redisUrl)}`);
   if (errors.length) return { ok: false, errors };
   return {
     ok: true,
@@ -58,6 +62,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ConfigResult {
       ...dataPaths(env),
       tls: cert && key ? { certFile: resolve(cert), keyFile: resolve(key) } : undefined,
       logLevel,
+      redisUrl,
     }),
   };
 }
