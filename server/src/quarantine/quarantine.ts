@@ -139,8 +139,9 @@ export class Quarantine {
     if (f.free === 0) {
       this.o.raise({ rule: 'quarantine_full', key: `quarantine_full|${f.id}`, subject: f.id, severity: 'major', title: 'Tempat karantina penuh', text: `${f.name}: ${f.occupied}/${f.capacity} terisi` });
     } else {
-      this.o.clearAlert(`quarantine_full|${f.id}`, by === 'system' ? 'system' : by);
-      if (f.free > 0) this.o.clearAlert('quarantine_full|*', 'system');
+      // A place is free again: the facility (and the "all full" alert) clear themselves.
+      this.o.clearAlert(`quarantine_full|${f.id}`, by);
+      this.o.clearAlert('quarantine_full|*', by);
     }
   }
 }

@@ -1,0 +1,78 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ArrivalEvent } from '@sk/protocol';
+import type { AlertCandidate } from '../alerts/rules.ts';
+import { DEFAULT_TRAVEL_TIMES, travelMinutes } from './eta.ts';
+import { ExpectedArrivals } from './expected-arrivals.ts';
+import { Journal } from './journal.ts';
+import { runs } from '../store/rollups.ts';
+
+const dirs: string[] = [];
+const temp = () => { const d = mkdtempSync(join(tmpdir(), 'sk-arr-')); dirs.push(d); return d; };
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const event = (scanId: string, village = '35.10.21.2003'): ArrivalEvent => ({
+  eventId: 1, scanId, checkpointId: 'ketapang', deviceId: 'ketapang-01', scannedAt: '2026-11-28T01:00:00.000Z', receivedAt: '2026-11-28T01:00:00.000Z',
+  nikMasked: '351021••••••0001', name: 'Siti', sex: 'P', birthDate: '1990-07-01', originAddress: '', originRegencyCode: '35.10', originRegencyName: 'Banyuwangi',
+  destinationVillageCode: village, destinationVillageName: 'Ketapang', destinationDistrictCode: village.slice(0, 8), destinationDistrictName: 'Kalipuro',
+  health: { temperatureC: 36.5, symptoms: [], rapidTest: 'negatif', vaccinationDoses: 2 }, healthStatus: 'sehat',
+});
+
+describe('travel time', () => {
+  it.each([
+    ['ketapang', '35.10.21', 20], // same district
+    ['ketapang', '35.10.01', 150], // Pesanggaran, ~65 km south
+    ['kalibaru', '35.10.11', 20],
+    ['ketapang', '35.99.99', 120], // unknown district: the default
+  ])('%s → %s ≈ %i min', (cp, d, min) => expect(travelMinutes(cp, d, DEFAULT_TRAVEL_TIMES)).toBe(min));
+  it('an operator table wins', () => expect(travelMinutes('ketapang', '35.10.16', { defaultMin: 120, checkpoints: { ketapang: { '35.10.16': 45 } } })).toBe(45));
+});
+
+describe('journal', () => {
+  it('keeps the last record per key across reopen and skips a torn final line', () => {
+    const file = join(temp(), 'j.jsonl');
+    const j = new Journal<{ id: string; v: number }>(file, (r) => r.id);
+    j.load();
+    j.append({ id: 'a', v: 1 });
+    j.append({ id: 'b', v: 1 });
+    j.append({ id: 'a', v: 2 });
+    j.close();
+    appendFileSync(file, '{"id":"c","v"');
+    expect(new Journal<{ id: string; v: number }>(file, (r) => r.id).load()).toEqual([{ id: 'a', v: 2 }, { id: 'b', v: 1 }]);
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2); // compacted
+  });
+});
+
+describe('expected arrivals', () => {
+  it('goes expected → overdue (one alert) → arrived (alert cleared), and survives a restart', () => {
+    const file = join(temp(), 'e.jsonl');
+    let now = new Date('2026-11-28T00:00:00.000Z');
+    const raised: AlertCandidate[] = [];
+    const cleared: string[] = [];
+    const make = () => new ExpectedArrivals({ travelTimes: DEFAULT_TRAVEL_TIMES, overdueAfterMs: 3600_000, now: () => now, journalFile: file, raise: (c) => raised.push(c), clearAlert: (k) => cleared.push(k) });
+    const book = make();
+    book.start(3600_000);
+    book.add(event('01JD0000000000000000000001'));
+    book.add(event('01JD0000000000000000000001')); // a replay changes nothing
+    const r = book.get('01JD0000000000000000000001')!;
+    expect(r.eta).toBe('2026-11-28T01:20:00.000Z');
+    expect(book.statusOf(r)).toBe('expected');
+    now = new Date('2026-11-28T02:20:01.000Z');
+    expect([book.checkOverdue(), book.checkOverdue()]).toEqual([1, 0]);
+    expect(raised[0]).toMatchObject({ rule: 'arrival_overdue', villageCode: '35.10.21.2003' });
+    expect(JSON.stringify(raised)).not.toContain('Siti');
+    book.markArrived(r.scanId, 'desa');
+    expect(cleared).toEqual(['arrival_overdue|01JD0000000000000000000001']);
+    book.stop();
+    const again = make();
+    again.start(3600_000);
+    expect(again.get(r.scanId)).toMatchObject({ arrivedBy: 'desa' });
+    again.stop();
+  });
+});
+
+describe('rollup ranges', () => {
+  it('merges consecutive buckets', () => expect(runs([0, 1, 2, 5], 1)).toEqual([[0, 3], [5, 6]]));
+});
