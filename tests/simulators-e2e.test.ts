@@ -57,9 +57,9 @@ describe('simulators end to end with the real server', () => {
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson(r.stdout);
     expect(s).toMatchObject({ scenario: 'checkpoints', submitted: 60, acked: 60, lost: 0 });
-    const v = await sim(['verify', '--json', '--server', server.url, '--user', 'pusat', '--password', PASSWORD, '--data-dir', simDir]);
+    const v = await sim(['verify', '--json', '--settle', '0', '--server', server.url, '--user', 'pusat', '--password', PASSWORD, '--data-dir', simDir]);
     expect(v.code, v.stderr).toBe(0);
-    expect(lastJson(v.stdout)).toMatchObject({ sent: 260, stored: 260, missingCount: 0, doubledCount: 0 });
+    expect(lastJson(v.stdout)).toMatchObject({ sent: 260, stored: 260, missingCount: 0, inFlightCount: 0, doubledCount: 0, unexpectedCount: 0 });
   });
 
   it('verify with a wrong password is a clear error, not a crash', async () => {

@@ -146,7 +146,7 @@ export function formatSummary(s: RunSummary): string {
     `  rejected ${s.rejected}${reasons ? `  (${reasons})` : ''}${s.retried ? `  (${s.retried} re-scans after a device said not accepted)` : ''}`,
     `  acked    ${s.acked}  by the server${s.extraAcks ? `  (+${s.extraAcks} extra acks)` : ''}`,
     `  stored   ${s.stored ?? `not verified${s.verifyError ? `: ${s.verifyError}` : ' (give --user/--password)'}`}`,
-    `  lost     ${s.lost}${s.verified ? '' : ' (unacked after drain)'}`,
+    `  lost     ${s.lost}${s.verified ? '' : ' (unacked after drain; kept in the device outboxes, sent on the next run)'}`,
     `  doubled  ${s.doubled ?? 'not verified'}`,
     `  submit→ack  p50 ${ms(s.latencyMs.p50)}  p95 ${ms(s.latencyMs.p95)}  p99 ${ms(s.latencyMs.p99)}  max ${ms(s.latencyMs.max)}`,
     ...(s.faults

@@ -14,6 +14,7 @@ export const verify: Scenario = {
     from: { type: 'string', help: 'window start, ISO (default: first ledger entry)' },
     to: { type: 'string', help: 'window end, ISO (default: now)' },
     ledger: { type: 'string', help: 'ledger file (default <data-dir>/ledger.jsonl)' },
+    settle: { type: 'string', help: 'seconds: unstored scans sent this recently count as in flight, not missing', default: '30' },
     server: COMMON.server!,
     'data-dir': COMMON['data-dir']!,
     user: AUTH.user!,
@@ -25,6 +26,7 @@ export const verify: Scenario = {
     const server = c.url('server')!;
     let from = c.iso('from');
     const to = c.iso('to') ?? new Date().toISOString();
+    const settle = c.num('settle', { min: 0, max: 86_400 });
     const user = c.str('user');
     const password = c.str('password');
     if (!user || !password) c.fail('--user and --password (a command-role console user) are required');
@@ -38,13 +40,13 @@ export const verify: Scenario = {
       }
       from = first.at;
     }
-    const r = await verifyStored({ server, user: user!, password: password!, ledgerFile, from, to });
+    const r = await verifyStored({ server, user: user!, password: password!, ledgerFile, from, to, settleMs: (settle ?? 30) * 1000 });
     if (c.bool('json')) {
-      process.stdout.write(`${JSON.stringify({ ...r, missingCount: r.missing.length, doubledCount: r.doubled.length, unexpectedCount: r.unexpected.length })}\n`);
+      process.stdout.write(`${JSON.stringify({ ...r, missingCount: r.missing.length, inFlightCount: r.inFlight.length, doubledCount: r.doubled.length, unexpectedCount: r.unexpected.length })}\n`);
     } else {
       const lines = [
         `Verifikasi ${r.from} … ${r.to}`,
-        `  sent ${r.sent}  stored ${r.stored}  missing ${r.missing.length}  doubled ${r.doubled.length}  (other stored ids in window: ${r.unexpected.length})`,
+        `  sent ${r.sent}  stored ${r.stored}  missing ${r.missing.length}  in flight ${r.inFlight.length}  doubled ${r.doubled.length}  (stored by others in window: ${r.unexpected.length})`,
         ...r.missing.map((id) => `  MISSING ${id}`),
         ...r.doubled.map((d) => `  DOUBLED ${d.scanId} ×${d.times}`),
         r.missing.length + r.doubled.length === 0 ? '  OK: every sent scan stored exactly once' : '',
