@@ -6,10 +6,11 @@ import { UsageError } from './options.ts';
 import { checkpoints } from './scenarios/checkpoints.ts';
 import { generate } from './scenarios/generate.ts';
 import { load } from './scenarios/load.ts';
+import { puskesmas } from './scenarios/puskesmas.ts';
 import { runScenario, type Scenario } from './scenarios/scenario.ts';
 import { verify } from './scenarios/verify.ts';
 
-const SCENARIOS: readonly Scenario[] = [checkpoints, load, verify, generate];
+const SCENARIOS: readonly Scenario[] = [checkpoints, load, verify, generate, puskesmas];
 
 function usage(): string {
   return [

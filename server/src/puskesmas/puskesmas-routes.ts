@@ -36,8 +36,7 @@ export function puskesmasRoutes(p: PuskesmasReports) {
 
     app.post('/api/puskesmas/reports', requireUser, requireCommand, async (c) => {
       const body = await c.req.json().catch(() => null);
-      const reports = parse(z.union([DailyReportSchema, z.array(DailyReportSchema).min(1).max(5000)]), body);
-      const list = Array.isArray(reports) ? reports : [reports];
+      const list = Array.isArray(body) ? parse(z.array(DailyReportSchema).min(1).max(5000), body) : [parse(DailyReportSchema, body)];
       await p.submit(list).catch(unavailable);
       return ok(c, { stored: list.length }, 201);
     });

@@ -7,6 +7,8 @@ import Influx from 'influx';
 import { puskesmasById, type DailyReport } from '@sk/protocol';
 
 const M = 'puskesmas_daily';
+/** Health reports are kept for good (the arrivals' default policy drops data after 400 days; the 2021 wave is older). */
+const RP = 'reports_inf';
 const q = (s: string) => Influx.escape.stringLit(s);
 /** 00:00 WIB (UTC+7, no daylight saving) of a calendar date. */
 export const wibMidnight = (date: string) => new Date(`${date}T00:00:00+07:00`);
@@ -18,11 +20,23 @@ export class ReportStore {
     this.#influx = new Influx.InfluxDB({ host: u.hostname, port: Number(u.port || 8086), protocol: u.protocol === 'https:' ? 'https' : 'http', database, username: u.username || undefined, password: u.password || undefined });
   }
 
-  async start(): Promise<void> {
-    await this.#influx.createDatabase(this.database);
+  #ready: Promise<void> | undefined;
+
+  /** Idempotent; retried on the next call after a failure (InfluxDB may start later than us). */
+  ensure(): Promise<void> {
+    this.#ready ??= (async () => {
+      await this.#influx.createDatabase(this.database);
+      const rps = await this.#influx.showRetentionPolicies(this.database);
+      if (!rps.some((p) => p.name === RP)) await this.#influx.createRetentionPolicy(RP, { database: this.database, duration: 'INF', replication: 1, isDefault: false });
+    })().catch((e) => {
+      this.#ready = undefined;
+      throw e;
+    });
+    return this.#ready;
   }
 
   async write(reports: readonly DailyReport[]): Promise<void> {
+    await this.ensure();
     await this.#influx.writePoints(
       reports.map((r) => ({
         measurement: M,
@@ -30,17 +44,18 @@ export class ReportStore {
         fields: { suspects: r.suspects, new_confirmed: r.newConfirmed, recoveries: r.recoveries, deaths: r.deaths, tests: r.tests },
         timestamp: wibMidnight(r.date),
       })),
-      { precision: 's' },
+      { precision: 's', retentionPolicy: RP },
     );
   }
 
   /** Reports with from ≤ date ≤ to (WIB dates), optionally one puskesmas, oldest first. */
   async list(from: string, to: string, puskesmasId?: string): Promise<DailyReport[]> {
+    await this.ensure();
     const end = new Date(wibMidnight(to).getTime() + 86_400_000);
     const where = [`time >= ${q(wibMidnight(from).toISOString())}`, `time < ${q(end.toISOString())}`];
     if (puskesmasId) where.push(`puskesmas = ${q(puskesmasId)}`);
     const rows = await this.#influx.query<{ time: Date; puskesmas: string; suspects: number; new_confirmed: number; recoveries: number; deaths: number; tests: number }>(
-      `SELECT suspects, new_confirmed, recoveries, deaths, tests, puskesmas FROM ${M} WHERE ${where.join(' AND ')} ORDER BY time ASC`,
+      `SELECT suspects, new_confirmed, recoveries, deaths, tests, puskesmas FROM "${RP}"."${M}" WHERE ${where.join(' AND ')} ORDER BY time ASC`,
     );
     return rows.map((r) => ({
       puskesmasId: r.puskesmas,

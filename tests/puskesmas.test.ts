@@ -1,0 +1,67 @@
+/** Issue 6, puskesmas daily reports against a real server and a private influxd; the 2021 wave replayed. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { PUSKESMAS, type WeeklyTrendRow } from '@sk/protocol';
+import type { RunningServer } from '@sk/server';
+import { waveReports, WAVE_2021 } from '../simulators/src/scenarios/puskesmas-wave.ts';
+import { bootServer, signIn, startBareBroker, startInflux, tempDir } from './server-fixtures.ts';
+
+describe('puskesmas daily reports', () => {
+  let broker: Awaited<ReturnType<typeof startBareBroker>>;
+  let influx: Awaited<ReturnType<typeof startInflux>>;
+  let server: RunningServer;
+  let cmd = '';
+  let desa = '';
+  const dataDir = tempDir('pkm');
+  const req = async (cookie: string, path: string, body?: unknown) => {
+    const res = await fetch(`${server.url}${path}`, { method: body ? 'POST' : 'GET', headers: { cookie, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+    return { status: res.status, text: await res.text() };
+  };
+
+  beforeAll(async () => {
+    [broker, influx] = await Promise.all([startBareBroker(), startInflux()]);
+    server = await bootServer({ MQTT_URL: broker.url, INFLUX_URL: influx.url, DATA_DIR: dataDir });
+    cmd = await signIn(server, dataDir, 'dinkes', 'command');
+    desa = await signIn(server, dataDir, 'desa-x', 'village', { villageCode: '35.10.21.2003' });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.close();
+    await Promise.all([broker?.close(), influx?.cleanup()]);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('the replayed 2021 wave gives the seed article’s weekly figures regency-wide', async () => {
+    const reports = waveReports();
+    for (let i = 0; i < reports.length; i += 1000) expect((await req(cmd, '/api/puskesmas/reports', reports.slice(i, i + 1000))).status).toBe(201);
+    const r = JSON.parse((await req(desa, '/api/puskesmas/trends?from=2021-06-07&to=2021-08-29')).text).data as { weeks: WeeklyTrendRow[] };
+    expect(r.weeks.map((w) => [w.weekStart, w.newConfirmed, w.deaths, w.recoveries])).toEqual(WAVE_2021.map((w) => [w.weekStart, w.newConfirmed, w.deaths, w.recoveries]));
+    expect(Math.max(...r.weeks.map((w) => w.newConfirmed))).toBe(954);
+    expect(r.weeks.at(-1)!.newConfirmed).toBe(308);
+    expect(r.weeks.filter((w) => w.deaths > 100)).toHaveLength(5);
+    expect(r.weeks.every((w) => w.reports === 7 * PUSKESMAS.length)).toBe(true);
+  });
+
+  it('a corrected report for the same day replaces the first; per-puskesmas trend; export CSV and JSON', async () => {
+    const base = { puskesmasId: 'sobo', date: '2021-09-06', suspects: 3, newConfirmed: 5, recoveries: 1, deaths: 0, tests: 20 };
+    await req(cmd, '/api/puskesmas/reports', base);
+    await req(cmd, '/api/puskesmas/reports', { ...base, newConfirmed: 7 });
+    const t = JSON.parse((await req(cmd, '/api/puskesmas/trends?from=2021-09-06&to=2021-09-12&puskesmas=sobo')).text).data;
+    expect(t.weeks).toEqual([{ weekStart: '2021-09-06', newConfirmed: 7, recoveries: 1, deaths: 0, tests: 20, reports: 1 }]);
+    const csv = await req(cmd, '/api/puskesmas/export?format=csv&from=2021-09-06&to=2021-09-06');
+    expect(csv.text.split('\r\n')).toEqual(['date,puskesmas_id,puskesmas_name,district_code,suspects,new_confirmed,recoveries,deaths,tests', '2021-09-06,sobo,Puskesmas Sobo,35.10.16,3,7,1,0,20', '']);
+    const json = JSON.parse((await req(cmd, '/api/puskesmas/export?format=json&from=2021-09-06&to=2021-09-06')).text).data;
+    expect(json).toMatchObject({ layout: 'sk-puskesmas-daily/v1', rows: [{ puskesmasId: 'sobo', newConfirmed: 7, districtCode: '35.10.16' }] });
+  });
+
+  it('bad reports get a clear error; only the command centre submits', async () => {
+    const bad = await req(cmd, '/api/puskesmas/reports', { puskesmasId: 'nowhere', date: '2021-09-06', suspects: -1 });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/puskesmasId/);
+    expect((await req(desa, '/api/puskesmas/reports', { puskesmasId: 'sobo', date: '2021-09-06', suspects: 0, newConfirmed: 0, recoveries: 0, deaths: 0, tests: 0 })).status).toBe(403);
+  });
+
+  it('missing reports for today are listed', async () => {
+    const m = JSON.parse((await req(cmd, '/api/puskesmas/missing')).text).data;
+    expect(m.missing).toHaveLength(PUSKESMAS.length);
+  });
+});
