@@ -14,24 +14,20 @@
  * - Full policy: reject new data (`OutboxFullError`), never drop old scans. ACK records are always
  *   written, even past the limit: they are tiny and they are what frees space.
  */
-import { existsSync, mkdirSync, openSync, fsyncSync, closeSync, readdirSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
+import { mkdirSync, unlinkSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
-import { toRanges, type OutboxStatsSchema } from '@sk/protocol';
-import type { z } from 'zod';
-import { decodeSegment, encodeAck, encodeBase, encodeData, HEADER_BYTES, RecordType } from './outbox-format.ts';
+import { toRanges } from '@sk/protocol';
+import { encodeAck, encodeBase, encodeData, HEADER_BYTES } from './outbox-format.ts';
+import { acquireLock } from './outbox-lock.ts';
+import { fsyncDir, recover, removeEntry, segmentPath, seqsIn, type Entry, type PendingScan, type Segment } from './outbox-recovery.ts';
 
-export type OutboxStats = z.infer<typeof OutboxStatsSchema>;
-export interface OutboxHealth extends OutboxStats {
-  /** diskBytes / diskLimitBytes, 0…1+. */
-  fillRatio: number;
-  /** True from `warnRatio` (default 80 %) on: show it as device health before the disk is full. */
-  warning: boolean;
-  nextSeq: number;
-  segments: number;
-  /** Bytes of torn/corrupt records dropped by recovery when this outbox was opened. */
-  droppedTailBytes: number;
-}
+import { OutboxClosedError, OutboxFullError } from './outbox-errors.ts';
+import { healthOf, type OutboxHealth } from './outbox-stats.ts';
+
+export { OutboxLockedError } from './outbox-lock.ts';
+export { OutboxClosedError, OutboxFullError } from './outbox-errors.ts';
+export { protocolStats, type OutboxHealth, type OutboxStats } from './outbox-stats.ts';
+export type { PendingScan } from './outbox-recovery.ts';
 
 export interface OutboxOptions {
   dir: string;
@@ -44,134 +40,12 @@ export interface OutboxOptions {
   now?: () => number;
 }
 
-export interface PendingScan {
-  seq: number;
-  /** Device clock (ms) when it was appended. */
-  appendedAt: number;
-  payload: Buffer;
-}
-
-export class OutboxFullError extends Error {
-  readonly code = 'outbox_full';
-  constructor(diskBytes: number, maxBytes: number) {
-    super(`outbox penuh: ${diskBytes} of ${maxBytes} bytes used; scans are kept until the server acknowledges them`);
-    this.name = 'OutboxFullError';
-  }
-}
-
-export class OutboxLockedError extends Error {
-  readonly code = 'outbox_locked';
-  constructor(dir: string, pid: number) {
-    super(`outbox ${dir} is in use by process ${pid}; two agents must never share one outbox`);
-    this.name = 'OutboxLockedError';
-  }
-}
-
-/**
- * One writer per outbox: a LOCK file with our pid. A lock left by a dead process (SIGKILL, power
- * loss) is taken over; one held by a live process is refused.
- */
-function acquireLock(dir: string): string {
-  const path = join(dir, 'LOCK');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(path, String(process.pid), { flag: 'wx', mode: 0o600 });
-      return path;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(path, 'utf8'));
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) throw new OutboxLockedError(dir, pid);
-      unlinkSync(path);
-    }
-  }
-  throw new Error(`could not lock outbox ${dir}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-export class OutboxClosedError extends Error {
-  readonly code = 'outbox_closed';
-  constructor() {
-    super('outbox is closed');
-    this.name = 'OutboxClosedError';
-  }
-}
-
-interface Segment { id: number; path: string; size: number; unacked: number }
-interface Entry extends PendingScan { segment: Segment }
 interface QueueItem {
   buf: Buffer;
   /** Runs once the bytes are durable, with the segment they landed in. */
   onDurable: (segment: Segment) => void;
   resolve: () => void;
   reject: (err: Error) => void;
-}
-
-const SEGMENT_RE = /^(\d{12})\.seg$/;
-const segmentPath = (dir: string, id: number) => join(dir, `${String(id).padStart(12, '0')}.seg`);
-
-function fsyncDir(dir: string): void {
-  // Makes a created or deleted segment's directory entry durable (POSIX leaves it to the caller).
-  const fd = openSync(dir, 'r');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
-}
-
-/** Pure recovery: reads every segment, applies DATA/ACK/BASE records, reports torn tails. */
-function recover(dir: string) {
-  const ids = (existsSync(dir) ? readdirSync(dir) : []).map((f) => SEGMENT_RE.exec(f)?.[1]).filter((x): x is string => !!x).map(Number).sort((a, b) => a - b);
-  const segments: Segment[] = [];
-  const pending = new Map<number, Entry>();
-  let nextSeq = 1;
-  let droppedTailBytes = 0;
-  for (const id of ids) {
-    const path = segmentPath(dir, id);
-    const buf = readFileSync(path);
-    const { records, validBytes } = decodeSegment(buf);
-    droppedTailBytes += buf.length - validBytes;
-    const segment: Segment = { id, path, size: validBytes, unacked: 0 };
-    segments.push(segment);
-    for (const rec of records) {
-      if (rec.type === RecordType.Data) {
-        pending.set(rec.seq, { seq: rec.seq, appendedAt: rec.appendedAt, payload: rec.payload, segment });
-        segment.unacked++;
-        nextSeq = Math.max(nextSeq, rec.seq + 1);
-      } else if (rec.type === RecordType.Ack) {
-        for (const seq of seqsIn(pending, rec.ranges)) removeEntry(pending, seq);
-      } else {
-        nextSeq = Math.max(nextSeq, rec.nextSeq);
-      }
-    }
-  }
-  return { segments, pending, nextSeq, droppedTailBytes };
-}
-
-/** The pending seqs inside inclusive ranges, cheaply whether the ranges are narrow or huge. */
-function seqsIn(pending: Map<number, Entry>, ranges: readonly (readonly [number, number])[]): number[] {
-  const out: number[] = [];
-  for (const [from, to] of ranges) {
-    if (!(to >= from)) continue;
-    if (to - from + 1 <= pending.size) {
-      for (let s = from; s <= to; s++) if (pending.has(s)) out.push(s);
-    } else {
-      for (const s of pending.keys()) if (s >= from && s <= to) out.push(s);
-    }
-  }
-  return out;
-}
-
-function removeEntry(pending: Map<number, Entry>, seq: number): boolean {
-  const e = pending.get(seq);
-  if (!e) return false;
-  pending.delete(seq);
-  e.segment.unacked--;
-  return true;
 }
 
 export class Outbox {
@@ -425,22 +299,3 @@ export class Outbox {
   }
 }
 
-function healthOf(depth: number, first: Entry | undefined, diskBytes: number, maxBytes: number, warnRatio: number, now: number, nextSeq: number, segments: number, droppedTailBytes: number): OutboxHealth {
-  const fillRatio = maxBytes > 0 ? diskBytes / maxBytes : 1;
-  return {
-    depth,
-    oldestAgeSec: first ? Math.max(0, (now - first.appendedAt) / 1000) : null,
-    diskBytes,
-    diskLimitBytes: maxBytes,
-    fillRatio,
-    warning: fillRatio >= warnRatio,
-    nextSeq,
-    segments,
-    droppedTailBytes,
-  };
-}
-
-/** Just the protocol's OutboxStats fields (the status payload schema is strict). */
-export function protocolStats(h: OutboxStats): OutboxStats {
-  return { depth: h.depth, oldestAgeSec: h.oldestAgeSec, diskBytes: h.diskBytes, diskLimitBytes: h.diskLimitBytes };
-}
