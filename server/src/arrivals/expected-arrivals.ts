@@ -52,6 +52,8 @@ export class ExpectedArrivals {
   readonly #byScan = new Map<string, ExpectedArrival>();
   readonly #journal: Journal<ExpectedArrival> | undefined;
   readonly #now: () => Date;
+  /** travelMinutes per `checkpoint>district`: at most 4 × 25 entries, computed once. */
+  readonly #minutes = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: ExpectedArrivalsOptions) {
@@ -73,7 +75,9 @@ export class ExpectedArrivals {
   /** From an accepted scan (the live ArrivalEvent carries everything needed, NIK already masked). */
   add(e: ArrivalEvent): void {
     if (this.#byScan.has(e.scanId)) return;
-    const minutes = travelMinutes(e.checkpointId, e.destinationDistrictCode, this.o.travelTimes);
+    const route = `${e.checkpointId}>${e.destinationDistrictCode}`;
+    let minutes = this.#minutes.get(route);
+    if (minutes === undefined) this.#minutes.set(route, (minutes = travelMinutes(e.checkpointId, e.destinationDistrictCode, this.o.travelTimes)));
     const r: ExpectedArrival = {
       scanId: e.scanId, checkpointId: e.checkpointId, scannedAt: e.scannedAt,
       // From the later of the device's and the server's clock: a late-delivered scan is not overdue at once.

@@ -10,7 +10,8 @@ import { appendFileSync, existsSync, fsyncSync, mkdirSync, openSync, closeSync, 
 import { dirname } from 'node:path';
 
 export class Journal<T> {
-  #buffer: string[] = [];
+  /** Serialised at flush, off the hot path (a record changed since is written in its newer state: last wins anyway). */
+  #buffer: T[] = [];
   #timer: NodeJS.Timeout | undefined;
   #bytes = 0;
   #compactBytes = 0;
@@ -42,7 +43,7 @@ export class Journal<T> {
   }
 
   append(record: T): void {
-    this.#buffer.push(JSON.stringify(record) + '\n');
+    this.#buffer.push(record);
     this.#timer ??= setTimeout(() => this.flush(), this.opts.flushMs ?? 100);
   }
 
@@ -50,7 +51,7 @@ export class Journal<T> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#buffer.length === 0) return;
-    const chunk = this.#buffer.join('');
+    const chunk = this.#buffer.map((r) => JSON.stringify(r) + '\n').join('');
     this.#buffer = [];
     appendFileSync(this.file, chunk, { mode: 0o600 });
     this.#bytes += Buffer.byteLength(chunk);
