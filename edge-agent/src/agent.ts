@@ -10,54 +10,14 @@ import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { monotonicFactory } from 'ulid';
 import { deviceTopic, ScanAckSchema, type DeviceStatus, type Scan } from '@sk/protocol';
-import { checkScanInput, type RejectReason } from '@sk/protocol/validate';
+import { checkScanInput } from '@sk/protocol/validate';
 import { loadRegions } from '@sk/protocol/regions';
-import { Outbox, OutboxFullError, protocolStats, type OutboxHealth } from './outbox.ts';
+import { Outbox, OutboxFullError, protocolStats } from './outbox.ts';
 import { silentLogger, type Logger } from './log.ts';
+import { bounded, brokerServers } from './agent-util.ts';
+import type { AgentStats, EdgeAgentConfig, EdgeAgentEvents, SubmitResult } from './agent-types.ts';
 
-export interface EdgeAgentConfig {
-  /** Tried in order; on a lost connection the next one is used (round robin). */
-  brokerUrls: string[];
-  checkpointId: string;
-  deviceId: string;
-  /** MQTT password (the device secret); the username is the deviceId. */
-  password?: string;
-  dataDir: string;
-  version?: string;
-  retransmitAfterMs?: number;
-  maxInFlight?: number;
-  statusIntervalMs?: number;
-  outboxMaxBytes?: number;
-  reconnectPeriodMs?: number;
-  logger?: Logger;
-  /** Injectable clock (ms since epoch), for tests. */
-  now?: () => number;
-}
-
-export type SubmitResult =
-  | { ok: true; scanId: string; seq: number }
-  | { ok: false; reason: RejectReason | 'outbox_full' | 'storage_error' | 'not_running'; message: string };
-
-export interface AgentStats {
-  connected: boolean;
-  outbox: OutboxHealth;
-  inFlight: number;
-  published: number;
-  retransmits: number;
-  acked: number;
-  accepted: number;
-  rejected: number;
-  lastScanAt: string | null;
-  clockSkewMs: number | null;
-}
-
-export interface EdgeAgentEvents {
-  acked: [{ count: number; ranges: [number, number][] }];
-  status: [DeviceStatus];
-  error: [Error];
-  connected: [];
-  disconnected: [];
-}
+export type { AgentStats, EdgeAgentConfig, EdgeAgentEvents, SubmitResult } from './agent-types.ts';
 
 export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
   readonly config: Readonly<Required<Omit<EdgeAgentConfig, 'password' | 'logger' | 'now' | 'outboxMaxBytes'>>> & Pick<EdgeAgentConfig, 'outboxMaxBytes'>;
@@ -194,11 +154,7 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
   }
 
   #mqttOptions(): IClientOptions {
-    const servers = this.config.brokerUrls.map((u) => {
-      const url = new URL(u);
-      const protocol = url.protocol.replace(/:$/, '') as 'mqtt' | 'mqtts';
-      return { host: url.hostname, port: Number(url.port) || (protocol === 'mqtts' ? 8883 : 1883), protocol };
-    });
+    const servers = brokerServers(this.config.brokerUrls);
     return {
       servers,
       protocol: servers[0]!.protocol,
@@ -318,9 +274,3 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
   }
 }
 
-/** Waits for `p` but at most `ms`; failures are ignored (used only on shutdown). */
-async function bounded(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p.catch(() => {}), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-  clearTimeout(timer);
-}

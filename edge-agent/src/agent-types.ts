@@ -1,0 +1,49 @@
+/** The edge agent's public types: its configuration, submit result, stats and events. */
+import type { DeviceStatus } from '@sk/protocol';
+import type { RejectReason } from '@sk/protocol/validate';
+import type { Logger } from './log.ts';
+import type { OutboxHealth } from './outbox.ts';
+
+export interface EdgeAgentConfig {
+  /** Tried in order; on a lost connection the next one is used (round robin). */
+  brokerUrls: string[];
+  checkpointId: string;
+  deviceId: string;
+  /** MQTT password (the device secret); the username is the deviceId. */
+  password?: string;
+  dataDir: string;
+  version?: string;
+  retransmitAfterMs?: number;
+  maxInFlight?: number;
+  statusIntervalMs?: number;
+  outboxMaxBytes?: number;
+  reconnectPeriodMs?: number;
+  logger?: Logger;
+  /** Injectable clock (ms since epoch), for tests. */
+  now?: () => number;
+}
+
+export type SubmitResult =
+  | { ok: true; scanId: string; seq: number }
+  | { ok: false; reason: RejectReason | 'outbox_full' | 'storage_error' | 'not_running'; message: string };
+
+export interface AgentStats {
+  connected: boolean;
+  outbox: OutboxHealth;
+  inFlight: number;
+  published: number;
+  retransmits: number;
+  acked: number;
+  accepted: number;
+  rejected: number;
+  lastScanAt: string | null;
+  clockSkewMs: number | null;
+}
+
+export interface EdgeAgentEvents {
+  acked: [{ count: number; ranges: [number, number][] }];
+  status: [DeviceStatus];
+  error: [Error];
+  connected: [];
+  disconnected: [];
+}
