@@ -33,7 +33,7 @@ Environment (overrides the file):
   SK_CHECKPOINT_ID   e.g. ketapang          SK_DEVICE_ID      e.g. ketapang-01
   SK_DEVICE_SECRET   MQTT password          SK_DATA_DIR       outbox directory
   SK_HTTP_PORT       local HTTP port        SK_HTTP_HOST      default 127.0.0.1
-  SK_LOG_LEVEL       info|debug|…           SK_OUTBOX_MAX_BYTES disk budget (default 256 MiB)
+  SK_LOG_LEVEL       info|debug|…           SK_OUTBOX_MAX_BYTES disk budget (default 64 MiB)
 
 A reply {"ok":true,…} means the scan is fsynced on this device; it is kept and resent until the
 server confirms it is stored. When the outbox is full, new scans are refused (reason outbox_full);

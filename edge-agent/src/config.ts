@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ID_PATTERN } from '@sk/protocol';
+import { DEFAULT_OUTBOX_MAX_BYTES } from './outbox.ts';
 
 const BrokerUrl = z.string().refine((u) => {
   try {
@@ -29,7 +30,7 @@ export const AgentFileConfigSchema = z.strictObject({
   retransmitAfterMs: z.number().int().min(50).default(10_000),
   maxInFlight: z.number().int().min(1).max(65_535).default(500),
   statusIntervalMs: z.number().int().min(100).default(30_000),
-  outboxMaxBytes: z.number().int().min(64 * 1024).default(256 * 1024 * 1024),
+  outboxMaxBytes: z.number().int().min(64 * 1024).default(DEFAULT_OUTBOX_MAX_BYTES),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type AgentFileConfig = z.infer<typeof AgentFileConfigSchema>;

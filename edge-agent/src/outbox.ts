@@ -31,7 +31,10 @@ export type { PendingScan } from './outbox-recovery.ts';
 
 export interface OutboxOptions {
   dir: string;
-  /** Disk budget for all segments (default 256 MiB). */
+  /**
+   * Disk budget for all segments (default 64 MiB ≈ 170k scans). Pending payloads are also held in
+   * memory, so RAM use grows to about the same figure: size it to the device.
+   */
   maxBytes?: number;
   /** Segment size (default 4 MiB, at most maxBytes / 4). */
   segmentBytes?: number;
@@ -47,6 +50,9 @@ interface QueueItem {
   resolve: () => void;
   reject: (err: Error) => void;
 }
+
+/** 64 MiB: weeks of a busy checkpoint's scans offline, and affordable in a small device's RAM. */
+export const DEFAULT_OUTBOX_MAX_BYTES = 64 * 1024 * 1024;
 
 export class Outbox {
   readonly dir: string;
@@ -85,7 +91,7 @@ export class Outbox {
 
   /** Opens (creating if needed) and recovers the outbox in `dir`. */
   static async open(options: OutboxOptions): Promise<Outbox> {
-    const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
+    const maxBytes = options.maxBytes ?? DEFAULT_OUTBOX_MAX_BYTES;
     const opts: Required<OutboxOptions> = {
       dir: options.dir,
       maxBytes,
@@ -124,7 +130,7 @@ export class Outbox {
   }
 
   /** Read-only look at an outbox (for `status` while the agent may be running): never writes. */
-  static inspect(dir: string, maxBytes = 256 * 1024 * 1024, now = Date.now()): OutboxHealth {
+  static inspect(dir: string, maxBytes = DEFAULT_OUTBOX_MAX_BYTES, now = Date.now()): OutboxHealth {
     const state = recover(dir);
     const diskBytes = state.segments.reduce((n, s) => n + s.size, 0);
     const first = state.pending.values().next().value;
