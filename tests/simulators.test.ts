@@ -14,6 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceTopic, SERVER_SUBSCRIPTIONS, type ScanAck } from '@sk/protocol';
 import { checkScanPayload } from '@sk/protocol/validate';
 import { Fleet, generateTravellers, loadWorld, readLedger } from '@sk/simulators';
+import { addDevice, addServer, startBroker } from '@sk/broker';
+import { writeFileSync } from 'node:fs';
+import { memoryLogger } from './broker-helpers.ts';
 
 const dirs: string[] = [];
 const tempDir = (p: string) => {
@@ -90,7 +93,7 @@ describe('simulator fleet through real edge agents', () => {
     const dataDir = tempDir('cli');
     const args = ['tsx', 'simulators/src/cli.ts', 'load', '--bare', '--json', '--count', '80', '--rate', '200', '--devices', '1', '--broker', url, '--data-dir', dataDir, '--drain-timeout', '60'];
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn('npx', args, { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', ...args], { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
@@ -108,7 +111,7 @@ describe('simulator fleet through real edge agents', () => {
     const dataDir = tempDir('faults');
     const args = ['tsx', 'simulators/src/cli.ts', 'load', '--bare', '--json', '--count', '200', '--rate', '50', '--devices', '2', '--faults', 'drop,restart,skew', '--fault-every', '0.3', '--broker', url, '--data-dir', dataDir, '--drain-timeout', '90'];
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn('npx', args, { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', ...args], { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
@@ -122,3 +125,55 @@ describe('simulator fleet through real edge agents', () => {
     expect(s.faults.errors).toEqual([]);
   });
 });
+
+describe('simulator fleet against the authenticating broker', () => {
+  it('revoking a device mid-run: it is cut off, its scans are held in its outbox, nothing else is lost', async () => {
+    const dir = tempDir('auth');
+    const credentialsFile = join(dir, 'credentials.json');
+    const secrets: Record<string, string> = {};
+    for (const deviceId of ['kalibaru-01', 'kalibaru-02']) secrets[deviceId] = (await addDevice(credentialsFile, { checkpointId: 'kalibaru', deviceId })).secret;
+    const server = await addServer(credentialsFile, 'test-server');
+    const devicesFile = join(dir, 'device-secrets.json');
+    writeFileSync(devicesFile, JSON.stringify(secrets));
+    const authBroker = await startBroker({ mqttPort: 0, credentialsFile, logger: memoryLogger() });
+    const authUrl = `mqtt://127.0.0.1:${authBroker.mqttPort}`;
+    // The ack responder needs a server identity here: devices may not read the scans topic.
+    const responder = await startAckResponderAs(authUrl, server.id, server.secret);
+    try {
+      const args = ['tsx', 'simulators/src/cli.ts', 'load', '--json', '--count', '100', '--rate', '40', '--checkpoints', 'kalibaru', '--devices', '2',
+        '--credentials', devicesFile, '--broker-credentials', credentialsFile, '--faults', 'revoke', '--fault-every', '0.5', '--broker', authUrl, '--data-dir', join(dir, 'sim'), '--drain-timeout', '5'];
+      const { code, stdout, stderr } = await runCli(args);
+      expect(code, stderr).toBe(0);
+      const s = JSON.parse(stdout.trim().split('\n').at(-1)!);
+      expect(s.faults.revoked).toHaveLength(1);
+      expect(s.faults.errors).toEqual([]);
+      expect(s).toMatchObject({ submitted: 100, rejected: 0, lost: 0 });
+      expect(s.acked + s.faults.revoked[0].heldInOutbox).toBe(100);
+    } finally {
+      await responder.close();
+      await authBroker.close();
+    }
+  });
+});
+
+async function startAckResponderAs(url: string, username: string, password: string) {
+  const client: MqttClient = await mqtt.connectAsync(url, { clientId: username, username, password });
+  client.on('message', (_topic, payload) => {
+    const scan = JSON.parse(payload.toString()) as { checkpointId: string; deviceId: string; seq: number };
+    const ack: ScanAck = { v: 1, ranges: [[scan.seq, scan.seq]], serverTime: new Date().toISOString() };
+    client.publish(deviceTopic(scan.checkpointId, scan.deviceId, 'acks'), JSON.stringify(ack), { qos: 1 });
+  });
+  await client.subscribeAsync(SERVER_SUBSCRIPTIONS.scans, { qos: 1 });
+  return { close: () => client.endAsync() };
+}
+
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', ...args], { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

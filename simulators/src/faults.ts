@@ -10,7 +10,7 @@ import type { Fleet } from './fleet.ts';
 import { hostilePayloads } from './hostile.ts';
 import { Rng } from './rng.ts';
 
-export const FAULT_KINDS = ['drop', 'restart', 'hostile', 'skew'] as const;
+export const FAULT_KINDS = ['drop', 'restart', 'hostile', 'skew', 'revoke'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultReport {
@@ -18,6 +18,8 @@ export interface FaultReport {
   restart: number;
   hostile: { sent: number; kinds: Record<string, number>; scanIds: string[] };
   skew: { deviceId: string; injectedMs: number; measuredMs: number | null }[];
+  /** Devices whose broker identity was revoked mid-run; their later scans stay held in their outboxes. */
+  revoked: { deviceId: string; at: string; heldInOutbox: number }[];
   errors: string[];
 }
 
@@ -41,11 +43,13 @@ export interface FaultInjectorOptions {
   credentials?: ReadonlyMap<string, string>;
   skew?: ReadonlyMap<string, number>;
   sampleInput: ScanInput;
+  /** The broker's credentials file (the broker watches it), for `revoke`. */
+  brokerCredentialsFile?: string;
 }
 
 export class FaultInjector {
   readonly #rng: Rng;
-  readonly report: FaultReport = { drop: 0, restart: 0, hostile: { sent: 0, kinds: {}, scanIds: [] }, skew: [], errors: [] };
+  readonly report: FaultReport = { drop: 0, restart: 0, hostile: { sent: 0, kinds: {}, scanIds: [] }, skew: [], revoked: [], errors: [] };
   readonly #busy = new Set<Promise<unknown>>();
 
   constructor(private readonly fleet: Fleet, private readonly o: FaultInjectorOptions) {
@@ -74,6 +78,14 @@ export class FaultInjector {
       this.report.restart++;
     } else if (kind === 'hostile') {
       await this.#hostile(checkpointId, deviceId);
+    } else if (kind === 'revoke') {
+      // Once per run: a stolen device reported to the command centre, cut off by an admin.
+      if (this.report.revoked.length > 0) return;
+      if (!this.o.brokerCredentialsFile) throw new Error('revoke needs --broker-credentials');
+      // Recorded before any await, so two overlapping injections cannot both revoke.
+      this.report.revoked.push({ deviceId, at: new Date().toISOString(), heldInOutbox: 0 });
+      const { revoke } = await import('@sk/broker');
+      await revoke(this.o.brokerCredentialsFile, deviceId);
     }
   }
 
@@ -103,6 +115,7 @@ export class FaultInjector {
       const measured = (d?.agent.stats() as { clockSkewMs?: number | null } | undefined)?.clockSkewMs ?? null;
       this.report.skew.push({ deviceId, injectedMs, measuredMs: measured });
     }
+    for (const r of this.report.revoked) r.heldInOutbox = this.fleet.pendingFor(r.deviceId);
     return this.report;
   }
 }

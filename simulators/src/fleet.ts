@@ -233,6 +233,11 @@ export class Fleet {
     this.#notify();
   }
 
+  /** Scans of one device still waiting for the server's ack. */
+  pendingFor(deviceId: string): number {
+    return this.#byId.get(deviceId)?.pending.size ?? 0;
+  }
+
   get pendingAck(): number {
     return this.#devices.reduce((n, d) => n + d.pending.size, 0);
   }

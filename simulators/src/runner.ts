@@ -4,6 +4,7 @@
  */
 import type { FaultInjector, FaultReport } from './faults.ts';
 import type { Fleet, FleetStats } from './fleet.ts';
+import { readLedger } from './ledger.ts';
 import { verifyStored, type VerifyResult } from './verify.ts';
 
 export interface RunSummary extends FleetStats {
@@ -111,6 +112,10 @@ export class Run {
         verifyError = (err as Error).message;
       }
     }
+    // Scans a revoked device took after its revocation are held in its outbox, by design: not lost.
+    const revokedIds = new Set((faultReport?.revoked ?? []).map((r) => r.deviceId));
+    const heldCount = (faultReport?.revoked ?? []).reduce((n, r) => n + r.heldInOutbox, 0);
+    const held = new Set(revokedIds.size > 0 ? readLedger(this.fleet.ledgerFile).filter((e) => revokedIds.has(e.deviceId) && (verify?.missing ?? []).includes(e.scanId)).map((e) => e.scanId) : []);
     const summary: RunSummary = {
       scenario: o.scenario,
       seed: o.seed,
@@ -118,7 +123,7 @@ export class Run {
       durationSec: Math.round(durationSec * 10) / 10,
       sentPerSec: Math.round((stats.submitted / Math.max(durationSec, 0.001)) * 10) / 10,
       stored: verify ? verify.stored : null,
-      lost: verify ? verify.missing.length : stats.pendingAck,
+      lost: verify ? verify.missing.filter((id) => !held.has(id)).length : stats.pendingAck - heldCount,
       doubled: verify ? verify.doubled.length : null,
       verified: verify !== undefined,
       ...(verifyError ? { verifyError } : {}),
@@ -152,6 +157,7 @@ export function formatSummary(s: RunSummary): string {
     ...(s.faults
       ? [
           `  faults   drop ${s.faults.drop}  restart ${s.faults.restart}  hostile ${s.faults.hostile.sent} sent, ${s.faults.hostileStored ?? 'not verified'} stored${s.faults.errors.length ? `  errors: ${s.faults.errors.slice(0, 3).join('; ')}` : ''}`,
+          ...s.faults.revoked.map((r) => `  revoked  ${r.deviceId} at ${r.at}: ${r.heldInOutbox} scans held in its outbox (not lost)`),
           ...s.faults.skew.map((k) => `  skew     ${k.deviceId} injected ${(k.injectedMs / 1000).toFixed(0)}s, measured ${k.measuredMs === null ? '–' : `${(k.measuredMs / 1000).toFixed(1)}s`}`),
         ]
       : []),

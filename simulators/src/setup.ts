@@ -13,6 +13,7 @@ export const FLEET: Specs = {
   'drain-timeout': { type: 'string', help: 'seconds to wait for the last acks at the end', default: '30' },
   faults: { type: 'string', help: `inject faults, comma-separated: ${FAULT_KINDS.join(', ')} (drop/restart route devices through a cuttable link)` },
   'fault-every': { type: 'string', help: 'seconds between injected faults', default: '5' },
+  'broker-credentials': { type: 'string', help: 'the broker\'s credentials file, for the revoke fault', env: 'SK_BROKER_CREDENTIALS' },
 };
 
 export interface FleetPlan {
@@ -46,6 +47,8 @@ export function planFleet(c: Checker): () => FleetPlan {
   const kinds = (c.str('faults') ?? '').split(',').filter(Boolean);
   for (const k of kinds) if (!(FAULT_KINDS as readonly string[]).includes(k)) c.fail(`--faults: unknown fault ${JSON.stringify(k)} (known: ${FAULT_KINDS.join(', ')})`);
   const faultEvery = c.num('fault-every', { min: 0.05, max: 86_400 });
+  const brokerCredentialsFile = c.str('broker-credentials');
+  if (kinds.includes('revoke') && (bare || !brokerCredentialsFile)) c.fail('--faults revoke needs an authenticating broker: --credentials and --broker-credentials <its credentials file>');
   const seed = c.str('seed') ?? '1';
   return () => {
     const deviceIds = checkpointIds.flatMap((cp) => Array.from({ length: devices ?? 2 }, (_, i) => deviceIdFor(cp, i + 1)));
@@ -62,7 +65,7 @@ export function planFleet(c: Checker): () => FleetPlan {
       clockSkewMs: skew,
     });
     const injector = kinds.length > 0
-      ? new FaultInjector(fleet, { kinds: kinds as FaultKind[], seed, brokerUrl: broker!.split(',')[0]!, credentials, skew, sampleInput: new TravellerGenerator(loadWorld(), { seed: `${seed}/hostile` }).next().input })
+      ? new FaultInjector(fleet, { kinds: kinds as FaultKind[], seed, brokerUrl: broker!.split(',')[0]!, credentials, skew, brokerCredentialsFile, sampleInput: new TravellerGenerator(loadWorld(), { seed: `${seed}/hostile` }).next().input })
       : undefined;
     return { checkpointIds, drainTimeoutMs: (drain ?? 30) * 1000, fleet, ...(injector ? { faults: { injector, everyMs: (faultEvery ?? 5) * 1000 } } : {}) };
   };
