@@ -7,7 +7,6 @@ import { io, type Socket } from 'socket.io-client';
 import type { AlertEvent, ArrivalEvent, CatchUpReply, CheckpointCount, ClientToServerEvents, DeviceStatus, ServerToClientEvents } from '@sk/protocol';
 import { api, query } from './api.ts';
 import { ArrivalBuffer } from './arrival-buffer.ts';
-import { wibDayHour } from './format.ts';
 import type { MessageKey } from './i18n.svelte.ts';
 
 export type LiveScope = { role: 'command' } | { role: 'village'; villageCode: string };
@@ -24,8 +23,6 @@ export class LiveFeed {
   arrivals = $state.raw<readonly ArrivalEvent[]>([]);
   counts = $state.raw<Record<string, number>>({});
   devices = $state.raw<DeviceStatus[]>([]);
-  /** Arrivals per WIB hour of today, from what this console received. */
-  hourly = $state.raw<number[]>(new Array(24).fill(0));
   notice = $state<MessageKey | null>(null);
   loadError = $state<MessageKey | null>(null);
 
@@ -33,12 +30,15 @@ export class LiveFeed {
   #pending: ArrivalEvent[] = [];
   #frame = 0;
   #socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
-  #hourDay = '';
   #stopped = false;
 
   /** Told of every live alert, and of every (re)connect (to reload what may have been missed). */
   readonly alertListeners = new Set<(a: AlertEvent) => void>();
   readonly helloListeners = new Set<() => void>();
+  /** Told of each live socket `arrival` (not history), e.g. to add it to the hourly chart. */
+  readonly arrivalListeners = new Set<(e: ArrivalEvent) => void>();
+  /** Told once per animation frame of the events newly merged (history and live). */
+  readonly frameListeners = new Set<(added: readonly ArrivalEvent[]) => void>();
 
   constructor(readonly scope: LiveScope) {}
 
@@ -60,7 +60,10 @@ export class LiveFeed {
       for (const fn of this.helloListeners) fn();
     });
     socket.on('alert', (a) => { for (const fn of this.alertListeners) fn(a); });
-    socket.on('arrival', (e) => this.#enqueue([e]));
+    socket.on('arrival', (e) => {
+      for (const fn of this.arrivalListeners) fn(e);
+      this.#enqueue([e]);
+    });
     socket.on('counts', (c) => this.#setCounts(c));
     socket.on('device:status', (s) => this.#upsertDevice(s));
   }
@@ -124,18 +127,7 @@ export class LiveFeed {
     const added = this.#buffer.merge(batch);
     if (added.length === 0) return;
     this.arrivals = this.#buffer.items;
-    this.#countHours(added);
-  }
-
-  #countHours(added: readonly ArrivalEvent[]): void {
-    const today = wibDayHour(new Date().toISOString())?.day ?? '';
-    const hours = today === this.#hourDay ? this.hourly.slice() : new Array<number>(24).fill(0);
-    this.#hourDay = today;
-    for (const e of added) {
-      const dh = wibDayHour(e.scannedAt);
-      if (dh && dh.day === today) hours[dh.hour] = (hours[dh.hour] ?? 0) + 1;
-    }
-    this.hourly = hours;
+    for (const fn of this.frameListeners) fn(added);
   }
 
   #setCounts(list: readonly CheckpointCount[]): void {
