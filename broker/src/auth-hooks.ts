@@ -74,7 +74,7 @@ export function createAuthHooks(deps: HookDeps): Pick<AedesOptions, 'authenticat
           // [MQTT-3.1.4-2] a CONNECT with an existing client id takes over that session and its queued
           // messages, so a device may only use its own id, and nobody may use a device's id.
           const ownId = client.id === identity.id;
-          if (identity.kind === 'device' ? !ownId : !ownId && deps.store().byId.has(client.id)) {
+          if (identity.kind !== 'server' ? !ownId : !ownId && deps.store().byId.has(client.id)) {
             return refuse('client_id', NOT_AUTHORIZED, false);
           }
           admitted.set(client, { identity, secretHash: current.secretHash });

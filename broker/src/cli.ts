@@ -3,7 +3,8 @@
  * sk-broker: run the regency's MQTT broker and manage its identities.
  *   npx tsx broker/src/cli.ts --help
  */
-import { addDevice, addServer, CredentialsError, list, revoke } from './credentials.ts';
+import { loadRegions } from '@sk/protocol/regions';
+import { addDevice, addPuskesmasDevice, addServer, addVillageDevice, CredentialsError, list, revoke } from './credentials.ts';
 import { dataPaths, readConfig } from './config.ts';
 import { startBroker } from './broker.ts';
 import { createLogger } from './log.ts';
@@ -17,6 +18,8 @@ Commands:
   device list                        list identities (no secrets)
   device revoke <deviceId>           revoke an identity; a connected one is disconnected at once
   server add <id>                    enrol a server (ingest) identity; prints its secret once
+  village-device add <villageCode> <deviceId>    enrol a bansos distribution-point device of one desa
+  puskesmas-device add <puskesmasId> <deviceId>  enrol a puskesmas reporting device
 
 Environment: DATA_DIR (default ./data; credentials at $DATA_DIR/broker/credentials.json)
 Run "sk-broker <command> --help" for details.`,
@@ -39,6 +42,13 @@ Stops cleanly on SIGINT/SIGTERM.`,
   Lists every identity (devices and servers) with its checkpoint, creation and revocation time.`,
   'device revoke': `Usage: sk-broker device revoke <deviceId>
   Revokes an identity. A running broker notices the change and disconnects it.`,
+  'village-device add': `Usage: sk-broker village-device add <villageCode> <deviceId>
+  Enrols a bansos distribution-point device of one Banyuwangi desa (Kemendagri code, e.g. 35.10.21.2001).
+  It may publish only sk/v1/villages/<villageCode>/devices/<deviceId>/aid and subscribe only to its own
+  …/aid-result. The secret is printed once; the device connects with username = client id = <deviceId>.`,
+  'puskesmas-device add': `Usage: sk-broker puskesmas-device add <puskesmasId> <deviceId>
+  Enrols a puskesmas reporting device (puskesmas id, e.g. sobo). It may publish only
+  sk/v1/puskesmas/<puskesmasId>/devices/<deviceId>/reports and subscribe to nothing. The secret is printed once.`,
   'server add': `Usage: sk-broker server add <id>
   Enrols a server identity: may read everything under sk/v1/ and publish acks, never scans.`,
 };
@@ -70,7 +80,7 @@ async function main(argv: string[]): Promise<void> {
   const args = argv.filter((a) => a !== '--help' && a !== '-h');
   const [cmd, sub, ...rest] = args;
   const { credentialsFile } = dataPaths(process.env);
-  const key = cmd === 'device' || cmd === 'server' ? `${cmd} ${sub ?? ''}`.trim() : (cmd ?? 'main');
+  const key = cmd === 'device' || cmd === 'server' || cmd === 'village-device' || cmd === 'puskesmas-device' ? `${cmd} ${sub ?? ''}`.trim() : (cmd ?? 'main');
   if (help) return void console.log(HELP[key] ?? HELP.main);
   switch (key) {
     case 'start':
@@ -86,13 +96,29 @@ async function main(argv: string[]): Promise<void> {
       if (rest.length) usage('device list', `unexpected argument: ${rest[0]}`);
       const all = await list(credentialsFile);
       if (!all.length) return void console.log(`no identities in ${credentialsFile}`);
-      for (const i of all) console.log([i.id.padEnd(24), i.kind.padEnd(7), (i.checkpointId ?? '-').padEnd(14), i.createdAt, i.revokedAt ? `revoked ${i.revokedAt}` : 'active'].join(' '));
+      for (const i of all) console.log([i.id.padEnd(24), i.kind.padEnd(16), (i.checkpointId ?? i.villageCode ?? i.puskesmasId ?? '-').padEnd(14), i.createdAt, i.revokedAt ? `revoked ${i.revokedAt}` : 'active'].join(' '));
       return;
     }
     case 'device revoke': {
       if (rest.length !== 1) usage('device revoke', 'expected <deviceId>');
       const r = await revoke(credentialsFile, rest[0]!);
       console.log(`${r.id} revoked at ${r.revokedAt}`);
+      return;
+    }
+    case 'village-device add': {
+      if (rest.length !== 2) usage('village-device add', 'expected <villageCode> <deviceId>');
+      // The credentials module checks the code's shape; only the CLI loads the region list to check it exists.
+      if (/^\d{2}\.\d{2}\.\d{2}\.\d{4}$/.test(rest[0]!) && !loadRegions().village(rest[0]!)) {
+        throw new CredentialsError(`village ${rest[0]} is not a desa or kelurahan of Banyuwangi`);
+      }
+      const { id, secret } = await addVillageDevice(credentialsFile, { villageCode: rest[0]!, deviceId: rest[1]! });
+      console.log(`distribution-point device ${id} enrolled for desa ${rest[0]}.\nsecret (shown once, store it on the device): ${secret}`);
+      return;
+    }
+    case 'puskesmas-device add': {
+      if (rest.length !== 2) usage('puskesmas-device add', 'expected <puskesmasId> <deviceId>');
+      const { id, secret } = await addPuskesmasDevice(credentialsFile, { puskesmasId: rest[0]!, deviceId: rest[1]! });
+      console.log(`puskesmas device ${id} enrolled for ${rest[0]}.\nsecret (shown once, store it on the device): ${secret}`);
       return;
     }
     case 'server add': {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addDevice, addServer, CredentialsError, list, loadCredentials, revoke, verify } from './credentials.ts';
+import { addDevice, addPuskesmasDevice, addServer, addVillageDevice, CredentialsError, list, loadCredentials, revoke, verify } from './credentials.ts';
 
 let dir: string;
 let file: string;
@@ -74,5 +74,28 @@ describe('credentials file', () => {
     await expect(loadCredentials(bad)).rejects.toThrow(/checkpointId/);
     await writeFile(bad, 'not json');
     await expect(loadCredentials(bad)).rejects.toThrow(/not JSON/);
+  });
+});
+
+describe('village and puskesmas devices (issue 6)', () => {
+  it('enrols them bound to their desa / puskesmas, verifies them as such, and refuses a bad binding', async () => {
+    const v = await addVillageDevice(file, { villageCode: '35.10.21.2001', deviceId: 'pos-01' });
+    const p = await addPuskesmasDevice(file, { puskesmasId: 'sobo', deviceId: 'sobo-01' });
+    const store = await loadCredentials(file);
+    expect(await verify(store, 'pos-01', v.secret)).toEqual({ id: 'pos-01', kind: 'village-device', villageCode: '35.10.21.2001' });
+    expect(await verify(store, 'sobo-01', p.secret)).toEqual({ id: 'sobo-01', kind: 'puskesmas-device', puskesmasId: 'sobo' });
+    expect((await list(file)).map((i) => i.kind)).toEqual(['village-device', 'puskesmas-device']);
+    await expect(addVillageDevice(file, { villageCode: '35.10.21', deviceId: 'pos-02' })).rejects.toThrow(CredentialsError);
+    await expect(addVillageDevice(file, { villageCode: '35.10.21.2001', deviceId: 'Pos 2' })).rejects.toThrow(CredentialsError);
+    await expect(addPuskesmasDevice(file, { puskesmasId: 'nowhere', deviceId: 'x-01' })).rejects.toThrow(/unknown/);
+    await expect(addVillageDevice(file, { villageCode: '35.10.21.2001', deviceId: 'sobo-01' })).rejects.toThrow(/already exists/);
+  });
+
+  it('refuses a file whose village device has no village code', async () => {
+    await addVillageDevice(file, { villageCode: '35.10.21.2001', deviceId: 'pos-01' });
+    const data = JSON.parse(await readFile(file, 'utf8'));
+    delete data.identities[0].villageCode;
+    await writeFile(file, JSON.stringify(data));
+    await expect(loadCredentials(file)).rejects.toThrow(/villageCode/);
   });
 });

@@ -8,17 +8,29 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ID_PATTERN } from '@sk/protocol';
+import { ID_PATTERN, PUSKESMAS_IDS, VillageCodeSchema } from '@sk/protocol';
 
-export type IdentityKind = 'device' | 'server';
+/**
+ * `device` scans at a checkpoint; `village-device` is a bansos distribution point bound to one desa
+ * (issue 6); `puskesmas-device` sends one puskesmas's daily reports; `server` reads everything.
+ */
+export type IdentityKind = 'device' | 'server' | 'village-device' | 'puskesmas-device';
+export const IDENTITY_KINDS: readonly IdentityKind[] = ['device', 'server', 'village-device', 'puskesmas-device'];
 
 /** What the ACL needs to know about a connected client. */
 export interface Identity {
   id: string;
   kind: IdentityKind;
-  /** Devices only: the checkpoint it scans at. */
+  /** Checkpoint devices only: the checkpoint it scans at. */
   checkpointId?: string;
+  /** Distribution-point devices only: the Kemendagri code of its desa, e.g. `35.10.21.2001`. */
+  villageCode?: string;
+  /** Puskesmas devices only: the puskesmas id, e.g. `sobo`. */
+  puskesmasId?: string;
 }
+
+const isVillageCode = (s: unknown): s is string => typeof s === 'string' && VillageCodeSchema.safeParse(s).success;
+const isPuskesmasId = (s: unknown): s is string => typeof s === 'string' && PUSKESMAS_IDS.includes(s);
 
 export interface StoredIdentity extends Identity {
   /** `scrypt$N$r$p$<salt b64>$<hash b64>` */
@@ -96,8 +108,18 @@ export async function verify(store: CredentialStore, username: string | undefine
   return toIdentity(found);
 }
 
+/** The ACL-relevant part of a stored identity: only the binding of its own kind, nothing else. */
 export function toIdentity(s: StoredIdentity): Identity {
-  return s.kind === 'device' ? { id: s.id, kind: 'device', checkpointId: s.checkpointId! } : { id: s.id, kind: 'server' };
+  switch (s.kind) {
+    case 'device':
+      return { id: s.id, kind: 'device', checkpointId: s.checkpointId! };
+    case 'village-device':
+      return { id: s.id, kind: 'village-device', villageCode: s.villageCode! };
+    case 'puskesmas-device':
+      return { id: s.id, kind: 'puskesmas-device', puskesmasId: s.puskesmasId! };
+    default:
+      return { id: s.id, kind: 'server' };
+  }
 }
 
 function validateFile(data: unknown, file: string): CredentialsFile {
@@ -110,10 +132,12 @@ function validateFile(data: unknown, file: string): CredentialsFile {
     if (typeof s?.id !== 'string' || !ID_PATTERN.test(s.id)) throw bad(`identities[${i}].id is not a lower-case id`);
     if (seen.has(s.id)) throw bad(`identity ${s.id} appears twice`);
     seen.add(s.id);
-    if (s.kind !== 'device' && s.kind !== 'server') throw bad(`identities[${i}].kind must be device or server`);
+    if (!IDENTITY_KINDS.includes(s.kind)) throw bad(`identities[${i}].kind must be one of ${IDENTITY_KINDS.join(', ')}`);
     if (s.kind === 'device' && (typeof s.checkpointId !== 'string' || !ID_PATTERN.test(s.checkpointId))) {
       throw bad(`identities[${i}].checkpointId is not a lower-case id`);
     }
+    if (s.kind === 'village-device' && !isVillageCode(s.villageCode)) throw bad(`identities[${i}].villageCode is not a village code like 35.10.21.2001`);
+    if (s.kind === 'puskesmas-device' && !isPuskesmasId(s.puskesmasId)) throw bad(`identities[${i}].puskesmasId is not a known puskesmas`);
     if (typeof s.secretHash !== 'string' || !parseHash(s.secretHash)) throw bad(`identities[${i}].secretHash is not an scrypt hash`);
   }
   return data as CredentialsFile;
@@ -182,6 +206,20 @@ export async function addDevice(file: string, opts: { checkpointId: string; devi
   checkId('checkpoint id', opts.checkpointId);
   checkId('device id', opts.deviceId);
   return addIdentity(file, { id: opts.deviceId, kind: 'device', checkpointId: opts.checkpointId });
+}
+
+/** Enrols a bansos distribution-point device of one desa (village code format checked here; existence by the CLI). */
+export async function addVillageDevice(file: string, opts: { villageCode: string; deviceId: string }): Promise<{ id: string; secret: string }> {
+  if (!isVillageCode(opts.villageCode)) throw new CredentialsError(`village code ${JSON.stringify(opts.villageCode)} is not like 35.10.21.2001`);
+  checkId('device id', opts.deviceId);
+  return addIdentity(file, { id: opts.deviceId, kind: 'village-device', villageCode: opts.villageCode });
+}
+
+/** Enrols a puskesmas reporting device. */
+export async function addPuskesmasDevice(file: string, opts: { puskesmasId: string; deviceId: string }): Promise<{ id: string; secret: string }> {
+  if (!isPuskesmasId(opts.puskesmasId)) throw new CredentialsError(`puskesmas ${JSON.stringify(opts.puskesmasId)} is unknown (one of: ${PUSKESMAS_IDS.join(', ')})`);
+  checkId('device id', opts.deviceId);
+  return addIdentity(file, { id: opts.deviceId, kind: 'puskesmas-device', puskesmasId: opts.puskesmasId });
 }
 
 /** Enrols a server (ingest) identity. */

@@ -4,6 +4,8 @@ export { canPublish, canSubscribe } from './acl.ts';
 export {
   addDevice,
   addServer,
+  addVillageDevice,
+  addPuskesmasDevice,
   revoke,
   list,
   verify,
