@@ -59,9 +59,8 @@ describe('edge agent', () => {
   });
 
   it('keeps scans taken while the broker is down and drains them in order when it returns', async () => {
-    const { broker, agent, server: old } = await setup();
+    const { broker, agent, server } = await setup();
     await until(() => agent.stats().connected, 'agent connected');
-    await old.close(); // or it would reconnect to the new broker on the same port and ack too
     const port = broker!.port;
     await broker!.close();
     await until(() => !agent.stats().connected, 'agent noticed the outage');
@@ -69,10 +68,10 @@ describe('edge agent', () => {
     expect(results.every((r) => r.ok)).toBe(true);
     expect(agent.stats().outbox.depth).toBe(200);
 
-    const again = await startAedes(port);
+    // The broker comes back with its persistence: the server's session and subscription are still
+    // there, so nothing published before the server reconnects is lost, and order holds.
+    const again = await startAedes(port, broker!.persistence);
     cleanups.push(() => again.close());
-    const server = await startAckingServer(again.url);
-    cleanups.push(() => server.close());
     await server.waitForUnique(200);
     await until(() => agent.stats().outbox.depth === 0, 'backlog drained');
     // First arrivals come in seq order (retransmits may repeat some later).
@@ -101,7 +100,7 @@ describe('edge agent', () => {
     await broker!.close();
     await until(() => !agent.stats().connected, 'agent noticed the outage');
     await Promise.all(Array.from({ length: 400 }, (_, i) => agent.submit(validScanInput(i))));
-    const again = await startAedes(port);
+    const again = await startAedes(port, broker!.persistence);
     cleanups.push(() => again.close());
     const server = await startAckingServer(again.url);
     cleanups.push(() => server.close());

@@ -5,6 +5,8 @@
  */
 import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
+// The CommonJS export is a factory `() => persistence`; its .d.ts does not say so.
+import memoryPersistence from 'aedes-persistence';
 import mqtt, { type MqttClient } from 'mqtt';
 import { parseDeviceTopic, SERVER_SUBSCRIPTIONS, deviceTopic, type Scan } from '@sk/protocol';
 
@@ -13,13 +15,15 @@ export { validScanInput } from './fixtures.ts';
 export interface TestBroker {
   url: string;
   port: number;
+  /** Pass to the next startAedes on the same port to keep sessions and subscriptions (a restart with persistence). */
+  persistence: unknown;
   /** Stops listening and closes the broker (sessions are lost, like a broker restart without persistence). */
   close(): Promise<void>;
 }
 
-/** A bare aedes broker (no auth) on `port` (0 = any free one). */
-export async function startAedes(port = 0): Promise<TestBroker> {
-  const broker = await Aedes.createBroker();
+/** A bare aedes broker (no auth) on `port` (0 = any free one), optionally reusing an earlier one's persistence. */
+export async function startAedes(port = 0, persistence: unknown = (memoryPersistence as unknown as () => unknown)()): Promise<TestBroker> {
+  const broker = await Aedes.createBroker({ persistence });
   const server: Server = createServer(broker.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -30,6 +34,7 @@ export async function startAedes(port = 0): Promise<TestBroker> {
   return {
     url: `mqtt://127.0.0.1:${actual}`,
     port: actual,
+    persistence,
     close: () =>
       (closed ??= (async () => {
         await new Promise<void>((resolve) => broker.close(() => resolve()));
@@ -55,8 +60,8 @@ export interface AckingServer {
 }
 
 /** A stand-in server: subscribes to every device's scans and acks each seq as "stored". */
-export async function startAckingServer(url: string): Promise<AckingServer> {
-  const client = mqtt.connect(url, { clientId: `test-server-${process.pid}-${Math.random().toString(16).slice(2)}`, clean: false, reconnectPeriod: 100 });
+export async function startAckingServer(url: string, clientId = `test-server-${process.pid}-${Math.random().toString(16).slice(2)}`): Promise<AckingServer> {
+  const client = mqtt.connect(url, { clientId, clean: false, reconnectPeriod: 100 });
   const received: Scan[] = [];
   const unique = new Set<string>();
   let acking = true;
