@@ -1,10 +1,11 @@
 /** Issue 6, puskesmas daily reports against a real server and a private influxd; the 2021 wave replayed. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rmSync } from 'node:fs';
-import { PUSKESMAS, type WeeklyTrendRow } from '@sk/protocol';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { PUSKESMAS, puskesmasTopic, type WeeklyTrendRow } from '@sk/protocol';
 import type { RunningServer } from '@sk/server';
 import { waveReports, WAVE_2021 } from '../simulators/src/scenarios/puskesmas-wave.ts';
-import { bootServer, signIn, startBareBroker, startInflux, tempDir } from './server-fixtures.ts';
+import { bootServer, publisher, signIn, startBareBroker, startInflux, tempDir, until } from './server-fixtures.ts';
 
 describe('puskesmas daily reports', () => {
   let broker: Awaited<ReturnType<typeof startBareBroker>>;
@@ -59,6 +60,26 @@ describe('puskesmas daily reports', () => {
     expect(bad.text).toMatch(/puskesmasId/);
     expect((await req(desa, '/api/puskesmas/reports', { puskesmasId: 'sobo', date: '2021-09-06', suspects: 0, newConfirmed: 0, recoveries: 0, deaths: 0, tests: 0 })).status).toBe(403);
   });
+
+  it('a report sent over MQTT while InfluxDB is down is kept on disk, survives a server restart, and is stored once InfluxDB is back', async () => {
+    const report = { v: 1, puskesmasId: 'kelir', date: '2021-09-20', suspects: 2, newConfirmed: 4, recoveries: 3, deaths: 1, tests: 30 };
+    const pendingFile = join(dataDir, 'server', 'puskesmas', 'pending.jsonl');
+    await influx.kill();
+    const dev = await publisher(broker.url);
+    await dev.publishAsync(puskesmasTopic('kelir', 'kelir-01'), JSON.stringify(report), { qos: 1 });
+    await dev.endAsync();
+    // The server acknowledges only after the report is on disk: it is there while InfluxDB is still down.
+    await until('report pending on disk', () => existsSync(pendingFile) && readFileSync(pendingFile, 'utf8').includes('"kelir"'));
+    await server.close();
+    server = await bootServer({ MQTT_URL: broker.url, INFLUX_URL: influx.url, DATA_DIR: dataDir });
+    // Sessions live in memory: sign in again on the new process.
+    cmd = await signIn(server, dataDir, 'dinkes-2', 'command');
+    await influx.start();
+    const exported = async () => JSON.parse((await req(cmd, '/api/puskesmas/export?format=json&from=2021-09-20&to=2021-09-20&puskesmas=kelir')).text).data?.rows ?? [];
+    await until('report stored after the outage', async () => (await exported()).length > 0);
+    expect(await exported()).toMatchObject([{ puskesmasId: 'kelir', date: '2021-09-20', newConfirmed: 4, deaths: 1 }]);
+    await until('pending emptied', () => readFileSync(pendingFile, 'utf8') === '');
+  }, 60_000);
 
   it('missing reports for today are listed', async () => {
     const m = JSON.parse((await req(cmd, '/api/puskesmas/missing')).text).data;

@@ -31,6 +31,10 @@ const EnvSchema = z.object({
   COOKIE_SECURE: z.enum(['true', 'false']).default('false').transform((s) => s === 'true'),
   BATCH_MAX_POINTS: z.coerce.number().int().min(1).max(5000).default(5000),
   BATCH_MAX_MS: z.coerce.number().int().min(1).max(1000).default(50),
+  /** The double-aid index's HMAC secret (issue 6); unset = a random one kept in DATA_DIR/server/aid/secret (0600). */
+  AID_HMAC_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  /** Hour (WIB, 0–23) by which every puskesmas must have sent today's report. */
+  PUSKESMAS_DEADLINE_HOUR: z.coerce.number().int().min(0).max(23).default(14),
 });
 
 export interface ServerConfig {
@@ -52,6 +56,8 @@ export interface ServerConfig {
   readonly cookieSecure: boolean;
   readonly batchMaxPoints: number;
   readonly batchMaxMs: number;
+  readonly aidHmacSecret?: string;
+  readonly puskesmasDeadlineHour: number;
 }
 
 export class ConfigError extends Error {
@@ -93,6 +99,8 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     cookieSecure: e.COOKIE_SECURE,
     batchMaxPoints: e.BATCH_MAX_POINTS,
     batchMaxMs: e.BATCH_MAX_MS,
+    aidHmacSecret: e.AID_HMAC_SECRET,
+    puskesmasDeadlineHour: e.PUSKESMAS_DEADLINE_HOUR,
   });
 }
 

@@ -33,7 +33,6 @@ import { AidInflux } from './aid/aid-influx.ts';
 import { aidRoutes } from './aid/aid-routes.ts';
 import { aidDeviceHandler } from './aid/aid-mqtt.ts';
 import { FeatureMqtt } from './aid/feature-mqtt.ts';
-import { loadFeatureConfig, type FeatureConfig } from './aid/feature-config.ts';
 import { PuskesmasReports } from './puskesmas/puskesmas.ts';
 import { ReportStore } from './puskesmas/report-store.ts';
 import { puskesmasRoutes } from './puskesmas/puskesmas-routes.ts';
@@ -71,8 +70,8 @@ export interface ServerOverrides {
   /** Injected clock for alerts, expected arrivals and quarantine (tests). */
   now?: () => Date;
   tuning?: FeatureTuning;
-  /** Aid + puskesmas settings (default: read from the environment by aid/feature-config.ts). */
-  aidConfig?: FeatureConfig;
+  /** Aid + puskesmas settings (default: from the config). */
+  aidConfig?: Pick<ServerConfig, 'aidHmacSecret' | 'puskesmasDeadlineHour'>;
 }
 
 /** Paths under DATA_DIR the server owns. */
@@ -103,7 +102,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   const features = new CheckpointFeatures({ dataDir: cfg.dataDir, influxUrl: cfg.influxUrl, influxDb: cfg.influxDb, alerts, log: area(log, 'features'), now: o.now, tuning: o.tuning });
 
   const live = new Live({ log: area(log, 'live'), sessions, counts: () => store.countsToday() });
-  const aidCfg = o.aidConfig ?? loadFeatureConfig(process.env);
+  const aidCfg = o.aidConfig ?? cfg;
   const aidInflux = new AidInflux(cfg.influxUrl, cfg.influxDb, area(log, 'aid'));
   const aid = new Aid({
     dataDir: cfg.dataDir,
@@ -114,6 +113,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   });
   const puskesmas = new PuskesmasReports({
     store: new ReportStore(cfg.influxUrl, cfg.influxDb),
+    dataDir: cfg.dataDir,
     log: area(log, 'puskesmas'),
     deadlineHour: aidCfg.puskesmasDeadlineHour,
     emitMissing: (m) => live.emitToRooms(['command'], 'puskesmas:missing', m),
@@ -287,7 +287,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     close: () =>
       (closing ??= (async () => {
         clearInterval(influxPoll);
-        puskesmas.stop();
+        await puskesmas.stop(); // a pending report write finishes (or stays pending on disk)
         await featureMqtt.stop();
         await aidInflux.stop();
         aid.stop();
