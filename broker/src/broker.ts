@@ -15,6 +15,7 @@ import { ClassicLevel } from 'classic-level';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { MAX_PAYLOAD_BYTES } from '@sk/protocol';
 import { redisBackends, type ClusterBackends } from './cluster.ts';
+import { orderEnqueues, type EnqueuePersistence } from './ordered-enqueue.ts';
 import { createAuthHooks, type Admission } from './auth-hooks.ts';
 import { loadCredentials, type CredentialStore } from './credentials.ts';
 import { createLogger, safe, type BrokerLogger } from './log.ts';
@@ -90,6 +91,8 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     db = new ClassicLevel(opts.persistenceDir);
     await db.open();
     persistence = aedesPersistenceLevel(db);
+    // LevelDB writes finish out of order; aedes would then drop PUBACKed packets (see ordered-enqueue.ts).
+    orderEnqueues(persistence as unknown as EnqueuePersistence);
   }
 
   let aedes: Aedes | undefined;
