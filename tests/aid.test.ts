@@ -139,6 +139,12 @@ describe('double aid across villages', () => {
     const audit = (await get<AidAuditEntry[]>('cmd', '/api/aid/audit?limit=1000')).data;
     expect(audit.map((e) => e.type)).toEqual(expect.arrayContaining(['check', 'handout', 'alarm', 'ack', 'resolve', 'import', 'redelivered']));
     expect(JSON.stringify(audit)).not.toContain(first.nik);
+    // The alarm and its handling are in both villages' audit (A recorded first, B second); C sees none of it.
+    for (const who of ['A', 'B']) {
+      const own = (await get<AidAuditEntry[]>(who, '/api/aid/audit?limit=1000')).data.filter((e) => e.alarmId === dbl.alarmId);
+      expect(own.map((e) => e.type).sort(), who).toEqual(['ack', 'alarm', 'resolve']);
+    }
+    expect((await get<AidAuditEntry[]>('C', '/api/aid/audit?limit=1000')).data.filter((e) => e.alarmId === dbl.alarmId)).toEqual([]);
 
     await server.close();
     server = await bootServer(env());

@@ -37,11 +37,14 @@ export interface AidDeps {
 const SEVERITY_RANK: Record<AidSeverity, number> = { critical: 3, major: 2, minor: 1 };
 const AUDIT_KEPT = 10_000;
 
+/** An audit entry plus every village that may read it (an alarm's entries belong to each village involved). */
+type AuditRow = AidAuditEntry & { scope: readonly string[] };
+
 export class Aid {
   readonly index: DoubleAidIndex;
   readonly #journal: Journal<Line>;
   readonly #alarms = new Map<number, { alarm: AidAlarm; handout: HandoutLine }>();
-  readonly #audit: AidAuditEntry[] = [];
+  readonly #audit: AuditRow[] = [];
   readonly #villageIdx: Map<string, number>;
   #keys: AidKeys | undefined;
   #nextAlarm = 1;
@@ -80,12 +83,12 @@ export class Aid {
       case 'a':
         this.#alarms.set(l.alarm.id, { alarm: l.alarm, handout: null as never });
         this.#nextAlarm = Math.max(this.#nextAlarm, l.alarm.id + 1);
-        this.#addAudit(l.alarm.raisedAt, 'alarm', 'system', l.alarm.villageCode, l.alarm.handoutId, l.alarm.id, `${l.alarm.severity}: ${l.alarm.matches.map((m) => m.kind).join(',')} villages ${l.alarm.villages.join(',')}`);
+        this.#addAudit(l.alarm.raisedAt, 'alarm', 'system', l.alarm.villageCode, l.alarm.handoutId, l.alarm.id, `${l.alarm.severity}: ${l.alarm.matches.map((m) => m.kind).join(',')} villages ${l.alarm.villages.join(',')}`, l.alarm.villages);
         break;
       case 'k': {
         const a = this.#alarms.get(l.alarmId)?.alarm;
         if (a && !a.acknowledgedAt) Object.assign(a, { acknowledgedAt: l.at, acknowledgedBy: l.by });
-        this.#addAudit(l.at, 'ack', l.by, a?.villageCode ?? null, a?.handoutId ?? null, l.alarmId, '');
+        this.#addAudit(l.at, 'ack', l.by, a?.villageCode ?? null, a?.handoutId ?? null, l.alarmId, '', a?.villages);
         break;
       }
       case 'r': {
@@ -93,7 +96,7 @@ export class Aid {
         if (a) a.resolution = { action: l.action, reason: l.reason, by: l.by, at: l.at };
         if (a && !a.acknowledgedAt) Object.assign(a, { acknowledgedAt: l.at, acknowledgedBy: l.by });
         if (l.cancelled) this.index.cancel(this.#indexed(l.cancelled));
-        this.#addAudit(l.at, 'resolve', l.by, a?.villageCode ?? null, a?.handoutId ?? null, l.alarmId, `${l.action}: ${l.reason}`);
+        this.#addAudit(l.at, 'resolve', l.by, a?.villageCode ?? null, a?.handoutId ?? null, l.alarmId, `${l.action}: ${l.reason}`, a?.villages);
         break;
       }
       case 'd':
@@ -108,8 +111,9 @@ export class Aid {
     }
   }
 
-  #addAudit(at: string, type: AidAuditEntry['type'], by: string, villageCode: string | null, handoutId: string | null, alarmId: number | null, detail: string): void {
-    this.#audit.push({ seq: ++this.#auditSeq, at, type, by, villageCode, handoutId, alarmId, detail });
+  #addAudit(at: string, type: AidAuditEntry['type'], by: string, villageCode: string | null, handoutId: string | null, alarmId: number | null, detail: string, villages?: readonly string[]): void {
+    const scope = villages ?? (villageCode ? [villageCode] : []);
+    this.#audit.push({ seq: ++this.#auditSeq, at, type, by, villageCode, handoutId, alarmId, detail, scope });
     if (this.#audit.length > AUDIT_KEPT * 1.1) this.#audit.splice(0, this.#audit.length - AUDIT_KEPT);
   }
 
@@ -246,6 +250,11 @@ export class Aid {
   }
 
   audit(scopeVillage: string | null, limit: number): AidAuditEntry[] {
-    return this.#audit.filter((e) => scopeVillage === null || e.villageCode === scopeVillage).slice(-limit).reverse();
+    // An alarm, its acknowledgement and its resolution are visible to every village involved, not only the recording one.
+    return this.#audit
+      .filter((e) => scopeVillage === null || e.scope.includes(scopeVillage))
+      .slice(-limit)
+      .reverse()
+      .map(({ scope: _scope, ...entry }) => entry);
   }
 }
