@@ -1,0 +1,147 @@
+/**
+ * Fixtures for the cluster tests (issue 9): a private redis-server and influxd, brokers and servers as
+ * real child processes (so `kill -9` is a real crash), edge agents that list several brokers, and a
+ * direct read of what InfluxDB holds. Every wait is a bounded poll.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { addDevice, addServer } from '@sk/broker';
+import { EdgeAgent } from '@sk/edge-agent';
+import { startPrivateInfluxd, freePort, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
+import { startPrivateRedis, type PrivateRedis } from '../scripts/lib/redis.ts';
+import { until } from './server-fixtures.ts';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface Child {
+  name: string;
+  port: number;
+  url: string;
+  proc: ChildProcess;
+  /** Output so far (for a failure message). */
+  output(): string;
+  /** kill -9: a crash, no cleanup. */
+  crash(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function spawnTsx(name: string, args: string[], env: Record<string, string>, port: number, url: string): Child {
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (d: Buffer) => (out = (out + d.toString()).slice(-20_000));
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  const gone = () => proc.exitCode !== null || proc.signalCode !== null;
+  const kill = async (signal: NodeJS.Signals) => {
+    if (gone()) return;
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    proc.kill(signal);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+    if (!gone()) proc.kill('SIGKILL');
+  };
+  return { name, port, url, proc, output: () => out, crash: () => kill('SIGKILL'), stop: () => kill('SIGTERM') };
+}
+
+export const portOpen = (port: number) =>
+  new Promise<boolean>((res) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), res(true)));
+    s.once('error', () => res(false));
+  });
+
+export class ClusterRig {
+  readonly dir = mkdtempSync(join(tmpdir(), 'sk-cluster-'));
+  readonly credFile = join(this.dir, 'broker', 'credentials.json');
+  redis!: PrivateRedis;
+  influx!: PrivateInfluxd;
+  serverSecret = '';
+  readonly children: Child[] = [];
+  readonly agents: EdgeAgent[] = [];
+
+  async start(): Promise<void> {
+    this.redis = await startPrivateRedis({ dir: join(this.dir, 'redis'), ephemeral: true });
+    this.influx = await startPrivateInfluxd({ dir: join(this.dir, 'influx') });
+    this.serverSecret = (await addServer(this.credFile, 'sk-server')).secret;
+  }
+
+  async broker(name: string, port?: number): Promise<Child> {
+    const p = port ?? (await freePort());
+    const child = spawnTsx(name, ['broker/src/cli.ts', 'start'], { DATA_DIR: this.dir, MQTT_PORT: String(p), MQTT_WS_PORT: 'off', REDIS_URL: this.redis.url, LOG_LEVEL: process.env.CLUSTER_LOG_LEVEL ?? 'warn' }, p, `mqtt://127.0.0.1:${p}`);
+    this.children.push(child);
+    await until(`${name} listening (${child.output()})`, () => portOpen(p), 30_000);
+    return child;
+  }
+
+  /** A server child process; `redis` = cluster mode (leases, shared seen index, sessions, live). */
+  async server(name: string, brokerUrls: string[], opts: { redis?: boolean; clientId?: string } = {}): Promise<Child> {
+    const p = await freePort();
+    const env: Record<string, string> = {
+      HTTP_PORT: String(p),
+      MQTT_URL: brokerUrls.join(','),
+      MQTT_USERNAME: 'sk-server',
+      MQTT_PASSWORD: this.serverSecret,
+      MQTT_CLIENT_ID: opts.clientId ?? `sk-server-${name}`,
+      INFLUX_URL: this.influx.url,
+      DATA_DIR: join(this.dir, name),
+      CONSOLE_DIR: join(this.dir, 'console'),
+      LOG_LEVEL: process.env.CLUSTER_LOG_LEVEL ?? 'warn',
+      BATCH_MAX_MS: '20',
+      ...(opts.redis ? { REDIS_URL: this.redis.url } : {}),
+    };
+    const child = spawnTsx(name, ['server/src/cli.ts', 'serve'], env, p, `http://127.0.0.1:${p}`);
+    this.children.push(child);
+    await until(`${name} healthy`, async () => (await fetch(`${child.url}/api/health`).catch(() => null))?.ok === true, 30_000);
+    return child;
+  }
+
+  readonly #secrets = new Map<string, string>();
+
+  /** Enrol devices before the brokers start (a broker reloads credentials on change, but a device that
+   * races the reload is refused and then throttled per IP, which only slows a test down). */
+  async enrol(devices: [checkpointId: string, deviceId: string][]): Promise<void> {
+    for (const [checkpointId, deviceId] of devices) this.#secrets.set(deviceId, (await addDevice(this.credFile, { checkpointId, deviceId })).secret);
+  }
+
+  async agent(checkpointId: string, deviceId: string, brokerUrls: string[]): Promise<EdgeAgent> {
+    const secret = this.#secrets.get(deviceId) ?? (await addDevice(this.credFile, { checkpointId, deviceId })).secret;
+    const agent = new EdgeAgent({ brokerUrls, checkpointId, deviceId, password: secret, dataDir: join(this.dir, 'agents', deviceId), retransmitAfterMs: 2000, reconnectPeriodMs: 300 });
+    await agent.start();
+    this.agents.push(agent);
+    return agent;
+  }
+
+  /** Every scanId InfluxDB holds (one row per stored point), read straight from influxd. */
+  async storedScanIds(): Promise<string[]> {
+    const res = await fetch(`${this.influx.url}/query?db=smart_kampung&q=${encodeURIComponent('SELECT scanId FROM arrivals')}`);
+    const body = (await res.json()) as { results: { series?: { values: [string, string][] }[] }[] };
+    return body.results[0]?.series?.[0]?.values.map((v) => v[1]) ?? [];
+  }
+
+  async stop(): Promise<void> {
+    for (const a of this.agents) await a.stop().catch(() => {});
+    for (const c of [...this.children].reverse()) await c.stop().catch(() => {});
+    await this.influx?.stop().catch(() => {});
+    await this.redis?.stop().catch(() => {});
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Waits until every agent's outbox is empty (every scan acknowledged by a server). */
+export async function allAcked(agents: EdgeAgent[], timeoutMs = 90_000, rig?: ClusterRig): Promise<void> {
+  try {
+    await until('every outbox empty', () => agents.every((a) => a.stats().outbox.depth === 0), timeoutMs);
+  } catch (e) {
+    const agentsState = agents.map((a) => `${a.config.deviceId}: ${JSON.stringify({ ...a.stats(), outbox: a.stats().outbox.depth })}`);
+    const logs = rig?.children.map((c) => `--- ${c.name}\n${c.output().slice(-3000)}`) ?? [];
+    throw new Error(`${(e as Error).message}\n${agentsState.join('\n')}\n${logs.join('\n')}`);
+  }
+}
+
+export function dupes(ids: string[]): string[] {
+  const seen = new Set<string>();
+  return ids.filter((id) => (seen.has(id) ? true : (seen.add(id), false)));
+}
