@@ -8,7 +8,7 @@ function fakePersistence() {
   return {
     pending,
     storeRetained: (p: { brokerCounter?: number; qos?: number }) => wait(`retained:${p.brokerCounter}`),
-    outgoingEnqueueCombi: (_subs: unknown, p: { brokerCounter?: number }) => wait(`enqueue:${p.brokerCounter}`),
+    outgoingEnqueueCombi: (_subs: unknown, p: { brokerCounter?: number; qos?: number }) => wait(`enqueue:${p.brokerCounter}`),
   };
 }
 const flush = () => new Promise((r) => setImmediate(r));
