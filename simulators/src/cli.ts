@@ -3,6 +3,7 @@
  * Testers' device simulators: `npm run sim -- <scenario> [options]`, `--help` on each scenario.
  */
 import { UsageError } from './options.ts';
+import { aid } from './scenarios/aid.ts';
 import { checkpoints } from './scenarios/checkpoints.ts';
 import { generate } from './scenarios/generate.ts';
 import { load } from './scenarios/load.ts';
@@ -10,7 +11,7 @@ import { puskesmas } from './scenarios/puskesmas.ts';
 import { runScenario, type Scenario } from './scenarios/scenario.ts';
 import { verify } from './scenarios/verify.ts';
 
-const SCENARIOS: readonly Scenario[] = [checkpoints, load, verify, generate, puskesmas];
+const SCENARIOS: readonly Scenario[] = [checkpoints, load, verify, generate, puskesmas, aid];
 
 function usage(): string {
   return [
