@@ -68,9 +68,12 @@ export class ClusterRig {
     this.serverSecret = (await addServer(this.credFile, 'sk-server')).secret;
   }
 
-  async broker(name: string, port?: number): Promise<Child> {
-    const p = port ?? (await freePort());
-    const child = spawnTsx(name, ['broker/src/cli.ts', 'start'], { DATA_DIR: this.dir, MQTT_PORT: String(p), MQTT_WS_PORT: 'off', REDIS_URL: this.redis.url, LOG_LEVEL: process.env.CLUSTER_LOG_LEVEL ?? 'warn' }, p, `mqtt://127.0.0.1:${p}`);
+  /** A broker child process; `redis: false` = single-node mode (LevelDB under the rig's dir). */
+  async broker(name: string, opts: { redis?: boolean } = {}): Promise<Child> {
+    const p = await freePort();
+    const env: Record<string, string> = { DATA_DIR: this.dir, MQTT_PORT: String(p), MQTT_WS_PORT: 'off', LOG_LEVEL: process.env.CLUSTER_LOG_LEVEL ?? 'warn' };
+    if (opts.redis ?? true) env.REDIS_URL = this.redis.url;
+    const child = spawnTsx(name, ['broker/src/cli.ts', 'start'], env, p, `mqtt://127.0.0.1:${p}`);
     this.children.push(child);
     await until(`${name} listening (${child.output()})`, () => portOpen(p), 30_000);
     return child;
@@ -94,7 +97,9 @@ export class ClusterRig {
     };
     const child = spawnTsx(name, ['server/src/cli.ts', 'serve'], env, p, `http://127.0.0.1:${p}`);
     this.children.push(child);
-    await until(`${name} healthy`, async () => (await fetch(`${child.url}/api/health`).catch(() => null))?.ok === true, 30_000);
+    await until(`${name} healthy`, async () => (await fetch(`${child.url}/api/health`).catch(() => null))?.ok === true, 90_000).catch((e: Error) => {
+      throw new Error(`${e.message}\n${child.output()}`);
+    });
     return child;
   }
 
@@ -102,11 +107,18 @@ export class ClusterRig {
 
   /** Enrol devices before the brokers start (a broker reloads credentials on change, but a device that
    * races the reload is refused and then throttled per IP, which only slows a test down). */
+  secretOf(deviceId: string): string | undefined {
+    return this.#secrets.get(deviceId);
+  }
+
   async enrol(devices: [checkpointId: string, deviceId: string][]): Promise<void> {
     for (const [checkpointId, deviceId] of devices) this.#secrets.set(deviceId, (await addDevice(this.credFile, { checkpointId, deviceId })).secret);
   }
 
+  /** One agent per device (an outbox is locked by its agent): asking twice returns the running one. */
   async agent(checkpointId: string, deviceId: string, brokerUrls: string[]): Promise<EdgeAgent> {
+    const running = this.agents.find((a) => a.config.deviceId === deviceId);
+    if (running) return running;
     const secret = this.#secrets.get(deviceId) ?? (await addDevice(this.credFile, { checkpointId, deviceId })).secret;
     const agent = new EdgeAgent({ brokerUrls, checkpointId, deviceId, password: secret, dataDir: join(this.dir, 'agents', deviceId), retransmitAfterMs: 2000, reconnectPeriodMs: 300 });
     await agent.start();

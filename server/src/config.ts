@@ -12,7 +12,10 @@ const csv = z
 const EnvSchema = z.object({
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
-  MQTT_URL: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL').default('mqtt://127.0.0.1:1883'),
+  /** One broker URL, or several (comma-separated) of one broker cluster: tried in turn on a lost connection. */
+  MQTT_URL: z.string().regex(/^(mqtts?|wss?|tcp):\/\/[^,\s]+(,\s*(mqtts?|wss?|tcp):\/\/[^,\s]+)*$/, 'must be an mqtt://, mqtts://, ws:// or wss:// URL, or a comma list of them').default('mqtt://127.0.0.1:1883'),
+  /** Cluster mode (issue 9): checkpoint leases, sessions, live channel and cluster-wide dedup in Redis. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   MQTT_USERNAME: z.string().min(1).optional(),
   MQTT_PASSWORD: z.string().min(1).optional(),
   /** Stable so the broker keeps our persistent session (clean:false) across restarts. */
@@ -40,7 +43,11 @@ const EnvSchema = z.object({
 export interface ServerConfig {
   readonly httpPort: number;
   readonly host: string;
+  /** The first broker URL (the features' MQTT client uses only this one). */
   readonly mqttUrl: string;
+  /** Every broker URL given in MQTT_URL; the ingest fails over between them. */
+  readonly mqttUrls: readonly string[];
+  readonly redisUrl?: string;
   readonly mqttUsername?: string;
   readonly mqttPassword?: string;
   readonly mqttClientId: string;
@@ -83,7 +90,9 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
   return Object.freeze({
     httpPort: e.HTTP_PORT,
     host: e.HOST,
-    mqttUrl: e.MQTT_URL,
+    mqttUrl: e.MQTT_URL.split(',')[0]!.trim(),
+    mqttUrls: Object.freeze(e.MQTT_URL.split(',').map((u) => u.trim())),
+    redisUrl: e.REDIS_URL,
     mqttUsername: e.MQTT_USERNAME,
     mqttPassword: e.MQTT_PASSWORD,
     mqttClientId: e.MQTT_CLIENT_ID,

@@ -27,6 +27,7 @@ import { createApp, type ArrivalQuery } from './http/app.ts';
 import { ApiError } from './http/api-error.ts';
 import { createMetrics } from './metrics.ts';
 import { Alerts } from './alerts/alerts.ts';
+import { ServerCluster } from './cluster/cluster.ts';
 import { AID_SUBSCRIPTION, PUSKESMAS_SUBSCRIPTION } from '@sk/protocol';
 import { Aid } from './aid/aid.ts';
 import { AidInflux } from './aid/aid-influx.ts';
@@ -88,7 +89,9 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   const regions = loadRegions();
   const store = o.store ?? new InfluxScanStore({ url: cfg.influxUrl, database: cfg.influxDb, retention: cfg.influxRetention, feverC: cfg.feverThresholdC });
   const seen = o.seen ?? new MemorySeenIndex();
-  const sessions = o.sessions ?? new MemorySessionStore();
+  // Cluster mode (REDIS_URL): leases, shared sessions and live channel; see cluster/cluster.ts.
+  const cluster = cfg.redisUrl ? new ServerCluster({ redisUrl: cfg.redisUrl, instanceId: cfg.mqttClientId, log: area(log, 'cluster'), follow: (f, on) => ingest.follow(f, on) }) : undefined;
+  const sessions = o.sessions ?? cluster?.sessions ?? new MemorySessionStore();
   const spool = new Spool(paths.spool);
   const rejected = new Spool(paths.rejected);
   const deadLetters = new DeadLetters();
@@ -101,7 +104,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   });
   const features = new CheckpointFeatures({ dataDir: cfg.dataDir, influxUrl: cfg.influxUrl, influxDb: cfg.influxDb, alerts, log: area(log, 'features'), now: o.now, tuning: o.tuning });
 
-  const live = new Live({ log: area(log, 'live'), sessions, counts: () => store.countsToday() });
+  const live = new Live({ log: area(log, 'live'), sessions, counts: () => store.countsToday(), adapter: cluster?.adapter });
   const aidCfg = o.aidConfig ?? cfg;
   const aidInflux = new AidInflux(cfg.influxUrl, cfg.influxDb, area(log, 'aid'));
   const aid = new Aid({
@@ -124,20 +127,26 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     area(log, 'aid-mqtt'),
   );
   const ingest = new Ingest(
-    { url: cfg.mqttUrl, username: cfg.mqttUsername, password: cfg.mqttPassword, clientId: cfg.mqttClientId },
+    { url: cfg.mqttUrl, failoverUrls: cfg.mqttUrls.slice(1), username: cfg.mqttUsername, password: cfg.mqttPassword, clientId: cfg.mqttClientId, scanFilters: cluster && (() => cluster.scanFilters()) },
     {
       log: area(log, 'ingest'),
       seen,
       deadLetters,
       writer: () => writer,
       onArrival: (scan) => {
-        const event = toArrivalEvent(scan, live.nextEventId(), new Date().toISOString(), regions, cfg.feverThresholdC);
-        live.arrival(event);
-        alerts.onScan(scan);
-        features.onArrival(event);
+        const announce = (eventId: number) => {
+          const event = toArrivalEvent(scan, eventId, new Date().toISOString(), regions, cfg.feverThresholdC);
+          live.arrival(event);
+          alerts.onScan(scan);
+          features.onArrival(event);
+          return event;
+        };
+        if (cluster) cluster.announce(live, scan, announce);
+        else announce(live.nextEventId());
       },
       onStatus: (s) => {
         if (!devices.update(s)) return;
+        if (cluster && !cluster.ownsStatus(s)) return; // the checkpoint's lease holder announces it
         live.deviceStatus(s);
         alerts.onStatus(s);
       },
@@ -273,6 +282,10 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     (s as HttpServer).once('error', reject);
   });
   live.start(http);
+  if (cluster) {
+    cluster.attach(live);
+    await cluster.start(); // leases first: the ingest subscribes to the checkpoints it holds
+  }
   await ingest.start();
   await featureMqtt.start();
   const httpPort = (http.address() as AddressInfo).port;
@@ -287,6 +300,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     close: () =>
       (closing ??= (async () => {
         clearInterval(influxPoll);
+        await cluster?.stop(); // hand our checkpoints to the other instances at once
         await puskesmas.stop(); // a pending report write finishes (or stays pending on disk)
         await featureMqtt.stop();
         await aidInflux.stop();
@@ -304,6 +318,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
           http.closeAllConnections?.();
         });
         await store.stop();
+        await cluster?.close();
         log.info('server stopped');
       })()),
   };

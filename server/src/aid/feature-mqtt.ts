@@ -37,7 +37,8 @@ export class FeatureMqtt {
     });
     client.on('error', (e) => this.log.warn({ err: e.message }, 'feature MQTT error'));
     await new Promise<void>((resolve) => client.once('connect', () => resolve()));
-    await client.subscribeAsync(Object.keys(this.handlers).map((f) => f), { qos: 1 });
+    // One filter per SUBSCRIBE: aedes-persistence-redis 11 (broker cluster mode) never SUBACKs a multi-filter one.
+    for (const f of Object.keys(this.handlers)) await client.subscribeAsync(f, { qos: 1 });
   }
 
   async stop(): Promise<void> {

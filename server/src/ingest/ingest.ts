@@ -25,6 +25,13 @@ export interface IngestOptions {
   clientId: string;
   /** Pause reading while this many scans are not yet durable. */
   maxPending?: number;
+  /** Further brokers of the same cluster: on a lost connection mqtt.js tries the next (round robin). */
+  failoverUrls?: readonly string[];
+  /**
+   * Cluster mode: which scan filters to hold (the checkpoints this instance leases) and which to drop
+   * (a persistent session may still carry old ones). Default: every device's scans.
+   */
+  scanFilters?: () => { subscribe: string[]; unsubscribe: string[] };
 }
 
 export interface IngestDeps {
@@ -52,7 +59,13 @@ export class Ingest {
 
   /** Connects (waits up to `waitMs` for the first connection, then keeps retrying in the background). */
   async start(waitMs = 10_000): Promise<void> {
+    const servers = [this.opts.url, ...(this.opts.failoverUrls ?? [])].map((u) => {
+      const url = new URL(u);
+      const protocol = url.protocol.replace(/:$/, '') as 'mqtt' | 'mqtts';
+      return { host: url.hostname, port: Number(url.port) || (protocol === 'mqtts' ? 8883 : 1883), protocol };
+    });
     const client = mqtt.connect(this.opts.url, {
+      ...(servers.length > 1 ? { servers } : {}),
       clientId: this.opts.clientId,
       clean: false,
       username: this.opts.username,
@@ -77,9 +90,15 @@ export class Ingest {
       this.#connected = true;
       this.d.log.info({ sessionPresent: connack.sessionPresent }, 'mqtt connected');
       // Subscribe every time: cheap, and correct even if the broker lost our session.
-      client.subscribe([SERVER_SUBSCRIPTIONS.scans, SERVER_SUBSCRIPTIONS.status], { qos: 1 }, (err) => {
-        if (err) this.d.log.error({ err: err.message }, 'mqtt subscribe failed');
-      });
+      const filters = this.opts.scanFilters?.() ?? { subscribe: [SERVER_SUBSCRIPTIONS.scans], unsubscribe: [] };
+      for (const filter of filters.unsubscribe) client.unsubscribe(filter);
+      // One filter per SUBSCRIBE: aedes-persistence-redis 11 never SUBACKs a multi-filter SUBSCRIBE of a
+      // persistent session (broker cluster mode), and one filter per packet is fine everywhere.
+      for (const filter of [...filters.subscribe, SERVER_SUBSCRIPTIONS.status]) {
+        client.subscribe(filter, { qos: 1 }, (err) => {
+          if (err) this.d.log.error({ err: err.message }, 'mqtt subscribe failed');
+        });
+      }
     });
     client.on('close', () => {
       if (this.#connected && !this.#paused) this.d.log.warn('mqtt disconnected');
@@ -96,6 +115,15 @@ export class Ingest {
         resolve();
       });
     });
+  }
+
+  /** Cluster mode: start or stop reading one filter now (a reconnect re-applies `scanFilters`). */
+  follow(filter: string, on: boolean): void {
+    const client = this.#client;
+    if (!client?.connected) return;
+    const done = (err?: Error) => err && this.d.log.warn({ err: err.message }, on ? 'mqtt subscribe failed' : 'mqtt unsubscribe failed');
+    if (on) client.subscribe(filter, { qos: 1 }, (err) => done(err ?? undefined));
+    else client.unsubscribe(filter, (err) => done(err ?? undefined));
   }
 
   /** Stops taking scans (first step of a graceful shutdown; acks can still be published). */

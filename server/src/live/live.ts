@@ -39,6 +39,8 @@ export class Live {
       ringSize?: number;
       /** Latest counts, fetched at most once a second while arrivals come in. */
       counts: () => Promise<CheckpointCount[]>;
+      /** Cluster mode: @socket.io/redis-adapter, so an emit reaches the consoles on every instance. */
+      adapter?: NonNullable<ConstructorParameters<typeof Server>[1]>['adapter'];
     },
   ) {}
 
@@ -51,7 +53,7 @@ export class Live {
   }
 
   start(http: HttpServer): void {
-    const io: LiveServer = new Server(http, { serveClient: false, cors: { origin: false } });
+    const io: LiveServer = new Server(http, { serveClient: false, cors: { origin: false }, ...(this.d.adapter ? { adapter: this.d.adapter } : {}) });
     this.#io = io;
     io.use((socket, next) => {
       const token = readCookie(socket.request.headers.cookie, SESSION_COOKIE);
@@ -91,9 +93,20 @@ export class Live {
     });
   }
 
-  arrival(e: ArrivalEvent): void {
+  /** The socket.io server (cluster mode sends its ring entries to the other instances through it). */
+  get io(): LiveServer | undefined {
+    return this.#io;
+  }
+
+  /** Keeps an event for catch-up without emitting it (cluster mode: another instance emitted it). */
+  remember(e: ArrivalEvent): void {
     this.#ring.push(e);
     if (this.#ring.length > (this.d.ringSize ?? 5000)) this.#ring.shift();
+    this.#lastEventId = Math.max(this.#lastEventId, e.eventId);
+  }
+
+  arrival(e: ArrivalEvent): void {
+    this.remember(e);
     this.#io?.to('command').to(`village:${e.destinationVillageCode}`).emit('arrival', e);
   }
 
