@@ -55,7 +55,7 @@ describe('double-aid alarm across village pages (headless Chromium)', () => {
     await page.getByTestId('aid-panel').waitFor();
     return page;
   }
-  const played = (p: Page) => p.evaluate(() => window.__skAlarmPlayed ?? 0);
+  const played = (p: Page) => p.evaluate(() => (window as unknown as { __skAlarmPlayed?: number }).__skAlarmPlayed ?? 0);
   const flashing = (p: Page) => p.getByTestId('aid-panel').evaluate((el) => el.classList.contains('flash'));
   async function record(p: Page, name: string): Promise<string> {
     await p.getByTestId('aid-nik').fill(NIK);

@@ -165,6 +165,45 @@ describe('console (headless Chromium, real server)', () => {
     await page.context().close();
   });
 
+  it('devices, map and chart: skew over 60 s highlighted, offline shown; usable on a tablet, by keyboard, in English', async () => {
+    const skewed: DeviceStatus = {
+      v: 1, checkpointId: 'ketapang', deviceId: 'ketapang-02', state: 'offline', at: new Date().toISOString(), version: '0.1.0',
+      outbox: { depth: 12, oldestAgeSec: 300, diskBytes: 8192, diskLimitBytes: 268_435_456 }, lastScanAt: new Date().toISOString(), clockSkewMs: -95_000,
+    };
+    await device.publishAsync(deviceTopic('ketapang', 'ketapang-02', 'status'), JSON.stringify(skewed), { qos: 1, retain: true });
+    await publish(scan('Nur Aini', OTHER_VILLAGE));
+    const page = await login('komando');
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await expect.poll(() => page.getByTestId('skew-ketapang-02').getAttribute('data-skewed')).toBe('true');
+    expect(await page.getByTestId('skew-kalibaru-01').getAttribute('data-skewed')).toBe('false');
+    expect(await page.getByTestId('outbox-ketapang-02').textContent()).toContain('12');
+    // An offline device (the server may also have raised an alert for it, which outranks offline).
+    await expect.poll(() => page.getByTestId('map-ketapang').getAttribute('data-state')).toMatch(/^(offline|alert)$/);
+    expect(await page.getByTestId('map-kalibaru').getAttribute('data-state')).toBe('online');
+    // The hourly chart comes from the server's stats (the scans published above, today).
+    await expect.poll(async () => Number((await page.getByTestId('hourly-total').textContent())?.match(/\d+/)?.[0] ?? 0)).toBeGreaterThanOrEqual(1);
+    await page.getByTestId('hourly-plot').locator('canvas').first().waitFor();
+    // A tablet: nothing is wider than the screen.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768);
+    await page.screenshot({ path: join(SHOTS, 'command-centre-tablet.png'), fullPage: true });
+    // Keyboard: focus order runs header → filters; Enter on the toggle switches to English.
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
+    await page.getByTestId('lang-toggle').focus();
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('logout');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('filter-checkpoint');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('lang-toggle');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('connection').textContent()).toContain('Connected');
+    expect(await page.locator('#chart-title').textContent()).toBe('Arrivals per hour (WIB)');
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await page.getByTestId('lang-toggle').click(); // back to Bahasa Indonesia for the other tests
+    await page.context().close();
+  });
+
   it('a village officer sees their own village’s expected arrivals and not another’s', async () => {
     const page = await login('desa.kalibarukulon');
     const names = page.getByTestId('arrival-name');
