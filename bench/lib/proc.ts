@@ -17,7 +17,9 @@ const TICKS = 100; // USER_HZ on Linux
 
 /** Spawns `node --import tsx <file>` with extra env; its output goes to stderr with a prefix (when `echo`). */
 export function spawnTsx(name: string, file: string, args: string[], env: Record<string, string>, echo = true): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_CPU_PROF=<dir>: every child writes V8 CPU profiles (one per thread) to <dir>/<name>/ on a clean exit (SIGTERM → close → exit).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/${name}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', file, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   track(child, name, echo);
   return child;
 }

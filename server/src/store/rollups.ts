@@ -1,8 +1,10 @@
 /**
  * Downsampled arrival counts in InfluxDB 1.x, so a 30-day dashboard reads a few thousand rollup points
- * instead of millions of raw ones. On start: a retention policy for rollups and two continuous
- * queries (per hour; per WIB day = `time(1d, -7h)`) counting arrivals by checkpoint, origin regency,
- * destination district and health. CQs only look at recent time, so scans stored late (spool drain,
+ * instead of millions of raw ones. On start: a retention policy for rollups and continuous queries
+ * (per hour; per WIB day = `time(1d, -7h)`) counting arrivals, one rollup measurement per grouping
+ * (`arrivals_1d_checkpoint`, `arrivals_1h_originRegency`, …). One per grouping, not one grouped by all
+ * four tags at once: the combinations of checkpoint × regency × district × health are nearly as many
+ * as the arrivals themselves, so such a rollup saved almost nothing (bench aggregate, issue 5). CQs only look at recent time, so scans stored late (spool drain,
  * a device's backlog) mark their hours dirty and `refresh()` recomputes those buckets with the same
  * SELECT … INTO; a recomputed bucket overwrites itself (same series, same time), so it is idempotent.
  */
@@ -46,10 +48,10 @@ export class ArrivalRollups {
 
   #db = () => `"${this.o.database}"`;
   #raw = () => `${this.#db()}."${RAW_RP}"."${MEASUREMENT}"`;
-  #rollup = (i: StatsInterval) => `${this.#db()}."${ROLLUP_RP}"."${MEASUREMENT}_${i}"`;
+  #rollup = (i: StatsInterval, g: StatsGroup) => `${this.#db()}."${ROLLUP_RP}"."${MEASUREMENT}_${i}_${g}"`;
   #groupTime = (i: StatsInterval) => (i === '1h' ? 'time(1h)' : 'time(1d, -7h)');
-  #select = (i: StatsInterval) => `SELECT count(scanId) AS n INTO ${this.#rollup(i)} FROM ${this.#raw()}`;
-  #by = (i: StatsInterval) => `GROUP BY ${this.#groupTime(i)}, ${STATS_GROUPS.join(', ')}`;
+  #select = (i: StatsInterval, g: StatsGroup) => `SELECT count(scanId) AS n INTO ${this.#rollup(i, g)} FROM ${this.#raw()}`;
+  #by = (i: StatsInterval, g: StatsGroup) => `GROUP BY ${this.#groupTime(i)}, ${g}`;
 
   /** Idempotent: creates the rollup RP and the CQs when missing. Needs the database to exist. */
   async start(): Promise<void> {
@@ -60,10 +62,14 @@ export class ArrivalRollups {
     const cqs = await this.#influx.query<{ name: string }>(`SHOW CONTINUOUS QUERIES`);
     const have = new Set(cqs.map((c) => c.name));
     for (const i of ['1h', '1d'] as const) {
-      const name = `cq_arrivals_${i}`;
-      if (have.has(name)) continue;
-      const every = i === '1h' ? 'RESAMPLE EVERY 10m FOR 2h' : 'RESAMPLE EVERY 1h FOR 2d';
-      await this.#influx.query(`CREATE CONTINUOUS QUERY ${name} ON ${this.#db()} ${every} BEGIN ${this.#select(i)} ${this.#by(i)} END`);
+      // The first layout's CQ grouped by all four tags at once: stop it (its measurement is no longer read).
+      if (have.has(`cq_arrivals_${i}`)) await this.#influx.query(`DROP CONTINUOUS QUERY cq_arrivals_${i} ON ${this.#db()}`);
+      for (const g of STATS_GROUPS) {
+        const name = `cq_arrivals_${i}_${g}`;
+        if (have.has(name)) continue;
+        const every = i === '1h' ? 'RESAMPLE EVERY 10m FOR 2h' : 'RESAMPLE EVERY 1h FOR 2d';
+        await this.#influx.query(`CREATE CONTINUOUS QUERY ${name} ON ${this.#db()} ${every} BEGIN ${this.#select(i, g)} ${this.#by(i, g)} END`);
+      }
     }
     this.#timer = setInterval(() => void this.refresh().catch(() => {}), this.o.refreshMs ?? 30_000);
   }
@@ -93,7 +99,8 @@ export class ArrivalRollups {
   }
 
   async #recompute(i: StatsInterval, from: number, to: number): Promise<void> {
-    await this.#influx.query(`${this.#select(i)} WHERE time >= ${q(new Date(from).toISOString())} AND time < ${q(new Date(to).toISOString())} ${this.#by(i)}`);
+    const where = `WHERE time >= ${q(new Date(from).toISOString())} AND time < ${q(new Date(to).toISOString())}`;
+    for (const g of STATS_GROUPS) await this.#influx.query(`${this.#select(i, g)} ${where} ${this.#by(i, g)}`);
   }
 
   /** Counts per bucket and group; reads the rollups for ranges longer than `rawAbove` (48 h). */
@@ -104,7 +111,7 @@ export class ArrivalRollups {
     let sql: string;
     if (useRollup) {
       await this.refresh();
-      sql = `SELECT sum(n) AS n FROM ${this.#rollup(sq.interval)}`;
+      sql = `SELECT sum(n) AS n FROM ${this.#rollup(sq.interval, sq.groupBy)}`;
     } else {
       sql = `SELECT count(scanId) AS n FROM ${this.#raw()}`;
     }
