@@ -21,6 +21,10 @@ const EnvSchema = z.object({
   /** Stable so the broker keeps our persistent session (clean:false) across restarts. */
   MQTT_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('sk-server'),
   INFLUX_URL: z.url({ protocol: /^https?$/, error: 'required: the InfluxDB 1.x URL, e.g. http://127.0.0.1:8086' }),
+  /** InfluxDB 2.x/3.x for scans (issue 9): all three, or none for InfluxDB 1.x. */
+  INFLUX_TOKEN: z.string().min(1).optional(),
+  INFLUX_ORG: z.string().min(1).optional(),
+  INFLUX_BUCKET: z.string().min(1).optional(),
   INFLUX_DB: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).default('smart_kampung'),
   /** How long arrivals are kept (InfluxDB retention policy duration). */
   INFLUX_RETENTION: z.string().regex(/^(\d+[hdw]|INF)$/).default('400d'),
@@ -48,6 +52,8 @@ export interface ServerConfig {
   /** Every broker URL given in MQTT_URL; the ingest fails over between them. */
   readonly mqttUrls: readonly string[];
   readonly redisUrl?: string;
+  /** Set when scans go to InfluxDB 2.x/3.x (v2 API) instead of 1.x. */
+  readonly influx2?: { readonly token: string; readonly org: string; readonly bucket: string };
   readonly mqttUsername?: string;
   readonly mqttPassword?: string;
   readonly mqttClientId: string;
@@ -86,6 +92,8 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
   if ((e.MQTT_USERNAME === undefined) !== (e.MQTT_PASSWORD === undefined)) {
     problems.push('MQTT_USERNAME and MQTT_PASSWORD: give both or neither');
   }
+  const v2 = [e.INFLUX_TOKEN, e.INFLUX_ORG, e.INFLUX_BUCKET];
+  if (v2.some((x) => x !== undefined) && !v2.every((x) => x !== undefined)) problems.push('INFLUX_TOKEN, INFLUX_ORG and INFLUX_BUCKET: give all three (InfluxDB 2.x/3.x) or none (1.x)');
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze({
     httpPort: e.HTTP_PORT,
@@ -93,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     mqttUrl: e.MQTT_URL.split(',')[0]!.trim(),
     mqttUrls: Object.freeze(e.MQTT_URL.split(',').map((u) => u.trim())),
     redisUrl: e.REDIS_URL,
+    influx2: e.INFLUX_TOKEN && e.INFLUX_ORG && e.INFLUX_BUCKET ? Object.freeze({ token: e.INFLUX_TOKEN, org: e.INFLUX_ORG, bucket: e.INFLUX_BUCKET }) : undefined,
     mqttUsername: e.MQTT_USERNAME,
     mqttPassword: e.MQTT_PASSWORD,
     mqttClientId: e.MQTT_CLIENT_ID,

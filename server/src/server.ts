@@ -12,6 +12,7 @@ import type { ServerConfig } from './config.ts';
 import { area, createLogger, type Logger } from './log.ts';
 import { MemorySeenIndex, type SeenIndex } from './seen-index.ts';
 import { InfluxScanStore } from './store/influx-store.ts';
+import { Influx2ScanStore } from './store/influx2-store.ts';
 import type { ScanStore } from './store/scan-store.ts';
 import { Spool } from './store/spool.ts';
 import { DeadLetters } from './ingest/dead-letters.ts';
@@ -87,7 +88,11 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   const log = o.log ?? createLogger(cfg.logLevel);
   const paths = serverPaths(cfg.dataDir);
   const regions = loadRegions();
-  const store = o.store ?? new InfluxScanStore({ url: cfg.influxUrl, database: cfg.influxDb, retention: cfg.influxRetention, feverC: cfg.feverThresholdC });
+  const store =
+    o.store ??
+    (cfg.influx2
+      ? new Influx2ScanStore({ url: cfg.influxUrl, ...cfg.influx2, feverC: cfg.feverThresholdC })
+      : new InfluxScanStore({ url: cfg.influxUrl, database: cfg.influxDb, retention: cfg.influxRetention, feverC: cfg.feverThresholdC }));
   const seen = o.seen ?? new MemorySeenIndex();
   // Cluster mode (REDIS_URL): leases, shared sessions and live channel; see cluster/cluster.ts.
   const cluster = cfg.redisUrl ? new ServerCluster({ redisUrl: cfg.redisUrl, instanceId: cfg.mqttClientId, log: area(log, 'cluster'), follow: (f, on) => ingest.follow(f, on) }) : undefined;
