@@ -21,6 +21,7 @@ import { startPrivateInfluxd, freePort, type PrivateInfluxd } from '../scripts/l
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CONSOLE = join(ROOT, 'console');
+const SHOTS = join(ROOT, 'docs', 'screenshots');
 const PASSWORD = 'uji-konsol-rahasia';
 const VILLAGE = '35.10.11.2001';
 
@@ -99,6 +100,7 @@ describe('console alerts, expected arrivals and quarantine (headless Chromium)',
     await publish(scan('Dewi Lestari', { rapidTest: 'positif' }));
     await page.getByTestId('alert-announce').waitFor();
     expect(await page.getByTestId('alert-announce').textContent()).toContain('Peringatan kritis baru');
+    await page.screenshot({ path: join(SHOTS, 'alerts.png') });
     const item = page.locator('[data-rule="rapid_positive"]');
     await item.locator('button', { hasText: 'Tanggapi' }).click();
     await expect.poll(() => item.getAttribute('data-state')).toBe('acknowledged');
