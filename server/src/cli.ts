@@ -24,6 +24,10 @@ Environment (serve):
   DATA_DIR (./data)  CONSOLE_DIR (console/dist)  LOG_LEVEL (info)  FEVER_THRESHOLD_C (37.5)
   WATCH_ORIGINS (comma list of province/regency codes)  DEVICE_OFFLINE_SEC (90)  COOKIE_SECURE (false)
   BATCH_MAX_POINTS (5000)  BATCH_MAX_MS (50)
+  Cluster (docs/scaling.md): MQTT_URL may list several brokers (comma-separated, failover);
+  REDIS_URL turns on cluster mode (checkpoint leases, shared sessions and live channel; give each
+  instance its own MQTT_CLIENT_ID and DATA_DIR). INFLUX_TOKEN + INFLUX_ORG + INFLUX_BUCKET: store
+  scans in InfluxDB 2.x/3.x at INFLUX_URL instead of 1.x.
 Environment (user add): DATA_DIR — the users file is DATA_DIR/server/users.json
 `;
 
