@@ -68,6 +68,11 @@ describe('broker with LevelDB persistence under load', () => {
       setImmediate(done);
     };
     expect(await subscribe(srv, SERVER_SUBSCRIPTIONS.scans, 1)).toEqual([1]);
+    // A second persistent session that is away (a standby server): every scan is also queued for it in
+    // LevelDB, so each publish waits for a LevelDB write before it reaches the connected server.
+    const standby = await connect(broker.mqttPort, { clientId: 'ingest-standby', username: 'ingest', password: secrets.srv!, clean: false });
+    expect(await subscribe(standby, SERVER_SUBSCRIPTIONS.scans, 1)).toEqual([1]);
+    await standby.endAsync();
 
     const devices = await Promise.all(
       Array.from({ length: DEVICES }, (_, i) => connect(broker.mqttPort, { clientId: `ketapang-0${i}`, username: `ketapang-0${i}`, password: secrets[`dev-${i}`]! })),
@@ -81,5 +86,32 @@ describe('broker with LevelDB persistence under load', () => {
     await Promise.race([arrived, new Promise<void>((r) => (bound = setTimeout(r, 60_000)))]);
     clearTimeout(bound);
     expect(DEVICES * PER_DEVICE - seen.size).toBe(0);
+  });
+
+  it('a connected session that drops before PUBACKing gets its queued scans again when it returns', async () => {
+    const srvOpts = { clientId: 'ingest-flaky', username: 'ingest', password: secrets.srv!, clean: false };
+    const first = await connect(broker.mqttPort, srvOpts);
+    let gotFirst!: () => void;
+    const firstArrived = new Promise<void>((r) => (gotFirst = r));
+    first.handleMessage = () => gotFirst(); // never calls back: no PUBACK, the rest waits behind it
+    expect(await subscribe(first, deviceTopic('ketapang', 'ketapang-00', 'scans'), 1)).toEqual([1]);
+    const dev = await connect(broker.mqttPort, { clientId: 'ketapang-00', username: 'ketapang-00', password: secrets['dev-0']! });
+    clients.push(dev);
+    await publishAll(dev, deviceTopic('ketapang', 'ketapang-00', 'scans'), 'again', 5);
+    await firstArrived;
+    await first.endAsync(true); // a crash: no DISCONNECT, nothing acknowledged
+
+    const seen = new Set<string>();
+    let all!: () => void;
+    const allBack = new Promise<void>((r) => (all = r));
+    const back = await connect(broker.mqttPort, srvOpts, 'mqtt', (c) =>
+      c.on('message', (_t, p) => {
+        if (p.toString().startsWith('again:')) seen.add(p.toString());
+        if (seen.size === 5) all();
+      }),
+    );
+    clients.push(back);
+    await allBack;
+    expect([...seen].sort()).toEqual(['again:0', 'again:1', 'again:2', 'again:3', 'again:4']);
   });
 });

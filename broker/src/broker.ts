@@ -16,6 +16,7 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import { MAX_PAYLOAD_BYTES } from '@sk/protocol';
 import { redisBackends, type ClusterBackends } from './cluster.ts';
 import { orderEnqueues, type EnqueuePersistence } from './ordered-enqueue.ts';
+import { tierPersistence, type PersistenceLike } from './tiered-persistence.ts';
 import { createAuthHooks, type Admission } from './auth-hooks.ts';
 import { loadCredentials, type CredentialStore } from './credentials.ts';
 import { createLogger, safe, type BrokerLogger } from './log.ts';
@@ -91,6 +92,8 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     db = new ClassicLevel(opts.persistenceDir);
     await db.open();
     persistence = aedesPersistenceLevel(db);
+    // QoS 1 traffic to connected sessions in memory, the rest in LevelDB (why: tiered-persistence.ts).
+    tierPersistence(persistence as unknown as PersistenceLike, (id) => Boolean(aedes && (aedes as unknown as { clients: Record<string, unknown> }).clients[id]));
     // LevelDB writes finish out of order; aedes would then drop PUBACKed packets (see ordered-enqueue.ts).
     orderEnqueues(persistence as unknown as EnqueuePersistence);
   }
