@@ -124,7 +124,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     await rig.start();
     // Probes enrolled before the brokers start: a device racing a credentials reload is refused, and the
     // per-IP login throttle then slows every client on 127.0.0.1.
-    await rig.enrol([[CHECKPOINT_IDS[0]!, `${CHECKPOINT_IDS[0]}-probek1`], [CHECKPOINT_IDS[1]!, `${CHECKPOINT_IDS[1]}-probek2`], ...CHECKPOINT_IDS.map((cp) => [cp, `${cp}-probek1`] as [string, string])]);
+    await rig.enrol([[CHECKPOINT_IDS[1]!, `${CHECKPOINT_IDS[1]}-probek2`], ...CHECKPOINT_IDS.map((cp) => [cp, `${cp}-probek1`] as [string, string])]);
     const brokers = [await rig.broker('broker-a'), await rig.broker('broker-b')];
     const urls = brokers.map((b) => b.url);
     const servers = [await rig.server('server-1', urls, { redis: true }), await rig.server('server-2', [...urls].reverse(), { redis: true })];
