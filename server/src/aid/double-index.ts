@@ -83,6 +83,12 @@ export function tagOf(kind: keyof typeof KIND, programmeId: string, date: string
   return tag(KIND[kind], plan(programmeId), date);
 }
 
+/** True when `out` already holds a match for this handout (a plain loop: no closure per entry). */
+function seen(out: readonly IndexMatch[], handout: number): boolean {
+  for (let i = 0; i < out.length; i++) if (out[i]!.handout === handout) return true;
+  return false;
+}
+
 export class MemoryDoubleAidIndex implements DoubleAidIndex {
   private readonly _t: HashTable;
   constructor(capacityHint = 1024) {
@@ -114,12 +120,14 @@ export class MemoryDoubleAidIndex implements DoubleAidIndex {
   /** Appends the entries under (key, tag). `notAux` ≥ 0: name entries, skip the same person's own. */
   private _collect(out: IndexMatch[], hi: number, lo: number, t: number, kind: AidMatchKind, severity: AidSeverity, p: Plan, date: string, exclude: number | undefined, notAux: number): void {
     const table = this._t;
+    let period: string | undefined; // built only when something matched (most checks find nothing)
     for (let s = table.seek(hi, lo, t); s >= 0; s = table.seek(hi, lo, t, s + 1)) {
       const aux = table.aux(s);
       if (notAux >= 0) {
         if (aux === notAux) continue;
-      } else if (aux === exclude || out.some((m) => m.handout === aux)) continue;
-      out.push({ kind, severity, programmeId: p.id, period: periodOf(p.period, date), village: table.village(s), at: table.at(s), handout: notAux >= 0 ? null : aux });
+      } else if (aux === exclude || seen(out, aux)) continue;
+      period ??= periodOf(p.period, date);
+      out.push({ kind, severity, programmeId: p.id, period, village: table.village(s), at: table.at(s), handout: notAux >= 0 ? null : aux });
     }
   }
 
