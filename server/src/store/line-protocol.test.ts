@@ -1,0 +1,45 @@
+import Influx from 'influx';
+import { describe, expect, it } from 'vitest';
+import type { Scan } from '@sk/protocol';
+import { scanToPoint } from './arrival-point.ts';
+import { pointToLine, scansToLines } from './line-protocol.ts';
+
+const scan: Scan = {
+  v: 1, scanId: '01JD0000000000000000000000', checkpointId: 'ketapang', deviceId: 'ketapang-01', seq: 1_000_007,
+  scannedAt: '2026-11-28T01:02:03.456Z', nik: '5103014107900001', name: 'Ni "Luh", =x \\ <b>', sex: 'P', birthDate: '1990-07-01',
+  originAddress: 'Jl. A, 1 = 2', destinationVillageCode: '35.10.21.2003',
+  health: { temperatureC: 37.8, symptoms: ['batuk', 'demam'], rapidTest: 'negatif', vaccinationDoses: 2 },
+};
+
+/** What node-influx sends for the same points (its HTTP pool replaced by a recorder; no network). */
+async function nodeInfluxBody(points: ReturnType<typeof scanToPoint>[]): Promise<string> {
+  const influx = new Influx.InfluxDB({ host: '127.0.0.1', database: 'x' });
+  let body = '';
+  (influx as unknown as { _pool: unknown })._pool = { discard: async (o: { body: string }) => void (body = o.body) };
+  await influx.writePoints(points, { precision: 'n' });
+  return body;
+}
+
+/** Series key with its tags sorted, then fields and timestamp: equal lines mean equal points. */
+function canonical(line: string): string {
+  const [seriesPart, ...rest] = line.split(/(?<!\\) /);
+  const [measurement, ...tags] = seriesPart!.split(/(?<!\\),/);
+  return [measurement, ...tags.sort()].join(',') + ' ' + rest.join(' ');
+}
+
+describe('arrival line protocol', () => {
+  it('writes the same points node-influx wrote (tags, field names and types, escapes, timestamp)', async () => {
+    const points = [scanToPoint(scan, 37.5), scanToPoint({ ...scan, seq: 2, health: { ...scan.health, symptoms: [] } }, 37.5)];
+    const theirs = (await nodeInfluxBody(points)).split('\n');
+    const ours = scansToLines([scan, { ...scan, seq: 2, health: { ...scan.health, symptoms: [] } }], 37.5).split('\n');
+    expect(ours.map(canonical)).toEqual(theirs.map(canonical));
+  });
+
+  it('keeps integers as floats (a field type is fixed per shard) and escapes tag and string specials', () => {
+    const line = pointToLine(scanToPoint(scan, 37.5));
+    expect(line).toContain('seq=1000007,');
+    expect(line).not.toMatch(/=\d+i[, ]/);
+    expect(line).toContain('name="Ni \\"Luh\\", =x \\\\ <b>"');
+    expect(line.startsWith('arrivals,checkpoint=ketapang,destDistrict=35.10.21,destVillage=35.10.21.2003,device=ketapang-01,health=demam,')).toBe(true);
+  });
+});
