@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 describe('sk-broker CLI', () => {
-  it.each([[['--help']], [['start', '--help']], [['device', 'add', '--help']], [['device', 'list', '--help']], [['device', 'revoke', '--help']], [['server', 'add', '--help']]])(
+  it.each([[['--help']], [['start', '--help']], [['device', 'add', '--help']], [['device', 'list', '--help']], [['device', 'revoke', '--help']], [['server', 'add', '--help']], [['village-device', 'add', '--help']], [['puskesmas-device', 'add', '--help']]])(
     '%j prints usage',
     async (args) => {
       const r = await cli(args);
@@ -84,5 +84,24 @@ describe('sk-broker CLI', () => {
     expect(r.out).toContain('broker closed');
     expect(r.out).not.toContain(secret);
     expect(r.code).toBe(0);
+  });
+
+  it('enrols a distribution-point device for a real desa and a puskesmas device; refuses an unknown desa or puskesmas', async () => {
+    const v = await cli(['village-device', 'add', '35.10.01.2001', 'pos-cli-01']);
+    expect(v.code).toBe(0);
+    expect(v.out).toMatch(/desa 35\.10\.01\.2001[\s\S]*secret \(shown once/);
+    const p = await cli(['puskesmas-device', 'add', 'sobo', 'sobo-cli-01']);
+    expect(p.code).toBe(0);
+    const list = await cli(['device', 'list']);
+    expect(list.out).toMatch(/pos-cli-01\s+village-device\s+35\.10\.01\.2001/);
+    expect(list.out).toMatch(/sobo-cli-01\s+puskesmas-device\s+sobo/);
+    const badVillage = await cli(['village-device', 'add', '35.10.99.2001', 'pos-cli-02']);
+    expect(badVillage.code).toBe(2);
+    expect(badVillage.err).toMatch(/not a desa or kelurahan of Banyuwangi/);
+    const badShape = await cli(['village-device', 'add', 'ketapang', 'pos-cli-03']);
+    expect(badShape.err).toMatch(/not like 35\.10\.21\.2001/);
+    const badPkm = await cli(['puskesmas-device', 'add', 'nowhere', 'x-cli-01']);
+    expect(badPkm.err).toMatch(/unknown/);
+    expect((await cli(['village-device', 'add', '35.10.01.2001'])).err).toMatch(/expected <villageCode> <deviceId>/);
   });
 });
