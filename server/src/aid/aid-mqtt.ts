@@ -3,12 +3,12 @@ import { AidDeviceHandoutSchema, describeIssues, parseVillageDeviceTopic, villag
 import type { Regions } from '@sk/protocol/regions';
 import type { Aid } from './aid.ts';
 import { semanticProblem } from './csv-import.ts';
-import type { TopicHandler } from './feature-mqtt.ts';
+import { BadMessage, type TopicHandler } from './feature-mqtt.ts';
 
 export function aidDeviceHandler(aid: Aid, regions: Regions): TopicHandler {
   return (topic, payload, reply) => {
     const t = parseVillageDeviceTopic(topic);
-    if (!t || t.kind !== 'aid') throw new Error('not an aid topic');
+    if (!t || t.kind !== 'aid') throw new BadMessage('not an aid topic');
     const back = (body: unknown) => reply(villageDeviceTopic(t.villageCode, t.deviceId, 'aid-result'), body);
     let json: unknown;
     try {

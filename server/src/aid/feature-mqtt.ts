@@ -1,8 +1,14 @@
 /**
  * One MQTT client for the server's feature topics (aid devices, puskesmas reports), apart from the
  * scan ingest so neither can stall the other. clean:false with a stable client id: the broker keeps
- * QoS 1 messages for us while we are down. Handlers are synchronous and durable (journal fsync)
- * before they return, and mqtt.js sends PUBACK after the handler: nothing acked is lost.
+ * QoS 1 messages for us while we are down.
+ *
+ * PUBACK is ours to give: handlers run inside mqtt.js's handleMessage, whose callback sends the
+ * PUBACK. Handlers are synchronous and durable (journal / pending file, fsync) before they return:
+ *   - returned            → PUBACK (stored);
+ *   - threw BadMessage    → PUBACK too, counted as rejected: a bad payload never gets better;
+ *   - threw anything else → storage failed: NO PUBACK, and we reconnect shortly so the broker
+ *     redelivers it [MQTT-4.4.0-1] (a session resumes with unacknowledged QoS 1 messages resent).
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { topicMatches } from '@sk/protocol';
@@ -10,10 +16,18 @@ import type { Logger } from '../log.ts';
 
 export type TopicHandler = (topic: string, payload: Buffer, reply: (topic: string, body: unknown) => void) => void;
 
+/** Thrown by a handler for input that can never be stored (acknowledged and dropped, with a reason). */
+export class BadMessage extends Error {}
+
+const RETRY_RECONNECT_MS = 1000;
+
 export class FeatureMqtt {
   #client: MqttClient | undefined;
+  #retry: NodeJS.Timeout | undefined;
   received = 0;
   rejected = 0;
+  /** Messages left unacknowledged because storing them failed (the broker redelivers them). */
+  unstored = 0;
   constructor(
     private readonly o: { url: string; clientId: string; username?: string; password?: string },
     private readonly handlers: Record<string, TopicHandler>,
@@ -23,25 +37,43 @@ export class FeatureMqtt {
   async start(): Promise<void> {
     const client = mqtt.connect(this.o.url, { clientId: this.o.clientId, clean: false, username: this.o.username, password: this.o.password, reconnectPeriod: 1000, connectTimeout: 10_000 });
     this.#client = client;
-    client.on('message', (topic, payload) => {
+    client.handleMessage = (packet, done) => {
+      if (packet.cmd !== 'publish') return done();
       this.received++;
-      const filter = Object.keys(this.handlers).find((f) => topicMatches(f, topic));
-      if (!filter) return;
+      const filter = Object.keys(this.handlers).find((f) => topicMatches(f, packet.topic));
+      if (!filter) return done();
       try {
-        this.handlers[filter]!(topic, payload, (t, body) => void client.publish(t, JSON.stringify(body), { qos: 1 }));
+        this.handlers[filter]!(packet.topic, packet.payload as Buffer, (t, body) => void client.publish(t, JSON.stringify(body), { qos: 1 }));
+        done();
       } catch (e) {
-        // A bad message is reported and dropped; it must never take the process down.
-        this.rejected++;
-        this.log.warn({ err: (e as Error).message, topicKind: filter }, 'feature message failed');
+        if (e instanceof BadMessage) {
+          // A bad message is reported and dropped; it must never take the process down.
+          this.rejected++;
+          this.log.warn({ err: e.message, topicKind: filter }, 'feature message rejected');
+          return done();
+        }
+        this.unstored++;
+        this.log.error({ err: (e as Error).message, topicKind: filter }, 'feature message not stored; left unacknowledged for redelivery');
+        done(e as Error);
+        this.#scheduleRedelivery();
       }
-    });
+    };
     client.on('error', (e) => this.log.warn({ err: e.message }, 'feature MQTT error'));
     await new Promise<void>((resolve) => client.once('connect', () => resolve()));
-    // One filter per SUBSCRIBE: aedes-persistence-redis 11 (broker cluster mode) never SUBACKs a multi-filter one.
-    for (const f of Object.keys(this.handlers)) await client.subscribeAsync(f, { qos: 1 });
+    await client.subscribeAsync(Object.keys(this.handlers).map((f) => f), { qos: 1 });
+  }
+
+  /** Drops the connection once, a moment later: on reconnect the broker resends what we did not acknowledge. */
+  #scheduleRedelivery(): void {
+    if (this.#retry) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.#client?.stream?.destroy();
+    }, RETRY_RECONNECT_MS);
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.#retry);
     await this.#client?.endAsync();
   }
 }
