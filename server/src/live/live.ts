@@ -4,12 +4,14 @@
  * `catchup` after a reconnect, filtered by the socket's scope.
  */
 import type { Server as HttpServer } from 'node:http';
+import type { Writable } from 'node:stream';
 import { Server, type Socket } from 'socket.io';
 import type { AlertEvent, ArrivalEvent, CatchUpReply, CheckpointCount, ClientToServerEvents, DeviceStatus, LiveScope, ServerToClientEvents } from '@sk/protocol';
 import type { Logger } from '../log.ts';
 import type { SessionStore } from '../auth/sessions.ts';
 import type { PublicUser } from '../auth/users.ts';
 import { readCookie, SESSION_COOKIE } from '../http/cookies.ts';
+import { TickCork } from './tick-cork.ts';
 
 interface SocketData { scope: LiveScope }
 type LiveServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -27,6 +29,8 @@ export function inScope(scope: LiveScope, e: ArrivalEvent): boolean {
 
 export class Live {
   #io: LiveServer | undefined;
+  /** One write per console per event-loop turn, however many arrivals the turn produced (tick-cork.ts). */
+  readonly #cork = new TickCork(() => this.#rawSockets());
   readonly #ring: ArrivalEvent[] = [];
   #lastEventId = 0;
   #countsTimer: NodeJS.Timeout | undefined;
@@ -107,7 +111,15 @@ export class Live {
 
   arrival(e: ArrivalEvent): void {
     this.remember(e);
+    this.#cork.hold();
     this.#io?.to('command').to(`village:${e.destinationVillageCode}`).emit('arrival', e);
+  }
+
+  /** The TCP sockets under the consoles' WebSocket transports (not long-polling ones). */
+  *#rawSockets(): Iterable<Writable | undefined> {
+    for (const socket of this.#io?.sockets.sockets.values() ?? []) {
+      yield (socket.conn as unknown as { transport?: { socket?: { _socket?: Writable } } }).transport?.socket?._socket;
+    }
   }
 
   /** Stored data changed: push fresh counts within a second. */
