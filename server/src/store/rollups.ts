@@ -50,7 +50,10 @@ export class ArrivalRollups {
   #raw = () => `${this.#db()}."${RAW_RP}"."${MEASUREMENT}"`;
   #rollup = (i: StatsInterval, g: StatsGroup) => `${this.#db()}."${ROLLUP_RP}"."${MEASUREMENT}_${i}_${g}"`;
   #groupTime = (i: StatsInterval) => (i === '1h' ? 'time(1h)' : 'time(1d, -7h)');
-  #select = (i: StatsInterval, g: StatsGroup) => `SELECT count(scanId) AS n INTO ${this.#rollup(i, g)} FROM ${this.#raw()}`;
+  // WIB days are summed from the hourly rollup (WIB is UTC+7, whole hours), not counted from raw
+  // arrivals again: a refresh then reads the raw data of its dirty hours once per grouping, not a whole day.
+  #select = (i: StatsInterval, g: StatsGroup) =>
+    i === '1h' ? `SELECT count(scanId) AS n INTO ${this.#rollup(i, g)} FROM ${this.#raw()}` : `SELECT sum(n) AS n INTO ${this.#rollup(i, g)} FROM ${this.#rollup('1h', g)}`;
   #by = (i: StatsInterval, g: StatsGroup) => `GROUP BY ${this.#groupTime(i)}, ${g}`;
 
   /** Idempotent: creates the rollup RP and the CQs when missing. Needs the database to exist. */
