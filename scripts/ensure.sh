@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what this project needs on a fresh Debian bookworm machine, and nothing twice:
 #   system: influxdb (influxd 1.6), mosquitto + clients (interop tests), chromium (console tests),
-#           redis-server (cluster tests)
+#           redis-server (cluster tests), victoria-metrics (a real InfluxDB v2 write API for the 2.x backend test)
 #   node:   the npm workspaces (npm ci), and the built console.
 # Usage: scripts/ensure.sh [system-for-start|system-for-test] ; safe to run again.
 set -euo pipefail
@@ -16,6 +16,7 @@ if [ "$what" = system-for-test ]; then
   command -v mosquitto_pub >/dev/null || need+=(mosquitto-clients)
   command -v chromium >/dev/null || need+=(chromium)
   command -v redis-server >/dev/null || need+=(redis-server)
+  command -v victoria-metrics >/dev/null || need+=(victoria-metrics)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
@@ -24,7 +25,7 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   # Debian starts system services on install; we run private instances, so stop those (no systemd here is fine).
-  for s in influxdb mosquitto redis-server; do ($SUDO service "$s" stop || true) >/dev/null 2>&1; done
+  for s in influxdb mosquitto redis-server victoria-metrics; do ($SUDO service "$s" stop || true) >/dev/null 2>&1; done
 fi
 
 stamp=node_modules/.sk-installed
