@@ -34,6 +34,7 @@ import { Aid } from './aid/aid.ts';
 import { AidInflux } from './aid/aid-influx.ts';
 import { aidRoutes } from './aid/aid-routes.ts';
 import { aidDeviceHandler } from './aid/aid-mqtt.ts';
+import { RedisDoubleAidIndex } from './aid/redis-index.ts';
 import { FeatureMqtt } from './aid/feature-mqtt.ts';
 import { PuskesmasReports } from './puskesmas/puskesmas.ts';
 import { ReportStore } from './puskesmas/report-store.ts';
@@ -112,7 +113,10 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   const live = new Live({ log: area(log, 'live'), sessions, counts: () => store.countsToday(), adapter: cluster?.adapter });
   const aidCfg = o.aidConfig ?? cfg;
   const aidInflux = new AidInflux(cfg.influxUrl, cfg.influxDb, area(log, 'aid'));
+  // Cluster mode: the double-aid check-and-record is atomic across instances in Redis (aid/redis-index.ts).
+  const aidRemote = cluster && new RedisDoubleAidIndex(cluster.redis);
   const aid = new Aid({
+    remote: aidRemote,
     dataDir: cfg.dataDir,
     regions,
     secret: aidCfg.aidHmacSecret,
@@ -128,7 +132,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   });
   const featureMqtt = new FeatureMqtt(
     { url: cfg.mqttUrl, clientId: `${cfg.mqttClientId}-features`, username: cfg.mqttUsername, password: cfg.mqttPassword },
-    { [AID_SUBSCRIPTION]: aidDeviceHandler(aid, regions), [PUSKESMAS_SUBSCRIPTION]: puskesmasDeviceHandler(puskesmas, area(log, 'puskesmas')) },
+    { [AID_SUBSCRIPTION]: aidDeviceHandler(aid, regions, aidRemote && ((id) => aidRemote.claim(id, cfg.mqttClientId))), [PUSKESMAS_SUBSCRIPTION]: puskesmasDeviceHandler(puskesmas, area(log, 'puskesmas')) },
     area(log, 'aid-mqtt'),
   );
   const ingest = new Ingest(

@@ -5,7 +5,11 @@ import type { Aid } from './aid.ts';
 import { semanticProblem } from './csv-import.ts';
 import { BadMessage, type TopicHandler } from './feature-mqtt.ts';
 
-export function aidDeviceHandler(aid: Aid, regions: Regions): TopicHandler {
+/**
+ * `claim` (cluster mode): every instance receives each device message (MQTT 3.1.1, no shared
+ * subscriptions); only the instance whose claim succeeds handles it, the others drop it silently.
+ */
+export function aidDeviceHandler(aid: Aid, regions: Regions, claim?: (handoutId: string) => Promise<boolean>): TopicHandler {
   return (topic, payload, reply) => {
     const t = parseVillageDeviceTopic(topic);
     if (!t || t.kind !== 'aid') throw new BadMessage('not an aid topic');
@@ -23,7 +27,14 @@ export function aidDeviceHandler(aid: Aid, regions: Regions): TopicHandler {
     const problem = semanticProblem(p.data, regions, t.villageCode);
     if (problem) return back({ v: 1, handoutId: p.data.handoutId, error: problem });
     const { v: _v, deviceId: _d, ...handout } = p.data;
-    const [r] = aid.record([handout], `device:${t.deviceId}`);
-    back({ v: 1, ...r! } satisfies AidDeviceResult);
+    if (!claim) {
+      const [r] = aid.record([handout], `device:${t.deviceId}`);
+      return back({ v: 1, ...r! } satisfies AidDeviceResult);
+    }
+    void (async () => {
+      if (!(await claim(handout.handoutId))) return;
+      const [r] = await aid.recordAsync([handout], `device:${t.deviceId}`);
+      back({ v: 1, ...r! } satisfies AidDeviceResult);
+    })().catch(() => back({ v: 1, handoutId: handout.handoutId, error: 'server: sementara tidak tersedia, kirim ulang' }));
   };
 }

@@ -32,7 +32,7 @@ export function aidRoutes(aid: Aid, regions: Regions) {
       const q = parse(AidCheckSchema, await json(c));
       const problem = semanticProblem(q, regions, scope);
       if (problem) throw new ApiError('bad_request', problem);
-      return ok(c, aid.check(q, c.get('user').username));
+      return ok(c, await aid.checkAsync(q, c.get('user').username));
     });
 
     app.post('/api/aid/handouts', requireUser, async (c) => {
@@ -40,7 +40,7 @@ export function aidRoutes(aid: Aid, regions: Regions) {
       const h = parse(HandoutInputSchema, await json(c));
       const problem = semanticProblem(h, regions, scope);
       if (problem) throw new ApiError('bad_request', problem);
-      return ok(c, aid.record([h], c.get('user').username)[0], 201);
+      return ok(c, (await aid.recordAsync([h], c.get('user').username))[0], 201);
     });
 
     app.post('/api/aid/import', requireUser, async (c) => {
@@ -49,7 +49,7 @@ export function aidRoutes(aid: Aid, regions: Regions) {
       const text = await c.req.text();
       if (Buffer.byteLength(text) > MAX_CSV_BYTES) throw new ApiError('bad_request', `CSV larger than ${MAX_CSV_BYTES} bytes`);
       const { rows, errors } = parseAidCsv(text, regions, scope);
-      const results = rows.length ? aid.record(rows, c.get('user').username) : [];
+      const results = rows.length ? await aid.recordAsync(rows, c.get('user').username) : [];
       aid.importDone(scope, c.get('user').username, results.length, errors.length);
       const report: AidImportReport = {
         imported: results.filter((r) => r.status !== 'redelivered').length,

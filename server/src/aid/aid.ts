@@ -10,6 +10,7 @@ import type { Regions } from '@sk/protocol/regions';
 import { MemoryDoubleAidIndex, type DoubleAidIndex, type IndexedHandout, type IndexMatch } from './double-index.ts';
 import { AidKeys, handoutHash, keyFromHex, keyHex, loadAidSecret } from './keys.ts';
 import { Journal } from './journal.ts';
+import type { RedisDoubleAidIndex } from './redis-index.ts';
 
 /** Journal lines (short keys: the journal of a whole regency is millions of lines). */
 type HandoutLine = { t: 'h'; id: string; p: string; d: string; v: string; at: string; by: string; pk: string; kk: string | null; nk: string | null };
@@ -32,7 +33,11 @@ export interface AidDeps {
   stored?(handouts: { line: HandoutLine; status: 'recorded' | 'double' }[]): void;
   now?: () => Date;
   capacityHint?: number;
+  /** Cluster mode: the check-and-record runs in Redis, atomic across instances (use recordAsync/checkAsync). */
+  remote?: RedisDoubleAidIndex;
 }
+
+type Outcome = { redelivered: boolean; matches: IndexMatch[] };
 
 const SEVERITY_RANK: Record<AidSeverity, number> = { critical: 3, major: 2, minor: 1 };
 const AUDIT_KEPT = 10_000;
@@ -147,48 +152,93 @@ export class Aid {
     return { ok: matches.every((m) => m.severity === 'minor'), matches };
   }
 
-  /** Records handouts (one fsync for the batch), then raises alarms. Validated input only. */
-  record(inputs: readonly HandoutInput[], by: string): AidRecordResult[] {
+  #line(h: HandoutInput, by: string): HandoutLine {
     const k = this.#keys!;
+    return { t: 'h', id: h.handoutId, p: h.programmeId, d: h.date, v: h.villageCode, at: this.#now(), by, pk: keyHex(k.person(h.nik)), kk: keyHex(k.household(h.kk)), nk: keyHex(k.nameBirth(h.name, h.birthDate)) };
+  }
+
+  /** Records handouts (one fsync for the batch), then raises alarms. Validated input only. Single-node: synchronous. */
+  record(inputs: readonly HandoutInput[], by: string): AidRecordResult[] {
+    if (this.d.remote) throw new Error('cluster mode: use recordAsync');
+    const handouts = inputs.map((h) => this.#line(h, by));
+    return this.#commit(inputs, handouts, handouts.map((l) => this.index.record(this.#indexed(l))), null, by);
+  }
+
+  /**
+   * Cluster mode: each handout's check-and-record is one Redis script (atomic across instances), so of
+   * two instances recording the same person at once exactly one raises the alarm; alarm ids are
+   * cluster-wide. Without `remote` this is the synchronous path. A Redis failure throws before anything
+   * is journalled: the handout is refused, never let through unchecked.
+   */
+  async recordAsync(inputs: readonly HandoutInput[], by: string): Promise<AidRecordResult[]> {
+    const remote = this.d.remote;
+    if (!remote) return this.record(inputs, by);
+    const handouts = inputs.map((h) => this.#line(h, by));
+    const outcomes: Outcome[] = [];
+    const ids: number[] = [];
+    for (const l of handouts) {
+      const o = await remote.record(this.#indexed(l));
+      outcomes.push(o);
+      if (!o.redelivered && o.matches.length) ids.push(await remote.nextAlarmId(this.#nextAlarm));
+    }
+    // The local index mirrors what this instance recorded (its journal rebuilds it on restart).
+    handouts.forEach((l, i) => !outcomes[i]!.redelivered && this.index.record(this.#indexed(l)));
+    return this.#commit(inputs, handouts, outcomes, ids, by);
+  }
+
+  /** "Check before handing out" against the whole cluster (Redis) in cluster mode. */
+  async checkAsync(q: AidCheckInput, by: string): Promise<AidCheckResult> {
+    const remote = this.d.remote;
+    if (!remote) return this.check(q, by);
+    const k = this.#keys!;
+    const found = await remote.check({ programmeId: q.programmeId, date: q.date, person: k.person(q.nik), household: q.kk ? k.household(q.kk) : null, name: q.name && q.birthDate ? k.nameBirth(q.name, q.birthDate) : null });
+    const matches = found.map((m) => this.#match(m));
+    const line: Line = { t: 'q', v: q.villageCode, p: q.programmeId, by, at: this.#now(), matches: matches.length };
+    this.#journal.append([line], false);
+    this.#apply(line);
+    return { ok: matches.every((m) => m.severity === 'minor'), matches };
+  }
+
+  #commit(inputs: readonly HandoutInput[], handouts: HandoutLine[], outcomes: Outcome[], alarmIds: number[] | null, by: string): AidRecordResult[] {
     const lines: Line[] = [];
     const results: AidRecordResult[] = [];
     const raised: AidAlarm[] = [];
     const stored: { line: HandoutLine; status: 'recorded' | 'double' }[] = [];
-    for (const h of inputs) {
-      const at = this.#now();
-      const line: HandoutLine = { t: 'h', id: h.handoutId, p: h.programmeId, d: h.date, v: h.villageCode, at, by, pk: keyHex(k.person(h.nik)), kk: keyHex(k.household(h.kk)), nk: keyHex(k.nameBirth(h.name, h.birthDate)) };
-      const r = this.index.record(this.#indexed(line));
+    inputs.forEach((h, i) => {
+      const line = handouts[i]!;
+      const r = outcomes[i]!;
       if (r.redelivered) {
-        lines.push({ t: 'd', id: h.handoutId, v: h.villageCode, by, at });
+        lines.push({ t: 'd', id: h.handoutId, v: h.villageCode, by, at: line.at });
         results.push({ status: 'redelivered', handoutId: h.handoutId, matches: [], alarmId: null });
-        continue;
+        return;
       }
       lines.push(line);
       const matches = r.matches.map((m) => this.#match(m));
       stored.push({ line, status: matches.length ? 'double' : 'recorded' });
       if (!matches.length) {
         results.push({ status: 'recorded', handoutId: h.handoutId, matches, alarmId: null });
-        continue;
+        return;
       }
-      const alarm = this.#newAlarm(h, matches, at);
+      const alarm = this.#newAlarm(h, matches, line.at, alarmIds?.shift());
       this.#alarms.set(alarm.id, { alarm, handout: line });
       lines.push({ t: 'a', alarm });
       raised.push(alarm);
       results.push({ status: 'double', handoutId: h.handoutId, matches, alarmId: alarm.id });
-    }
+    });
     this.#journal.append(lines);
     for (const l of lines) if (l.t !== 'h') this.#apply(l);
     for (const l of stored) this.#addAudit(l.line.at, 'handout', by, l.line.v, l.line.id, null, `${l.line.p} ${l.line.d}`);
+    // Exactly one instance raises an alarm, and the emit (redis adapter in cluster mode) reaches every instance's consoles.
     for (const a of raised) this.d.emit('aid:alarm', a, this.#rooms(a));
     if (stored.length) this.d.stored?.(stored);
     return results;
   }
 
-  #newAlarm(h: HandoutInput, matches: AidMatch[], at: string): AidAlarm {
+  #newAlarm(h: HandoutInput, matches: AidMatch[], at: string, clusterId?: number): AidAlarm {
     const severity = matches.reduce<AidSeverity>((s, m) => (SEVERITY_RANK[m.severity] > SEVERITY_RANK[s] ? m.severity : s), 'minor');
     const villages = [...new Set([h.villageCode, ...matches.map((m) => m.villageCode)])];
     return {
-      id: this.#nextAlarm++, severity, handoutId: h.handoutId, programmeId: h.programmeId, period: periodOf(aidProgramme(h.programmeId)!.period, h.date),
+      id: clusterId ?? this.#nextAlarm++, severity, handoutId: h.handoutId, programmeId: h.programmeId, period: periodOf(aidProgramme(h.programmeId)!.period, h.date),
       villageCode: h.villageCode, villageName: this.d.regions.village(h.villageCode)?.name ?? null, nikMasked: maskNik(h.nik), name: h.name,
       matches, villages, raisedAt: at, acknowledgedAt: null, acknowledgedBy: null, resolution: null,
     };
@@ -230,6 +280,9 @@ export class Aid {
     const line: Line = { t: 'r', alarmId: id, action: res.action, reason: res.reason, by, at: this.#now(), cancelled };
     this.#journal.append([line]);
     this.#apply(line);
+    // Cluster mode: the cancelled handout leaves the shared index too (a failure leaves it in: a later
+    // handout is then flagged, never missed).
+    if (cancelled) void this.d.remote?.cancel(this.#indexed(cancelled)).catch(() => {});
     this.d.emit('aid:alarm-update', entry.alarm, this.#rooms(entry.alarm));
     return entry.alarm;
   }

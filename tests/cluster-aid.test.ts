@@ -1,0 +1,87 @@
+/**
+ * Issues 6 + 9: the double-aid check is atomic across server instances. Two servers (child processes,
+ * cluster mode) on one Redis; the same person's aid is recorded at the same moment on both (two
+ * concurrent POSTs, one per server, different villages): exactly one double-aid alarm, received once
+ * by each village's console whichever server it is connected to.
+ */
+import { join } from 'node:path';
+import { ulid } from 'ulid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AidAlarm, AidRecordResult } from '@sk/protocol';
+import { loadRegions } from '@sk/protocol/regions';
+import type { RunningServer } from '@sk/server';
+import { ClusterRig, type Child } from './cluster-helpers.ts';
+import { liveSocket, signIn, until, type LiveSocket } from './server-fixtures.ts';
+
+const villages = loadRegions().villages;
+const [A, B] = [villages[3]!.code, villages[120]!.code];
+const rig = new ClusterRig();
+let s1: Child;
+let s2: Child;
+const cookies: Record<string, string> = {};
+const sockets: LiveSocket[] = [];
+const got: Record<'A' | 'B', AidAlarm[]> = { A: [], B: [] };
+let serial = 1;
+const nik = () => `3510211207${'90'}${String(serial++).padStart(4, '0')}`;
+const handout = (village: string, n: string) => ({ handoutId: ulid(), programmeId: 'bst', nik: n, kk: `351021230415${String(serial++).padStart(4, '0')}`, name: `Warga ${serial}`, birthDate: '1990-07-12', villageCode: village, date: '2026-11-28' });
+
+const post = async (server: Child, who: 'A' | 'B', body: unknown) => {
+  const res = await fetch(`${server.url}/api/aid/handouts`, { method: 'POST', headers: { cookie: cookies[who]!, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (await res.json()) as { ok: boolean; data: AidRecordResult };
+  expect(res.status, JSON.stringify(json)).toBe(201);
+  return json.data;
+};
+
+beforeAll(async () => {
+  // Every instance must key people with the same HMAC secret (children inherit process.env).
+  process.env.AID_HMAC_SECRET = 'cluster-aid-test-secret-0123456789';
+  await rig.start();
+  const broker = await rig.broker('broker-a', { redis: false });
+  s1 = await rig.server('server-1', [broker.url], { redis: true });
+  s2 = await rig.server('server-2', [broker.url], { redis: true });
+  // Sessions live in Redis: sign in through one instance, connect the console to the other.
+  cookies.A = await signIn({ url: s1.url } as RunningServer, join(rig.dir, 'server-1'), 'desa-a', 'village', { villageCode: A });
+  cookies.B = await signIn({ url: s2.url } as RunningServer, join(rig.dir, 'server-2'), 'desa-b', 'village', { villageCode: B });
+  for (const [who, server] of [['A', s2], ['B', s1]] as const) {
+    const s = liveSocket({ url: server.url } as RunningServer, cookies[who]);
+    s.on('aid:alarm', (a) => got[who].push(a));
+    sockets.push(s);
+    await new Promise<void>((r) => s.once('hello', () => r()));
+  }
+}, 240_000);
+
+afterAll(async () => {
+  for (const s of sockets) s.close();
+  delete process.env.AID_HMAC_SECRET;
+  await rig.stop();
+}, 60_000);
+
+describe('double aid across two server instances', () => {
+  it('the same person recorded at the same moment on both servers: exactly one alarm, on both villages\' consoles', async () => {
+    const person = nik();
+    const [ra, rb] = await Promise.all([post(s1, 'A', handout(A, person)), post(s2, 'B', handout(B, person))]);
+    const results = [ra, rb];
+    expect(results.map((r) => r.status).sort()).toEqual(['double', 'recorded']);
+    const double = results.find((r) => r.status === 'double')!;
+    expect(double.matches).toMatchObject([{ kind: 'same_nik', severity: 'critical' }]);
+    const id = double.alarmId!;
+    await until('alarm on both villages', () => got.A.some((a) => a.id === id) && got.B.some((a) => a.id === id), 30_000);
+    expect(got.A.find((a) => a.id === id)!.villages.sort()).toEqual([A, B].sort());
+
+    // A later alarm, raised sequentially, as a marker: when it has arrived, a duplicate of the first would have too.
+    const other = nik();
+    await post(s2, 'B', handout(B, other));
+    const marker = await post(s1, 'A', handout(A, other));
+    expect(marker.status).toBe('double');
+    expect(marker.alarmId).not.toBe(id); // cluster-wide ids: no collision between instances
+    await until('marker alarm on both villages', () => [got.A, got.B].every((l) => l.some((a) => a.id === marker.alarmId)), 30_000);
+    for (const l of [got.A, got.B]) expect(l.map((a) => a.id)).toEqual([id, marker.alarmId]);
+  }, 120_000);
+
+  it('the same handout sent to both servers is one handout, not a double', async () => {
+    const h = handout(A, nik());
+    // Village officer A may post to either instance (shared session).
+    const rs = await Promise.all([post(s1, 'A', h), post(s2, 'A', h)]);
+    expect(rs.map((r) => r.status).sort()).toEqual(['recorded', 'redelivered']);
+  }, 60_000);
+});
