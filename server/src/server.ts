@@ -199,6 +199,8 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   // The aid index is rebuilt from its journal before any handout can be accepted.
   aid.start();
   log.info({ ms: aid.rebuild.ms, lines: aid.rebuild.lines, bad: aid.rebuild.bad, entries: aid.index.entries }, 'aid index rebuilt');
+  // Cluster mode: same HMAC secret as the other instances (else refuse to start), and our handouts in the shared index.
+  if (aidRemote) log.info({ handouts: await aid.joinCluster() }, 'aid: shared index seeded');
   aidInflux.start();
   puskesmas.start();
   alerts.start();

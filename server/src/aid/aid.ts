@@ -74,6 +74,24 @@ export class Aid {
     this.#journal.open();
   }
 
+  /**
+   * Cluster mode, after start(): checks the HMAC secret matches the other instances', then re-adds this
+   * instance's recorded (not cancelled) handouts to the shared index, so a Redis that lost its data
+   * still flags doubles of them. Idempotent; the index entries carry the original village and time.
+   */
+  async joinCluster(): Promise<number> {
+    const remote = this.d.remote;
+    if (!remote) return 0;
+    await remote.assertSameSecret(this.#keys!.fingerprint());
+    const live = new Map<string, HandoutLine>();
+    this.#journal.replay((l) => {
+      if (l.t === 'h') live.set(l.id, l);
+      else if (l.t === 'r' && l.cancelled) live.delete(l.cancelled.id);
+    });
+    await remote.seed([...live.values()].map((l) => this.#indexed(l)));
+    return live.size;
+  }
+
   stop(): void {
     this.#journal.close();
   }

@@ -27,6 +27,10 @@ export class AidKeys {
   household(kk: string): Key64 {
     return this.#key('kk', kk);
   }
+  /** Identifies the secret without revealing it: instances of one cluster must share the secret. */
+  fingerprint(): string {
+    return keyHex(this.#key('fingerprint', 'sk-aid-index'));
+  }
   /** Normalised name + birth date, for "possible double" (same person, different NIK). */
   nameBirth(name: string, birthDate: string): Key64 {
     return this.#key('nb', `${normaliseName(name)}|${birthDate}`);

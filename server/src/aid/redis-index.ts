@@ -7,7 +7,7 @@
  *
  * Keys are `sk:aid:{tag}:{key}` with the same tag and HMAC-derived 64-bit key as the local index
  * (never a raw NIK/KK); each key is a hash: field = the 32-bit aux (handout id hash, or for name
- * entries the low 32 bits of the person key) → `village:unixSeconds`.
+ * entries the low 32 bits of the person key and the handout hash) → `village:unixSeconds`.
  */
 import type { Redis } from 'ioredis';
 import { aidProgramme, conflictsOf, periodOf, type AidMatchKind, type AidSeverity } from '@sk/protocol';
@@ -64,14 +64,15 @@ function adds(h: IndexedHandout): [string, string][] {
   const p = aidProgramme(h.programmeId)!;
   const out: [string, string][] = [[redisKey(tagOf('person', p.id, h.date), h.person), String(h.handout)]];
   if (p.unit === 'household' && h.household) out.push([redisKey(tagOf('household', p.id, h.date), h.household), String(h.handout)]);
-  if (h.name) out.push([redisKey(tagOf('name', p.id, h.date), h.name), String(h.person.lo >>> 0)]);
+  // Name entries: person + handout, so two handouts of one person stay two entries (as in the local index).
+  if (h.name) out.push([redisKey(tagOf('name', p.id, h.date), h.name), `${h.person.lo >>> 0}:${h.handout}`]);
   return out;
 }
 
 /** Turns HGETALL rows (one per check) into matches, as MemoryDoubleAidIndex.check would. */
 function parse(cs: CheckSpec[], rows: string[][], h: IndexedHandout): IndexMatch[] {
   const own = String(h.handout);
-  const ownName = String(h.person.lo >>> 0);
+  const ownName = `${h.person.lo >>> 0}:`;
   const matches: IndexMatch[] = [];
   const seen = new Set<string>();
   cs.forEach((c, i) => {
@@ -79,7 +80,7 @@ function parse(cs: CheckSpec[], rows: string[][], h: IndexedHandout): IndexMatch
     for (let f = 0; f < flat.length; f += 2) {
       const field = flat[f]!;
       // Name entries: the same person's own entry is not a "possible double"; others: not this handout, once per handout.
-      if (c.name ? field === ownName : field === own || seen.has(field)) continue;
+      if (c.name ? field.startsWith(ownName) : field === own || seen.has(field)) continue;
       if (!c.name) seen.add(field);
       const [village, at] = flat[f + 1]!.split(':').map(Number) as [number, number];
       matches.push({ kind: c.kind, severity: c.severity, programmeId: c.programmeId, period: c.period, village, at, handout: c.name ? null : Number(field) });
@@ -127,6 +128,27 @@ export class RedisDoubleAidIndex {
    */
   async nextAlarmId(min: number): Promise<number> {
     return Number(await this.redis.eval(NEXT_ID, 1, 'sk:aid:alarmId', String(min)));
+  }
+
+  /**
+   * Every instance must key people with the same HMAC secret, or the shared index silently misses
+   * doubles across instances: the first instance registers the secret's fingerprint, the rest must match.
+   */
+  async assertSameSecret(fingerprint: string): Promise<void> {
+    await this.redis.set('sk:aid:secret-fingerprint', fingerprint, 'NX');
+    const theirs = await this.redis.get('sk:aid:secret-fingerprint');
+    if (theirs !== fingerprint) throw new Error('cluster mode: this instance\'s aid HMAC secret differs from the other instances\' (set the same AID_HMAC_SECRET on every instance)');
+  }
+
+  /** Re-adds handouts this instance journalled (Redis restarted empty or was new): idempotent HSETs. */
+  async seed(handouts: readonly IndexedHandout[]): Promise<void> {
+    for (let i = 0; i < handouts.length; i += 1000) {
+      const m = this.redis.multi();
+      for (const h of handouts.slice(i, i + 1000)) {
+        for (const [key, field] of adds(h)) m.hset(key, field, `${h.village}:${h.at}`).expire(key, TTL_SEC);
+      }
+      await m.exec();
+    }
   }
 
   /** Only one instance handles a device's handout message: the first to claim it (a crash frees it after ttl). */
