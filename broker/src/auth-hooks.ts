@@ -37,6 +37,8 @@ export function clientIp(client: Client): string {
 
 export function createAuthHooks(deps: HookDeps): Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe'> {
   const { throttle, metrics, log, admitted } = deps;
+  /** The last topic each connection was allowed to publish to (scans: the same topic every time). */
+  const allowedTopic = new WeakMap<Client, string>();
 
   function logRefusal(reason: RefusalReason, client: Client | null, extra: Record<string, unknown>): void {
     metrics.refused(reason);
@@ -90,8 +92,11 @@ export function createAuthHooks(deps: HookDeps): Pick<AedesOptions, 'authenticat
     },
 
     authorizePublish(client, packet, done) {
-      const identity = identityFor(client, packet);
       const size = packet.payload?.length ?? 0;
+      // Hot path: a device publishes scan after scan to the one topic it was already allowed on this
+      // connection (the identity is fixed per connection; a revocation closes the connection).
+      if (client && size <= deps.maxPayloadBytes && allowedTopic.get(client) === packet.topic) return done(null);
+      const identity = identityFor(client, packet);
       const topic = safe(packet.topic);
       // MQTT 3.1.1 has no way to refuse one PUBLISH: aedes closes the connection without a PUBACK
       // [MQTT-3.3.5-2], and the message goes nowhere.
@@ -107,6 +112,7 @@ export function createAuthHooks(deps: HookDeps): Pick<AedesOptions, 'authenticat
         logRefusal('publish_acl', client, { topic });
         return done(new Error('not authorized'));
       }
+      if (client) allowedTopic.set(client, packet.topic);
       done(null);
     },
 
