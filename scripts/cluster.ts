@@ -6,7 +6,8 @@
  *   npm run start:cluster            npm run start:cluster -- --help
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { startPrivateInfluxd, type PrivateInfluxd } from './lib/influxd.ts';
@@ -129,6 +130,10 @@ async function main(): Promise<void> {
     await waitFor(name, () => portOpen(port));
   }
   const serverUrls: string[] = [];
+  // One aid HMAC secret for every instance, or doubles across servers would go unflagged (the server refuses to start).
+  const aidSecretFile = join(dataDir, 'dev', 'aid-secret');
+  if (!process.env.AID_HMAC_SECRET && !existsSync(aidSecretFile)) writeFileSync(aidSecretFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  const aidSecret = process.env.AID_HMAC_SECRET ?? readFileSync(aidSecretFile, 'utf8').trim();
   for (const n of [1, 2]) {
     const port = httpPort + n - 1;
     // Each instance has its own DATA_DIR (spool, journals); staff accounts are copied from the provisioned file.
@@ -145,6 +150,7 @@ async function main(): Promise<void> {
       MQTT_CLIENT_ID: `sk-server-${n}`,
       INFLUX_URL: influxUrl,
       REDIS_URL: redisUrl,
+      AID_HMAC_SECRET: aidSecret,
     });
     pids.push(`server-${n} ${proc.pid}`);
     serverUrls.push(`http://127.0.0.1:${port}`);

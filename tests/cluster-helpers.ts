@@ -93,6 +93,8 @@ export class ClusterRig {
       CONSOLE_DIR: join(this.dir, 'console'),
       LOG_LEVEL: process.env.CLUSTER_LOG_LEVEL ?? 'warn',
       BATCH_MAX_MS: '20',
+      // Every instance of one cluster must key people with the same aid secret (the server refuses otherwise).
+      AID_HMAC_SECRET: process.env.AID_HMAC_SECRET ?? 'cluster-rig-shared-aid-secret-0123456789',
       ...(opts.redis ? { REDIS_URL: this.redis.url } : {}),
     };
     const child = spawnTsx(name, ['server/src/cli.ts', 'serve'], env, p, `http://127.0.0.1:${p}`);
