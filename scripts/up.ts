@@ -21,6 +21,7 @@ Environment (defaults):
   MQTT_PORT=1883         MQTT for devices      MQTT_WS_PORT=8083  MQTT over WebSocket
   HTTP_PORT=8080         console + API         INFLUX_URL=        use this InfluxDB 1.x instead of a private one
   INFLUX_PORT=8186       port of the private influxd
+  BROKER_METRICS_PORT=9883  the broker's Prometheus /metrics ("off" to disable)
   SIM_DEVICES=2          simulated devices per checkpoint
   SIM_RATE=60            walk-in travellers per hour per checkpoint at an average hour, on a
                          simulated clock 60× real time (plus ferry and flight bursts); 0 = none
@@ -138,7 +139,7 @@ async function main() {
   const p = await provision({ dataDir: cfg.dataDir, devicesPerCheckpoint: cfg.simDevices });
 
   const common = { DATA_DIR: cfg.dataDir };
-  run('broker', ['broker/src/cli.ts', 'start'], { ...common, MQTT_PORT: String(cfg.mqttPort), MQTT_WS_PORT: String(cfg.wsPort) });
+  run('broker', ['broker/src/cli.ts', 'start'], { ...common, MQTT_PORT: String(cfg.mqttPort), MQTT_WS_PORT: String(cfg.wsPort), BROKER_METRICS_PORT: process.env.BROKER_METRICS_PORT ?? '9883' });
   await waitFor('broker', () => portOpen(cfg.mqttPort));
 
   run('server', ['server/src/cli.ts', 'serve'], {
@@ -164,7 +165,7 @@ async function main() {
       `│ Smart Kampung Checkpoint is running`,
       `│ Console:   ${url}`,
       `│ Health:    ${url}/api/health`,
-      `│ MQTT:      mqtt://127.0.0.1:${cfg.mqttPort}  (ws://127.0.0.1:${cfg.wsPort})`,
+      `│ MQTT:      mqtt://127.0.0.1:${cfg.mqttPort}  (ws://127.0.0.1:${cfg.wsPort}; broker metrics http://127.0.0.1:${process.env.BROKER_METRICS_PORT ?? '9883'}/metrics)`,
       `│ Logins:    ${p.accounts.map((a) => `${a.username} / ${a.password} (${a.label})`).join('\n│            ')}`,
       `│ Devices:   ${noSim ? 'none simulated' : `${CHECKPOINTS.length * cfg.simDevices} simulated (npm run sim -- --help for more)`}`,
       '│ Stop with Ctrl-C.',

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from './broker-helpers.ts';
+import { freePort } from '../scripts/lib/influxd.ts';
 
 const CLI = join(import.meta.dirname, '..', 'broker', 'src', 'cli.ts');
 const TSX = join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx');
@@ -68,18 +69,27 @@ describe('sk-broker CLI', () => {
     expect(listed.out).not.toContain(secret);
 
     let port: number | undefined;
-    const run = cli(['start'], { MQTT_PORT: '0', MQTT_WS_PORT: 'off' }, (out, child) => {
+    let metrics = '';
+    const metricsPort = await freePort();
+    const run = cli(['start'], { MQTT_PORT: '0', MQTT_WS_PORT: 'off', BROKER_METRICS_PORT: String(metricsPort) }, (out, child) => {
       const m = /"mqttPort":(\d+)/.exec(out);
       if (m && port === undefined) {
         port = Number(m[1]);
         connect(port, { clientId: 'kalibaru-01', username: 'kalibaru-01', password: secret! }).then(
-          (c) => c.endAsync().then(() => child.kill('SIGTERM')),
+          async (c) => {
+            // the Prometheus endpoint counts the connected device
+            metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((res) => res.text(), () => '');
+            await c.endAsync();
+            child.kill('SIGTERM');
+          },
           () => child.kill('SIGTERM'),
         );
       }
     });
     const r = await run;
     expect(port).toBeGreaterThan(0);
+    expect(metrics).toMatch(/sk_broker_\w+/);
+    expect(metrics).not.toContain(secret);
     expect(r.out).toContain('"msg":"connected"');
     expect(r.out).toContain('broker closed');
     expect(r.out).not.toContain(secret);

@@ -6,6 +6,7 @@
 import { loadRegions } from '@sk/protocol/regions';
 import { addDevice, addPuskesmasDevice, addServer, addVillageDevice, CredentialsError, list, revoke } from './credentials.ts';
 import { dataPaths, readConfig } from './config.ts';
+import { createServer as createHttpServer } from 'node:http';
 import { startBroker } from './broker.ts';
 import { createLogger } from './log.ts';
 
@@ -34,6 +35,7 @@ Environment:
   LOG_LEVEL      fatal|error|warn|info|debug|trace|silent (default info)
   REDIS_URL      cluster mode: share messages, sessions and queued QoS 1 with every broker on this
                  Redis (mqemitter-redis + aedes-persistence-redis) instead of broker/db; e.g. redis://127.0.0.1:6379
+  BROKER_METRICS_PORT  serve Prometheus text on http://MQTT_HOST:PORT/metrics (default off; npm start uses 9883)
 Stops cleanly on SIGINT/SIGTERM.`,
   'device add': `Usage: sk-broker device add <checkpointId> <deviceId>
   Enrols a device at a checkpoint (ids: lower-case a-z, 0-9, -). The secret is printed once; only its
@@ -68,7 +70,16 @@ async function runStart(): Promise<void> {
   const c = result.config;
   const logger = createLogger(c.logLevel);
   const broker = await startBroker({ host: c.host, mqttPort: c.mqttPort, wsPort: c.wsPort, credentialsFile: c.credentialsFile, persistenceDir: c.persistenceDir, redisUrl: c.redisUrl, tls: c.tls, logger });
+  // Prometheus scrape endpoint: connected clients, messages in/out, refusals by reason (no personal data).
+  const metricsServer = c.metricsPort === undefined ? undefined : createHttpServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') return void res.writeHead(404).end('not found\n');
+    broker.metricsText().then(
+      (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text),
+      () => res.writeHead(500).end('metrics unavailable\n'),
+    );
+  }).listen(c.metricsPort, c.host, () => logger.info({ metricsPort: c.metricsPort }, 'broker metrics on /metrics'));
   const stop = () => {
+    metricsServer?.close();
     broker.close().then(() => process.exit(0), () => process.exit(1));
   };
   process.once('SIGINT', stop);

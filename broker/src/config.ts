@@ -8,6 +8,7 @@
  *   TLS_CERT_FILE, TLS_KEY_FILE   both or neither: mqtts + wss
  *   LOG_LEVEL      default info
  *   REDIS_URL      cluster mode (redis:// or rediss://); unset = single node
+ *   BROKER_METRICS_PORT  Prometheus /metrics over HTTP on this port; default off
  */
 import { join, resolve } from 'node:path';
 
@@ -21,6 +22,8 @@ export interface BrokerConfig {
   tls: { certFile: string; keyFile: string } | undefined;
   logLevel: string;
   redisUrl: string | undefined;
+  /** Prometheus text at http://{host}:{port}/metrics; undefined = off. */
+  metricsPort: number | undefined;
 }
 
 export type ConfigResult = { ok: true; config: Readonly<BrokerConfig> } | { ok: false; errors: string[] };
@@ -51,6 +54,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LEVELS.includes(logLevel)) errors.push(`LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
   const redisUrl = env.REDIS_URL || undefined;
+  const metricsPort = !env.BROKER_METRICS_PORT || env.BROKER_METRICS_PORT === 'off' ? undefined : port('BROKER_METRICS_PORT', env.BROKER_METRICS_PORT, 9883, errors);
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) errors.push(`REDIS_URL must start with redis:// or rediss://, got ${JSON.stringify(redisUrl)}`);
   if (errors.length) return { ok: false, errors };
   return {
@@ -63,6 +67,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ConfigResult {
       tls: cert && key ? { certFile: resolve(cert), keyFile: resolve(key) } : undefined,
       logLevel,
       redisUrl,
+      metricsPort,
     }),
   };
 }
