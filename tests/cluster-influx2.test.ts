@@ -65,7 +65,8 @@ describe('Influx2ScanStore writes through the v2 write API', () => {
     expect(samples.map((x) => x.v).sort()).toEqual([36.1, 36.2, 36.3]);
     expect(samples.map((x) => x.t).sort()).toEqual(scans.map((s) => Date.parse(s.scannedAt)).sort());
     for (const { labels } of samples) {
-      expect(labels).toMatchObject({ checkpoint: 'ketapang', device: 'ketapang-01', destVillage: '35.10.21.2003', health: 'sehat' });
+      expect(labels).toMatchObject({ checkpoint: 'ketapang', device: 'ketapang-01', destDistrict: '35.10.21', health: 'sehat' });
+      expect(labels).not.toHaveProperty('destVillage'); // a field, not a series label
       // NIK and names are fields (and VictoriaMetrics drops string fields): never a label.
       expect(Object.values(labels).join(' ')).not.toMatch(/\d{16}|Pelancong/);
     }

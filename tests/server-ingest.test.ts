@@ -85,6 +85,17 @@ describe('server ingest: duplicates, hostile input, outages, restarts', () => {
     await dev.endAsync();
   });
 
+  it('acks a dead-lettered scan to its device, so a poison scan does not pin the outbox for ever', async () => {
+    const dev = await publisher(broker.url);
+    const acks: [number, number][] = [];
+    await dev.subscribeAsync(deviceTopic('kalibaru', 'kalibaru-09', 'acks'), { qos: 1 });
+    dev.on('message', (_t, p) => acks.push(...(JSON.parse(p.toString()) as { ranges: [number, number][] }).ranges));
+    const poison = makeScan(42, { nik: '9910210107900001' }, 'kalibaru', 'kalibaru-09');
+    await dev.publishAsync(deviceTopic('kalibaru', 'kalibaru-09', 'scans'), JSON.stringify(poison), { qos: 1 });
+    await until('the poison scan is acked', () => acks.some(([a, b]) => a <= 42 && 42 <= b));
+    await dev.endAsync();
+  });
+
   it('dead-letters hostile payloads with reasons, stays up, and keeps hostile-but-valid names intact', async () => {
     const dev = await publisher(broker.url);
     const topic = deviceTopic('wongsorejo', 'wongsorejo-01', 'scans');

@@ -169,6 +169,10 @@ export class Ingest {
     if (!checked.ok) {
       this.received++;
       this.d.deadLetters.add({ topic, reason: checked.reason, message: checked.message.slice(0, 300), receivedAt: new Date().toISOString() });
+      // A rejected scan would be rejected again on every resend, and would pin the device's outbox for
+      // ever: it is kept here as a dead letter for an operator, so release it from the device's outbox.
+      const seq = rejectedSeq(payload);
+      if (seq !== undefined) this.publishAck(where.checkpointId, where.deviceId, [[seq, seq]]);
       return;
     }
     const scan = checked.value;
@@ -197,5 +201,16 @@ export class Ingest {
       return;
     }
     this.d.onStatus(parsed.data);
+  }
+}
+
+/** The sequence number of a rejected scan payload, when it has a usable one (it is the device's own topic). */
+function rejectedSeq(payload: Buffer): number | undefined {
+  if (payload.length > 1024 * 1024) return undefined;
+  try {
+    const seq = (JSON.parse(payload.toString('utf8')) as { seq?: unknown } | null)?.seq;
+    return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 1 ? seq : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -17,7 +17,8 @@ describe('arrival point', () => {
 
   it('tags only low-cardinality, non-personal values', () => {
     const p = scanToPoint(scan, 37.5);
-    expect(p.tags).toEqual({ checkpoint: 'ketapang', device: 'ketapang-01', originProvince: '51', originRegency: '51.03', destDistrict: '35.10.21', destVillage: '35.10.21.2003', health: 'demam' });
+    expect(p.tags).toEqual({ checkpoint: 'ketapang', device: 'ketapang-01', originProvince: '51', originRegency: '51.03', destDistrict: '35.10.21', health: 'demam' });
+    expect(p.fields.destVillage).toBe('35.10.21.2003');
     expect(Object.values(p.tags).join(' ')).not.toMatch(/5103014107900001|Luh/);
     expect(p.fields).toMatchObject({ nik: scan.nik, name: scan.name, symptoms: 'batuk,demam' });
   });

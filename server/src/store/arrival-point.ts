@@ -4,6 +4,10 @@
  *
  * Tags are low-cardinality and never personal (checkpoint, device, region codes, health class);
  * NIK, name, address are fields only (a tag would be indexed and listed by SHOW TAG VALUES).
+ * The destination village is a field too: as a tag (217 values) it made almost every point a new
+ * series and halved influxd's write rate (docs/benchmarks.md); the district tag still narrows a
+ * village's query to one district's series. The device tag stays: with seq in the timestamp it keeps
+ * two devices' scans of the same millisecond apart.
  */
 import { healthStatus, SYMPTOMS, type Scan } from '@sk/protocol';
 
@@ -35,12 +39,12 @@ export function scanToPoint(scan: Scan, feverC: number): ArrivalPoint {
       originProvince: scan.nik.slice(0, 2),
       originRegency: `${scan.nik.slice(0, 2)}.${scan.nik.slice(2, 4)}`,
       destDistrict: code.slice(0, 8),
-      destVillage: code,
       health: healthStatus(scan.health, feverC),
     },
     fields: {
       scanId: scan.scanId,
       seq: scan.seq,
+      destVillage: code,
       nik: scan.nik,
       name: scan.name,
       sex: scan.sex,

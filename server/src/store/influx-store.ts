@@ -78,7 +78,8 @@ export class InfluxScanStore implements ScanStore {
     const where: string[] = [];
     if (f.checkpointId) where.push(`checkpoint = ${q(f.checkpointId)}`);
     if (f.districtCode) where.push(`destDistrict = ${q(f.districtCode)}`);
-    if (f.villageCode) where.push(`destVillage = ${q(f.villageCode)}`);
+    // destVillage is a field: the district tag first narrows the series, then the field filter.
+    if (f.villageCode) where.push(`destDistrict = ${q(f.villageCode.slice(0, 8))}`, `destVillage = ${q(f.villageCode)}`);
     if (f.health) where.push(`health = ${q(f.health)}`);
     if (f.before) where.push(`time < ${q(f.before)}`);
     const limit = Math.max(1, Math.min(1000, Math.floor(f.limit)));

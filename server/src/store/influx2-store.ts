@@ -98,9 +98,13 @@ export class Influx2ScanStore implements ScanStore {
   async recentArrivals(f: ArrivalFilter): Promise<StoredArrival[]> {
     const limit = Math.max(1, Math.min(1000, Math.floor(f.limit)));
     let q = this.#base('1970-01-01T00:00:00Z', f.before ? new Date(f.before).toISOString() : undefined);
-    const tags: [string, string | undefined][] = [['checkpoint', f.checkpointId], ['destDistrict', f.districtCode], ['destVillage', f.villageCode], ['health', f.health]];
+    const district = f.districtCode ?? f.villageCode?.slice(0, 8);
+    const tags: [string, string | undefined][] = [['checkpoint', f.checkpointId], ['destDistrict', district], ['health', f.health]];
     for (const [tag, value] of tags) if (value) q = flux`${q} |> filter(fn: (r) => r[${fluxString(tag)}] == ${fluxString(value)})`;
-    q = flux`${q} |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value") |> group() |> sort(columns: ["_time"], desc: true) |> limit(n: ${limit})`;
+    q = flux`${q} |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")`;
+    // destVillage is a field (see arrival-point.ts): a column after the pivot.
+    if (f.villageCode) q = flux`${q} |> filter(fn: (r) => r.destVillage == ${fluxString(f.villageCode)})`;
+    q = flux`${q} |> group() |> sort(columns: ["_time"], desc: true) |> limit(n: ${limit})`;
     return (await this.#rows(q)).map((r) => ({ scan: rowToScan(r) }));
   }
 

@@ -40,6 +40,6 @@ describe('arrival line protocol', () => {
     expect(line).toContain('seq=1000007,');
     expect(line).not.toMatch(/=\d+i[, ]/);
     expect(line).toContain('name="Ni \\"Luh\\", =x \\\\ <b>"');
-    expect(line.startsWith('arrivals,checkpoint=ketapang,destDistrict=35.10.21,destVillage=35.10.21.2003,device=ketapang-01,health=demam,')).toBe(true);
+    expect(line.startsWith('arrivals,checkpoint=ketapang,destDistrict=35.10.21,device=ketapang-01,health=demam,')).toBe(true);
   });
 });
