@@ -3,9 +3,10 @@
  * a private influxd, then the simulator's own `verify` asks the server what it stored.
  */
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDevice, addServer, createLogger, startBroker } from '@sk/broker';
 import type { RunningServer } from '@sk/server';
 import { bootServer, signIn, startBareBroker, startInflux, tempDir } from './server-fixtures.ts';
 
@@ -79,5 +80,34 @@ describe('simulators end to end with the real server', () => {
     expect(s.faults.hostileStored).toBe(0);
     expect(s.faults.hostile.sent + s.faults.drop + s.faults.restart).toBeGreaterThan(0);
     expect(s.faults.errors).toEqual([]);
+  });
+
+  it('hostile payloads through the authenticated broker, as the device itself: refused or dead-lettered, never stored, nothing lost', async () => {
+    const dir = tempDir('sim-auth');
+    const credFile = join(dir, 'credentials.json');
+    const secrets: Record<string, string> = {};
+    for (const deviceId of ['ketapang-01', 'wongsorejo-01']) secrets[deviceId] = (await addDevice(credFile, { checkpointId: deviceId.split('-')[0]!, deviceId })).secret;
+    const srv = await addServer(credFile, 'sk-server');
+    writeFileSync(join(dir, 'devices.json'), JSON.stringify(secrets));
+    const authBroker = await startBroker({ mqttPort: 0, credentialsFile: credFile, logger: createLogger('silent') });
+    const authDataDir = tempDir('server-auth');
+    const authServer = await bootServer({ MQTT_URL: `mqtt://127.0.0.1:${authBroker.mqttPort}`, MQTT_USERNAME: srv.id, MQTT_PASSWORD: srv.secret, INFLUX_URL: influx.url, INFLUX_DB: 'sim_auth', DATA_DIR: authDataDir });
+    try {
+      await signIn(authServer, authDataDir, 'pusat', 'command');
+      const r = await sim(['load', '--credentials', join(dir, 'devices.json'), '--checkpoints', 'ketapang,wongsorejo', '--devices', '1', '--rate', '30', '--count', '60',
+        '--faults', 'hostile', '--fault-every', '1', '--seed', 'nakal', '--json', '--broker', `mqtt://127.0.0.1:${authBroker.mqttPort}`, '--server', authServer.url,
+        '--user', 'pusat', '--password', PASSWORD, '--data-dir', join(dir, 'sim'), '--drain-timeout', '90']);
+      expect(r.code, r.stderr).toBe(0);
+      const s = lastJson(r.stdout);
+      expect(s, r.stderr).toMatchObject({ submitted: 60, acked: 60, stored: 60, lost: 0, doubled: 0, verified: true });
+      expect(s.faults.hostile.sent).toBeGreaterThan(0);
+      expect(s.faults.hostileStored).toBe(0);
+      expect(s.faults.errors).toEqual([]);
+    } finally {
+      await authServer.close();
+      await authBroker.close();
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(authDataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -93,17 +93,30 @@ export class FaultInjector {
   async #hostile(checkpointId: string, deviceId: string): Promise<void> {
     const base: Scan = { v: 1, scanId: ulid(), checkpointId, deviceId, seq: 1, scannedAt: new Date().toISOString(), ...this.o.sampleInput };
     const password = this.o.credentials?.get(deviceId);
-    // A second session as the same device (another client id): what a cloned or hijacked device does.
-    const client = await mqtt.connectAsync(this.o.brokerUrl, { clientId: `${deviceId}-hostile-${this.#rng.int(0, 1e9)}`, username: password ? deviceId : undefined, password, reconnectPeriod: 0, connectTimeout: 5000 });
-    try {
-      for (const h of hostilePayloads(base, () => ulid())) {
-        await client.publishAsync(deviceTopic(checkpointId, deviceId, 'scans'), h.payload, { qos: 1 }).catch(() => {});
+    for (const h of hostilePayloads(base, () => ulid())) {
+      // Bare broker: a second session as the same device (another client id), what a cloned device does.
+      // Authenticated broker: it insists on client id = device id, so this is a rogue firmware taking
+      // the device's own session over for one publish (clean: false keeps the session; the real agent
+      // reconnects and resends whatever acks the rogue session swallowed). One connection per payload:
+      // the broker closes the connection on a refused publish (e.g. the 1 MB one).
+      const clientId = password ? deviceId : `${deviceId}-hostile-${this.#rng.int(0, 1e9)}`;
+      const client = await mqtt
+        .connectAsync(this.o.brokerUrl, { clientId, clean: !password, username: password ? deviceId : undefined, password, reconnectPeriod: 0, connectTimeout: 5000 })
+        .catch((e: Error) => {
+          this.report.errors.push(`hostile connect as ${deviceId}: ${e.message}`);
+          return undefined;
+        });
+      if (!client) return;
+      try {
+        const published = client.publishAsync(deviceTopic(checkpointId, deviceId, 'scans'), h.payload, { qos: 1 }).catch(() => {});
+        // A refused publish gets no PUBACK, only a closed connection: don't wait for ever.
+        await Promise.race([published, new Promise((r) => setTimeout(r, 2000))]);
         this.report.hostile.sent++;
         this.report.hostile.kinds[h.kind] = (this.report.hostile.kinds[h.kind] ?? 0) + 1;
         if (h.scanId) this.report.hostile.scanIds.push(h.scanId);
+      } finally {
+        await client.endAsync(true).catch(() => {});
       }
-    } finally {
-      await client.endAsync(true).catch(() => {});
     }
   }
 
