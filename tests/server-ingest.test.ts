@@ -143,7 +143,12 @@ describe('server ingest: duplicates, hostile input, outages, restarts', () => {
     await until('all acked (spooled)', () => acked.size === scans.length);
     await influx.start();
     await until('spool drained', () => server.stats().spooled === 0 && server.stats().pending === 0);
-    const ids = await storedIds(server, cookie);
+    // The server's own view of InfluxDB (its health probe) may lag the drain by a moment: read once it answers.
+    let ids: string[] = [];
+    await until('stored ids readable', async () => {
+      ids = await storedIds(server, cookie).catch(() => []);
+      return ids.length > 0;
+    });
     for (const s of scans) expect(ids.filter((id) => id === s.scanId)).toHaveLength(1);
     const st = server.stats();
     expect(st.received).toBe(st.stored + st.deadLettered + st.spooled + st.dropped + st.pending);
