@@ -5,15 +5,15 @@
  * one-time "Aktifkan suara" gesture); village C's page stays quiet; acknowledging stops the flashing.
  * The resolution form is a real dialog: Escape closes it, Enter submits it.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Aedes } from 'aedes';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { buildConsoleIfStale, launchChromium } from './browser.ts';
 import { loadRegions } from '@sk/protocol/regions';
 import { addUser, loadConfig, startServer, serverPaths, type RunningServer } from '@sk/server';
 import { startPrivateInfluxd, freePort, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
@@ -26,15 +26,6 @@ const villages = loadRegions().villages;
 const [A, B, C] = [villages[0]!, villages[40]!, villages[80]!];
 const NIK = '3510215207900001'; // Kalipuro, a woman born 12-07-1990 (day + 40)
 const KK = '3510212304150001';
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
 
 describe('double-aid alarm across village pages (headless Chromium)', () => {
   let dir: string;
@@ -68,8 +59,7 @@ describe('double-aid alarm across village pages (headless Chromium)', () => {
   }
 
   beforeAll(async () => {
-    const index = join(CONSOLE, 'dist', 'index.html');
-    if (!existsSync(index) || statSync(index).mtimeMs < newest(join(CONSOLE, 'src'))) execFileSync('npm', ['run', 'build', '-w', 'console'], { cwd: ROOT, stdio: 'pipe' });
+    buildConsoleIfStale();
     dir = mkdtempSync(join(tmpdir(), 'sk-console-aid-'));
     influx = await startPrivateInfluxd({ dir: join(dir, 'influx'), port: await freePort() });
     broker = await Aedes.createBroker();
@@ -82,7 +72,7 @@ describe('double-aid alarm across village pages (headless Chromium)', () => {
       await addUser(users, { username: u, role: 'village', displayName: `Petugas ${v.name}`, villageCode: v.code, password: PASSWORD });
     }
     server = await startServer(cfg);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    browser = await launchChromium();
     pages.A = await login('desa.a');
     pages.B = await login('desa.b');
     pages.C = await login('desa.c');

@@ -4,8 +4,7 @@
  * sees expected arrivals with names, overdue ones highlighted, and marks one "Sudah tiba"; the
  * quarantine card shows occupancy. The server's clock is injected (no timed waits).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -13,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { buildConsoleIfStale, launchChromium } from './browser.ts';
 import { ulid } from 'ulid';
 import { deviceTopic, type Scan } from '@sk/protocol';
 import { addUser, loadConfig, startServer, serverPaths, type RunningServer } from '@sk/server';
@@ -24,15 +24,6 @@ const CONSOLE = join(ROOT, 'console');
 const SHOTS = join(ROOT, 'docs', 'screenshots');
 const PASSWORD = 'uji-konsol-rahasia';
 const VILLAGE = '35.10.11.2001';
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
 
 let seq = 0;
 function scan(name: string, health: Partial<Scan['health']> = {}): Scan {
@@ -67,8 +58,7 @@ describe('console alerts, expected arrivals and quarantine (headless Chromium)',
   }
 
   beforeAll(async () => {
-    const index = join(CONSOLE, 'dist', 'index.html');
-    if (!existsSync(index) || statSync(index).mtimeMs < newest(join(CONSOLE, 'src'))) execFileSync('npm', ['run', 'build', '-w', 'console'], { cwd: ROOT, stdio: 'pipe' });
+    buildConsoleIfStale();
     dir = mkdtempSync(join(tmpdir(), 'sk-console-alerts-'));
     influx = await startPrivateInfluxd({ dir: join(dir, 'influx'), port: await freePort() });
     broker = await Aedes.createBroker();
@@ -81,7 +71,7 @@ describe('console alerts, expected arrivals and quarantine (headless Chromium)',
     await addUser(users, { username: 'desa.kalibaru', role: 'village', displayName: 'Petugas Desa', villageCode: VILLAGE, password: PASSWORD });
     server = await startServer(cfg, { now: () => new Date(Date.now() + clockOffsetMs), tuning: { overdueAfterMs: 60_000, overdueCheckMs: 100 } });
     device = await mqtt.connectAsync(mqttUrl, { clientId: 'kalibaru-01', reconnectPeriod: 0 });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

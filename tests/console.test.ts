@@ -3,8 +3,7 @@
  * socket.io. A scan published over MQTT appears live; names render as text; a village officer sees
  * only their own village. Saves screenshots of the main screens to docs/screenshots/.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -12,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { buildConsoleIfStale, launchChromium } from './browser.ts';
 import { ulid } from 'ulid';
 import { deviceTopic, type DeviceStatus, type Scan } from '@sk/protocol';
 import { addUser, loadConfig, startServer, serverPaths, type RunningServer } from '@sk/server';
@@ -26,23 +26,6 @@ const PASSWORD = 'uji-konsol-rahasia';
 const OWN_VILLAGE = '35.10.11.2001';
 const OTHER_VILLAGE = '35.10.11.2002';
 const XSS_NAME = '<img src=x onerror=alert(1)>';
-
-/** Newest mtime under a folder (bounded walk of the console's own sources). */
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-function buildConsoleIfStale(): void {
-  const index = join(CONSOLE, 'dist', 'index.html');
-  const sources = Math.max(newest(join(CONSOLE, 'src')), statSync(join(CONSOLE, 'index.html')).mtimeMs, statSync(join(CONSOLE, 'vite.config.ts')).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  execFileSync('npm', ['run', 'build', '-w', 'console'], { cwd: ROOT, stdio: 'pipe' });
-}
 
 let seq = 0;
 /** A valid scan (the NIK agrees with sex and birth date) from the Kalibaru checkpoint's device. */
@@ -106,10 +89,7 @@ describe('console (headless Chromium, real server)', () => {
       outbox: { depth: 3, oldestAgeSec: 4, diskBytes: 4096, diskLimitBytes: 268_435_456 }, lastScanAt: null, clockSkewMs: 1200,
     };
     await device.publishAsync(deviceTopic('kalibaru', 'kalibaru-01', 'status'), JSON.stringify(status), { qos: 1, retain: true });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium', headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
