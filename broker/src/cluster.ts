@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
 import aedesPersistenceRedis from 'aedes-persistence-redis';
 import type { AedesOptions } from 'aedes';
+import { queueSubscriptionCalls } from './cluster-subscriptions.ts';
 
 export interface ClusterBackends {
   /** Spread into the AedesOptions. */
@@ -28,6 +29,8 @@ export function redisBackends(redisUrl: string, heartbeatMs = CLUSTER_HEARTBEAT_
   // A broker must not crash when Redis blips: ioredis reconnects and queues commands meanwhile.
   const conn = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
   const persistence = aedesPersistenceRedis({ conn, maxSessionDelivery: 10_000 });
+  // Without this a multi-filter SUBSCRIBE of a persistent session is never SUBACKed (see the file).
+  queueSubscriptionCalls(persistence.asyncPersistence);
   // Our own connections: the subscriber must skip ioredis's ready check, whose INFO is refused once the
   // connection is in subscriber mode ("only (P|S)SUBSCRIBE … allowed") and would crash the broker.
   const mq = mqemitterRedis({
