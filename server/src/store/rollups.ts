@@ -64,6 +64,7 @@ export class ArrivalRollups {
   #refreshing: Promise<void> | undefined;
   #recent: RecentCounts | undefined;
   #recentReady = false;
+  #rebuilding: Promise<void> | undefined;
   readonly #cache = new Map<string, Map<string, Point[]>>();
   #generation = 0;
 
@@ -112,7 +113,8 @@ export class ArrivalRollups {
       // Count what gets stored from now on before reading what is already there: both go through
       // add(), which keeps one entry per scanId, so a write racing the rebuild is counted once.
       this.#recent = new RecentCounts(wibDayStart(this.#now()) - DAY);
-      await this.#rebuildRecent().catch(() => {}); // retried by the refresh timer
+      // In the background: the server starts without waiting; until ready, queries use raw data and rollups.
+      this.#rebuilding = this.#rebuildRecent().catch(() => {}); // retried by the refresh timer
     }
     this.#timer = setInterval(() => void this.#tick().catch(() => {}), this.o.refreshMs ?? 30_000);
   }
@@ -133,6 +135,12 @@ export class ArrivalRollups {
       }
     }
     this.#recentReady = true;
+  }
+
+  /** Whether queries now use the in-memory counts (waits for a rebuild in flight; for tests and health). */
+  async recentReady(): Promise<boolean> {
+    await this.#rebuilding;
+    return this.#recentReady;
   }
 
   /** At a new WIB day the oldest day leaves the window: its hours go to the rollups (recomputed first). */
@@ -161,6 +169,12 @@ export class ArrivalRollups {
       this.#recent = undefined;
       this.#recentReady = false;
     }
+  }
+
+  /** Back-fill: recomputes every hour (and WIB day) of [from, to) from the raw points, e.g. after an import. */
+  async recompute(from: number, to: number): Promise<void> {
+    for (let h = Math.floor(from / HOUR) * HOUR; h < to; h += HOUR) this.#dirtyHours.add(h);
+    await this.refresh();
   }
 
   /** Recomputes dirty buckets (one query per contiguous run of hours, and per run of WIB days). */
