@@ -17,6 +17,7 @@
  */
 import memoryPersistence from 'aedes-persistence';
 import { Readable } from 'node:stream';
+import { MemoryOutgoing } from './memory-outgoing.ts';
 
 interface PacketLike { brokerId?: string; brokerCounter?: number; messageId?: number }
 interface ClientLike { id: string }
@@ -37,16 +38,16 @@ export interface PersistenceLike {
   destroy(): Promise<void>;
 }
 
-const key = (p: PacketLike) => `${p.brokerId}:${p.brokerCounter}`;
-
 /**
  * Wraps `durable` (aedes-persistence-level) in place: its outgoing and incoming methods now send
  * packets for connected clients to an in-memory aedes-persistence. `isOnline(id)` tells whether a
  * client id is connected right now.
  */
 export function tierPersistence<P extends PersistenceLike>(durable: P, isOnline: (clientId: string) => boolean): P {
-  // A CommonJS default export: at run time the import is the factory itself.
+  // A CommonJS default export: at run time the import is the factory itself. Only its incoming (QoS 2
+  // receive) store is used; outgoing queues to connected sessions live in MemoryOutgoing (O(1) calls).
   const mem = (memoryPersistence as unknown as () => PersistenceLike)();
+  const out = new MemoryOutgoing();
   const d = {
     setup: durable.setup.bind(durable),
     enqueue: durable.outgoingEnqueue.bind(durable),
@@ -55,15 +56,6 @@ export function tierPersistence<P extends PersistenceLike>(durable: P, isOnline:
     clear: durable.outgoingClearMessageId.bind(durable),
     stream: durable.outgoingStream.bind(durable),
   };
-  // Which queued packets (brokerId:brokerCounter) of each client live in memory.
-  const inMemory = new Map<string, Set<string>>();
-  const remember = (clientId: string, p: PacketLike) => {
-    let set = inMemory.get(clientId);
-    if (!set) inMemory.set(clientId, (set = new Set()));
-    set.add(key(p));
-  };
-  const forget = (clientId: string, p: PacketLike) => inMemory.get(clientId)?.delete(key(p));
-  const held = (clientId: string, p: PacketLike) => inMemory.get(clientId)?.has(key(p)) ?? false;
 
   // aedes checks that setup is an async function (aedes.js), so keep it one.
   durable.setup = async (broker: unknown) => {
@@ -72,29 +64,22 @@ export function tierPersistence<P extends PersistenceLike>(durable: P, isOnline:
   };
   durable.outgoingEnqueue = async (sub, packet) => {
     if (!isOnline(sub.clientId)) return d.enqueue(sub, packet);
-    remember(sub.clientId, packet);
-    return mem.outgoingEnqueue(sub, packet);
+    out.enqueue(sub.clientId, packet);
   };
   durable.outgoingEnqueueCombi = async (subs, packet) => {
-    const online: SubLike[] = [];
     const offline: SubLike[] = [];
-    for (const s of subs ?? []) (isOnline(s.clientId) ? online : offline).push(s);
-    for (const s of online) remember(s.clientId, packet);
-    await Promise.all([online.length ? mem.outgoingEnqueueCombi(online, packet) : undefined, offline.length ? d.enqueueCombi(offline, packet) : undefined]);
-  };
-  durable.outgoingUpdate = (client, packet) => (packet.brokerId && held(client.id, packet) ? mem.outgoingUpdate(client, packet) : d.update(client, packet));
-  durable.outgoingClearMessageId = async (client, packet) => {
-    const fromMemory = await mem.outgoingClearMessageId(client, packet);
-    if (fromMemory) {
-      forget(client.id, fromMemory);
-      return fromMemory;
+    for (const s of subs ?? []) {
+      if (isOnline(s.clientId)) out.enqueue(s.clientId, packet);
+      else offline.push(s);
     }
-    return d.clear(client, packet);
+    if (offline.length) await d.enqueueCombi(offline, packet);
   };
+  durable.outgoingUpdate = async (client, packet) => (out.has(client.id, packet) ? out.update(client.id, packet) : d.update(client, packet));
+  durable.outgoingClearMessageId = async (client, packet) => out.clear(client.id, packet.messageId) ?? d.clear(client, packet);
   // On reconnect: what waited in LevelDB (queued while offline, older) first, then the memory tier.
   durable.outgoingStream = (client) => {
     const durableStream = d.stream(client);
-    const memoryStream = mem.outgoingStream(client);
+    const memoryStream = out.stream(client.id);
     async function* both() {
       yield* durableStream;
       yield* memoryStream;

@@ -23,7 +23,7 @@ Environment (serve):
   MQTT_CLIENT_ID (sk-server)  INFLUX_URL (required)  INFLUX_DB (smart_kampung)  INFLUX_RETENTION (400d)
   DATA_DIR (./data)  CONSOLE_DIR (console/dist)  LOG_LEVEL (info)  FEVER_THRESHOLD_C (37.5)
   WATCH_ORIGINS (comma list of province/regency codes)  DEVICE_OFFLINE_SEC (90)  COOKIE_SECURE (false)
-  BATCH_MAX_POINTS (5000)  BATCH_MAX_MS (50)
+  BATCH_MAX_POINTS (5000)  BATCH_MAX_MS (50)  INGEST_MAX_PENDING (3 batches)
   Cluster (docs/scaling.md): MQTT_URL may list several brokers (comma-separated, failover);
   REDIS_URL turns on cluster mode (checkpoint leases, shared sessions and live channel; give each
   instance its own MQTT_CLIENT_ID and DATA_DIR). INFLUX_TOKEN + INFLUX_ORG + INFLUX_BUCKET: store

@@ -38,6 +38,8 @@ const EnvSchema = z.object({
   COOKIE_SECURE: z.enum(['true', 'false']).default('false').transform((s) => s === 'true'),
   BATCH_MAX_POINTS: z.coerce.number().int().min(1).max(5000).default(5000),
   BATCH_MAX_MS: z.coerce.number().int().min(1).max(1000).default(50),
+  /** Scans accepted but not yet durable before the ingest stops reading (backpressure); default 3 batches. */
+  INGEST_MAX_PENDING: z.coerce.number().int().min(1).max(100_000).optional(),
   /** The double-aid index's HMAC secret (issue 6); unset = a random one kept in DATA_DIR/server/aid/secret (0600). */
   AID_HMAC_SECRET: z.string().min(16, 'at least 16 characters').optional(),
   /** Hour (WIB, 0–23) by which every puskesmas must have sent today's report. */
@@ -69,6 +71,7 @@ export interface ServerConfig {
   readonly cookieSecure: boolean;
   readonly batchMaxPoints: number;
   readonly batchMaxMs: number;
+  readonly ingestMaxPending: number;
   readonly aidHmacSecret?: string;
   readonly puskesmasDeadlineHour: number;
 }
@@ -117,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     cookieSecure: e.COOKIE_SECURE,
     batchMaxPoints: e.BATCH_MAX_POINTS,
     batchMaxMs: e.BATCH_MAX_MS,
+    ingestMaxPending: e.INGEST_MAX_PENDING ?? e.BATCH_MAX_POINTS * 3,
     aidHmacSecret: e.AID_HMAC_SECRET,
     puskesmasDeadlineHour: e.PUSKESMAS_DEADLINE_HOUR,
   });

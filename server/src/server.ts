@@ -136,7 +136,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     area(log, 'aid-mqtt'),
   );
   const ingest = new Ingest(
-    { url: cfg.mqttUrl, failoverUrls: cfg.mqttUrls.slice(1), username: cfg.mqttUsername, password: cfg.mqttPassword, clientId: cfg.mqttClientId, scanFilters: cluster && (() => cluster.scanFilters()) },
+    { url: cfg.mqttUrl, failoverUrls: cfg.mqttUrls.slice(1), username: cfg.mqttUsername, password: cfg.mqttPassword, clientId: cfg.mqttClientId, maxPending: cfg.ingestMaxPending, scanFilters: cluster && (() => cluster.scanFilters()) },
     {
       log: area(log, 'ingest'),
       seen,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Scan } from '@sk/protocol';
-import { pointTimestampNs, rowToScan, scanToPoint } from './arrival-point.ts';
+import { pointTimestampNs, rowScannedAt, rowToScan, scanToPoint } from './arrival-point.ts';
 
 const scan: Scan = {
   v: 1, scanId: '01JD0000000000000000000000', checkpointId: 'ketapang', deviceId: 'ketapang-01', seq: 1_000_007,
@@ -20,7 +20,18 @@ describe('arrival point', () => {
     expect(p.tags).toEqual({ checkpoint: 'ketapang', device: 'ketapang-01', originProvince: '51', originRegency: '51.03', destDistrict: '35.10.21', health: 'demam' });
     expect(p.fields.destVillage).toBe('35.10.21.2003');
     expect(Object.values(p.tags).join(' ')).not.toMatch(/5103014107900001|Luh/);
-    expect(p.fields).toMatchObject({ nik: scan.nik, name: scan.name, symptoms: 'batuk,demam' });
+    expect(Object.keys(p.fields).sort()).toEqual(['destVillage', 'record', 'scanId', 'seq', 'temperatureC']);
+    expect(String(p.fields.record).split('\u001f')).toEqual(['1', scan.nik, scan.name, 'P', '1990-07-01', 'Jl. A, 1', 'batuk,demam', 'negatif', '2', scan.scannedAt]);
+  });
+
+  it('reads rows of both layouts: the record, and the old one-field-per-value points', () => {
+    const legacy = { checkpoint: 'ketapang', device: 'ketapang-01', scanId: scan.scanId, seq: scan.seq, destVillage: scan.destinationVillageCode, nik: scan.nik, name: scan.name, sex: 'P', birthDate: '1990-07-01', originAddress: 'Jl. A, 1', temperatureC: 37.8, symptoms: 'batuk,demam', rapidTest: 'negatif', vaccinationDoses: 2, scannedAt: scan.scannedAt };
+    expect(rowToScan(legacy)).toEqual(scan);
+    expect(rowScannedAt(legacy)).toBe(scan.scannedAt);
+    const p = scanToPoint(scan, 37.5);
+    expect(rowScannedAt({ ...p.fields })).toBe(scan.scannedAt);
+    // An unknown record version is not guessed at.
+    expect(rowToScan({ ...p.tags, ...p.fields, record: '9\u001fx' }).nik).toBe('');
   });
 
   it('round-trips a query row back to the scan', () => {

@@ -8,6 +8,14 @@
  * series and halved influxd's write rate (docs/benchmarks.md); the district tag still narrows a
  * village's query to one district's series. The device tag stays: with seq in the timestamp it keeps
  * two devices' scans of the same millisecond apart.
+ *
+ * Few fields (issue 5, docs/benchmarks.md): InfluxDB 1.x stores every field of every series as its own
+ * column (its own cache entry, WAL entry and TSM key), so a point's write cost grows with its field
+ * count. The 13 fields a point once had made influxd the e2e bench's largest consumer of CPU. Now:
+ * `scanId` (counted by the rollups), `seq`, `destVillage` (a village officer's filter), `temperatureC`
+ * (the one measurement worth charting) and `record`: the rest of the scan in one string, values
+ * separated by U+001F (the schemas refuse control characters in every text, so it cannot occur inside
+ * a value), version-prefixed so the layout can change.
  */
 import { healthStatus, SYMPTOMS, type Scan } from '@sk/protocol';
 
@@ -45,27 +53,45 @@ export function scanToPoint(scan: Scan, feverC: number): ArrivalPoint {
       scanId: scan.scanId,
       seq: scan.seq,
       destVillage: code,
-      nik: scan.nik,
-      name: scan.name,
-      sex: scan.sex,
-      birthDate: scan.birthDate,
-      originAddress: scan.originAddress,
       temperatureC: scan.health.temperatureC,
-      symptoms: scan.health.symptoms.join(','),
-      rapidTest: scan.health.rapidTest,
-      vaccinationDoses: scan.health.vaccinationDoses,
-      scannedAt: scan.scannedAt,
+      record: encodeRecord(scan),
     },
     timestamp: pointTimestampNs(scan.scannedAt, scan.seq),
   };
 }
 
+const SEP = '\u001f';
+const RECORD_V1 = '1';
+
+/** The scan's personal and health data in one string: `1␟nik␟name␟sex␟birthDate␟address␟symptoms␟rapidTest␟doses␟scannedAt`. */
+export function encodeRecord(scan: Scan): string {
+  const h = scan.health;
+  return [RECORD_V1, scan.nik, scan.name, scan.sex, scan.birthDate, scan.originAddress, h.symptoms.join(','), h.rapidTest, h.vaccinationDoses, scan.scannedAt].join(SEP);
+}
+
 type Row = Record<string, unknown>;
+
+/**
+ * The record's values by the names rows had when each was its own field; a row written before the
+ * record existed (its own fields) passes through as it is.
+ */
+function recordFields(row: Row): Row {
+  if (typeof row.record !== 'string') return row;
+  const [v, nik, name, sex, birthDate, originAddress, symptoms, rapidTest, vaccinationDoses, scannedAt] = row.record.split(SEP);
+  if (v !== RECORD_V1) return row;
+  return { ...row, nik, name, sex, birthDate, originAddress, symptoms, rapidTest, vaccinationDoses: Number(vaccinationDoses), scannedAt };
+}
+
+/** scannedAt of a stored row (from its record, or from the old field). */
+export function rowScannedAt(row: Row): string {
+  return str(recordFields(row).scannedAt);
+}
 const str = (v: unknown): string => (typeof v === 'string' ? v : String(v ?? ''));
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 
 /** Rebuilds the scan from a query row (fields + tags). */
-export function rowToScan(row: Row): Scan {
+export function rowToScan(raw: Row): Scan {
+  const row = recordFields(raw);
   const symptoms = str(row.symptoms)
     .split(',')
     .filter((s): s is (typeof SYMPTOMS)[number] => (SYMPTOMS as readonly string[]).includes(s));

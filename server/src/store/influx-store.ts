@@ -5,7 +5,7 @@
 import Influx from 'influx';
 import { ExponentialBackoff } from 'influx/lib/src/backoff/exponential.js';
 import { CHECKPOINT_IDS, todayWib, type CheckpointCount, type Scan } from '@sk/protocol';
-import { MEASUREMENT, rowToScan } from './arrival-point.ts';
+import { MEASUREMENT, rowScannedAt, rowToScan } from './arrival-point.ts';
 import { scansToLines } from './line-protocol.ts';
 import { StoreRejectedError, StoreUnavailableError, type ArrivalFilter, type ScanStore, type StoredArrival } from './scan-store.ts';
 
@@ -100,13 +100,13 @@ export class InfluxScanStore implements ScanStore {
   async storedScanIds(from: string, to: string): Promise<string[]> {
     // The point time is scannedAt + seq ns: widen the upper bound by a millisecond, then filter exactly.
     const rows = await this.#run(() =>
-      this.#influx.query<{ scanId: string; scannedAt: string }>(
-        `SELECT scanId, scannedAt FROM ${this.#from()} WHERE time >= ${q(new Date(from).toISOString())} AND time < ${q(new Date(Date.parse(to) + 1).toISOString())}`,
+      this.#influx.query<{ scanId: string; record?: string; scannedAt?: string }>(
+        `SELECT scanId, record, scannedAt FROM ${this.#from()} WHERE time >= ${q(new Date(from).toISOString())} AND time < ${q(new Date(Date.parse(to) + 1).toISOString())}`,
       ),
     );
     const lo = Date.parse(from);
     const hi = Date.parse(to);
-    return rows.filter((r) => { const t = Date.parse(r.scannedAt); return t >= lo && t < hi; }).map((r) => r.scanId);
+    return rows.filter((r) => { const t = Date.parse(rowScannedAt(r)); return t >= lo && t < hi; }).map((r) => r.scanId);
   }
 
   async ping(): Promise<boolean> {

@@ -9,7 +9,7 @@
  */
 import { flux, fluxDateTime, fluxString, InfluxDB, Point, setLogger, type QueryApi } from '@influxdata/influxdb-client';
 import { CHECKPOINT_IDS, todayWib, type CheckpointCount, type Scan } from '@sk/protocol';
-import { MEASUREMENT, rowToScan, scanToPoint } from './arrival-point.ts';
+import { MEASUREMENT, rowScannedAt, rowToScan, scanToPoint } from './arrival-point.ts';
 import { StoreRejectedError, StoreUnavailableError, type ArrivalFilter, type ScanStore, type StoredArrival } from './scan-store.ts';
 
 export interface Influx2StoreOptions {
@@ -24,7 +24,7 @@ export interface Influx2StoreOptions {
 // (NIK, names). Our writer reports every failure itself, without the data.
 setLogger({ error: () => {}, warn: () => {} });
 
-const INT_FIELDS = new Set(['seq', 'vaccinationDoses']);
+const INT_FIELDS = new Set(['seq']);
 
 /** The 1.x point as a v2 Point: same measurement, tags, fields and nanosecond timestamp. */
 export function scanToPoint2(scan: Scan, feverC: number): Point {
@@ -117,10 +117,10 @@ export class Influx2ScanStore implements ScanStore {
 
   async storedScanIds(from: string, to: string): Promise<string[]> {
     // The point time is scannedAt + seq ns: widen the upper bound by a millisecond, then filter exactly.
-    const q = flux`${this.#base(new Date(from).toISOString(), new Date(Date.parse(to) + 1).toISOString())} |> filter(fn: (r) => r._field == "scanId" or r._field == "scannedAt") |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")`;
+    const q = flux`${this.#base(new Date(from).toISOString(), new Date(Date.parse(to) + 1).toISOString())} |> filter(fn: (r) => r._field == "scanId" or r._field == "record" or r._field == "scannedAt") |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")`;
     const lo = Date.parse(from);
     const hi = Date.parse(to);
-    return (await this.#rows(q)).filter((r) => { const t = Date.parse(String(r.scannedAt)); return t >= lo && t < hi; }).map((r) => String(r.scanId));
+    return (await this.#rows(q)).filter((r) => { const t = Date.parse(rowScannedAt(r)); return t >= lo && t < hi; }).map((r) => String(r.scanId));
   }
 
   /** InfluxDB 2.x answers /ping with 204; VictoriaMetrics (used to test writes) answers /health. */

@@ -39,7 +39,8 @@ describe('arrival line protocol', () => {
     const line = pointToLine(scanToPoint(scan, 37.5));
     expect(line).toContain('seq=1000007,');
     expect(line).not.toMatch(/=\d+i[, ]/);
-    expect(line).toContain('name="Ni \\"Luh\\", =x \\\\ <b>"');
+    // The name travels inside the record field: its quote and backslash escaped, the rest as it is.
+    expect(line).toContain('\u001fNi \\"Luh\\", =x \\\\ <b>\u001f');
     expect(line.startsWith('arrivals,checkpoint=ketapang,destDistrict=35.10.21,device=ketapang-01,health=demam,')).toBe(true);
   });
 });
