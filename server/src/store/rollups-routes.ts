@@ -1,4 +1,4 @@
-/** `GET /api/stats/arrivals`: counts per bucket and group; long ranges read the rollups (see rollups.ts). */
+/** `GET /api/stats/arrivals`: counts per bucket and group; rollups for long ranges, exact in-memory counts for yesterday/today (see rollups.ts). */
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { ApiError } from '../http/api-error.ts';
