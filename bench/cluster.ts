@@ -47,9 +47,12 @@ async function loadPhase(name: string, rig: ClusterRig, brokers: Child[], server
   const sock = io(servers[0]!.url, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false, forceNew: true });
   const lat: number[] = [];
   const seen = new Set<string>();
-  sock.on('arrival', (e: ArrivalEvent) => {
-    seen.add(e.scanId);
-    lat.push(Date.now() - Date.parse(e.scannedAt));
+  sock.on('arrivals', (es: ArrivalEvent[]) => {
+    const now = Date.now();
+    for (const e of es) {
+      seen.add(e.scanId);
+      lat.push(now - Date.parse(e.scannedAt));
+    }
   });
   const before = new Set(await rig.storedScanIds());
   const cpu = cpuMeter(Object.fromEntries([...brokers, ...servers].map((c) => [c.name, c.proc.pid])));

@@ -154,7 +154,10 @@ export async function run(args: string[]): Promise<BenchResult> {
     const counts: Record<string, number> = {};
     feed = setInterval(() => {
       const due = Math.min(rate, Math.floor(((performance.now() - t0) / 1000) * rate) - sent);
-      for (let i = 0; i < due; i++) { const e = arrival(); counts[e.checkpointId] = (counts[e.checkpointId] ?? 0) + 1; io.emit('arrival', e); }
+      // As the server sends them: what one event-loop turn accepted, in one 'arrivals' message.
+      const batch: ArrivalEvent[] = [];
+      for (let i = 0; i < due; i++) { const e = arrival(); counts[e.checkpointId] = (counts[e.checkpointId] ?? 0) + 1; batch.push(e); }
+      if (batch.length) io.emit('arrivals', batch);
       sent += Math.max(0, due);
     }, 10);
     const counter = setInterval(() => io.emit('counts', Object.entries(counts).map(([checkpointId, today]) => ({ checkpointId, today }))), 1000);

@@ -51,7 +51,7 @@ describe('two servers on one Redis', () => {
     const cookie = await signIn({ url: s1.url } as RunningServer, join(rig.dir, 'server-1'), 'pusat', 'command');
     const socket = liveSocket({ url: s2.url } as RunningServer, cookie);
     const got: ArrivalEvent[] = [];
-    socket.on('arrival', (e) => got.push(e));
+    socket.on('arrivals', (es) => got.push(...es));
     await until('socket on server 2 connected', () => socket.connected);
     const agent = await rig.agent(cp, `${cp}-01`, brokers.map((b) => b.url));
     const r = await agent.submit(validScanInput(1));

@@ -52,8 +52,8 @@ describe('server access', () => {
     const cSock = liveSocket(server, command);
     const vEvents: ArrivalEvent[] = [];
     const cEvents: ArrivalEvent[] = [];
-    vSock.on('arrival', (e) => vEvents.push(e));
-    cSock.on('arrival', (e) => cEvents.push(e));
+    vSock.on('arrivals', (es) => vEvents.push(...es));
+    cSock.on('arrivals', (es) => cEvents.push(...es));
     const [hello] = await Promise.all([new Promise<{ scope: unknown }>((r) => vSock.once('hello', r)), new Promise((r) => cSock.once('hello', r))]);
     expect(hello.scope).toEqual({ role: 'village', villageCode: OWN });
 

@@ -69,7 +69,7 @@ describe('server ingest: duplicates, hostile input, outages, restarts', () => {
   it('the same scan published twice is stored once and makes one live event', async () => {
     const sock = liveSocket(server, cookie);
     const events: ArrivalEvent[] = [];
-    sock.on('arrival', (e) => events.push(e));
+    sock.on('arrivals', (es) => events.push(...es));
     await new Promise<void>((r) => sock.once('hello', () => r()));
     const dev = await publisher(broker.url);
     const scan = makeScan(1, {}, 'kalibaru', 'kalibaru-01');

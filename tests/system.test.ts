@@ -54,7 +54,7 @@ describe('a scan travels device → broker → server → InfluxDB → browser',
     const cookie = await signIn(server, join(dir, 'server'), 'pusat', 'command');
     const socket = liveSocket(server, cookie);
     const seen = new Map<string, number>();
-    socket.on('arrival', (e: ArrivalEvent) => seen.set(e.scanId, (seen.get(e.scanId) ?? 0) + 1));
+    socket.on('arrivals', (es: ArrivalEvent[]) => { for (const e of es) seen.set(e.scanId, (seen.get(e.scanId) ?? 0) + 1); });
     await until('socket connected', () => socket.connected);
 
     const a = await device('ketapang', 'ketapang-01');

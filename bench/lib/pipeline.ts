@@ -120,11 +120,13 @@ export async function startPipeline(o: { devices: PubClientPlan[]; serverEnv?: R
 async function liveCounter(url: string, cookie: string): Promise<LiveCounter> {
   const sock: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false, forceNew: true });
   const c: LiveCounter = { arrivals: 0, unique: new Set(), latenciesMs: [], lastAt: 0, close: () => sock.close() };
-  sock.on('arrival', (e) => {
+  sock.on('arrivals', (es) => {
     const t = performance.timeOrigin + performance.now();
-    c.arrivals++;
-    c.unique.add(e.scanId);
-    c.latenciesMs.push(t - Date.parse(e.scannedAt));
+    for (const e of es) {
+      c.arrivals++;
+      c.unique.add(e.scanId);
+      c.latenciesMs.push(t - Date.parse(e.scannedAt));
+    }
     c.lastAt = t;
   });
   await new Promise<void>((res, rej) => {

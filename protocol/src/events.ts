@@ -41,7 +41,11 @@ export interface CatchUpReply {
 }
 
 export interface ServerToClientEvents {
-  'arrival': (e: ArrivalEvent) => void;
+  /**
+   * Accepted scans, oldest first: every arrival of one server event-loop turn in one message (one
+   * encode and one WebSocket frame per room, not one per scan), filtered to the socket's scope.
+   */
+  'arrivals': (events: ArrivalEvent[]) => void;
   'counts': (counts: CheckpointCount[]) => void;
   'device:status': (s: DeviceStatus) => void;
   /** Double aid (issue 6): to `command` and every involved village's room, never a third village. */

@@ -60,9 +60,9 @@ export class LiveFeed {
       for (const fn of this.helloListeners) fn();
     });
     socket.on('alert', (a) => { for (const fn of this.alertListeners) fn(a); });
-    socket.on('arrival', (e) => {
-      for (const fn of this.arrivalListeners) fn(e);
-      this.#enqueue([e]);
+    socket.on('arrivals', (es) => {
+      for (const e of es) for (const fn of this.arrivalListeners) fn(e);
+      this.#enqueue(es);
     });
     socket.on('counts', (c) => this.#setCounts(c));
     socket.on('device:status', (s) => this.#upsertDevice(s));
