@@ -108,7 +108,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     feverC: cfg.feverThresholdC, watchOrigins: cfg.watchOrigins, offlineAfterMs: cfg.deviceOfflineSec * 1000,
     now: o.now, journalFile: fp.alerts, personSecret: loadPersonSecret(fp.personKey), emit: (a) => live.alert(a),
   });
-  const features = new CheckpointFeatures({ dataDir: cfg.dataDir, influxUrl: cfg.influxUrl, influxDb: cfg.influxDb, alerts, log: area(log, 'features'), now: o.now, tuning: o.tuning });
+  const features = new CheckpointFeatures({ dataDir: cfg.dataDir, influxUrl: cfg.influxUrl, influxDb: cfg.influxDb, feverC: cfg.feverThresholdC, clustered: Boolean(cluster), alerts, log: area(log, 'features'), now: o.now, tuning: o.tuning });
 
   const live = new Live({ log: area(log, 'live'), sessions, counts: () => store.countsToday(), adapter: cluster?.adapter });
   const aidCfg = o.aidConfig ?? cfg;

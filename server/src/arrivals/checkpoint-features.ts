@@ -46,14 +46,18 @@ export class CheckpointFeatures {
   readonly rollups: ArrivalRollups;
   #rollupsUp = false;
 
-  constructor(private readonly d: { dataDir: string; influxUrl: string; influxDb: string; alerts: Alerts; log: Logger; now?: () => Date; tuning?: FeatureTuning }) {
+  constructor(private readonly d: {
+    dataDir: string; influxUrl: string; influxDb: string; feverC?: number;
+    /** Several instances store into one database: this one's in-memory recent counts would see only its own share. */
+    clustered?: boolean;
+    alerts: Alerts; log: Logger; now?: () => Date; tuning?: FeatureTuning }) {
     const p = featurePaths(d.dataDir);
     const t = d.tuning ?? {};
     const raise = d.alerts.raise.bind(d.alerts);
     const clearAlert = d.alerts.clearKey.bind(d.alerts);
     this.expected = new ExpectedArrivals({ travelTimes: loadTravelTimes(p.travelTimes), overdueAfterMs: t.overdueAfterMs ?? 2 * 3600_000, now: d.now, journalFile: p.expected, raise, clearAlert });
     this.quarantine = new Quarantine({ facilities: new FacilityFile(p.facilities), journalFile: p.assignments, defaultDays: t.quarantineDays, now: d.now, raise, clearAlert });
-    this.rollups = new ArrivalRollups({ url: d.influxUrl, database: d.influxDb, rawAbove: t.statsRawAboveMs });
+    this.rollups = new ArrivalRollups({ url: d.influxUrl, database: d.influxDb, rawAbove: t.statsRawAboveMs, feverC: d.feverC, recent: !d.clustered });
     this.#overdueCheckMs = t.overdueCheckMs ?? 10_000;
   }
 

@@ -66,7 +66,7 @@ const PATHS: Record<string, Record<string, Op>> = {
     post: { summary: 'Assign a traveller to the nearest facility with room (201; 200 if already assigned; 409 when all are full)', body: z.strictObject({ scanId: z.string(), reason: z.enum(QUARANTINE_REASONS), days: z.number().int().min(1).max(60).optional() }) },
   },
   '/api/quarantine/assignments/{id}/release': { post: { summary: 'Release from quarantine', params: ID } },
-  '/api/stats/arrivals': { get: { summary: 'Arrival counts per bucket and group; ranges over 48 h read the InfluxDB rollups', query: { from: 'ISO time', to: 'ISO time (≤ 400 days after from)', groupBy: STATS_GROUPS.join('|'), interval: '1h|1d (WIB days)' } } },
+  '/api/stats/arrivals': { get: { summary: 'Arrival counts per bucket and group: yesterday and today from exact in-memory counts (single instance), older hours from the InfluxDB rollups; source says which', query: { from: 'ISO time', to: 'ISO time (≤ 400 days after from)', groupBy: STATS_GROUPS.join('|'), interval: '1h|1d (WIB days)' } } },
   '/api/aid/programmes': { get: { summary: `Social-aid programmes (${AID_PROGRAMMES.length})` } },
   '/api/aid/check': { post: { summary: 'Check a household before a handout (double aid)', body: AidCheckSchema } },
   '/api/aid/handouts': { post: { summary: 'Record a handout', body: HandoutInputSchema } },
