@@ -21,6 +21,8 @@ export interface AlertsOptions extends RuleOptions {
   surge?: Partial<SurgeOptions>;
   backlog?: Partial<BacklogOptions>;
   emit?: (a: AlertEvent) => void;
+  /** Cluster mode: every local change with its key, for the other instances (ServerCluster.shareAlerts). */
+  share?: (r: AlertRecord) => void;
 }
 
 const SURGE: SurgeOptions = { windowMin: 10, baselineMin: 60, factor: 3, minCount: 50 };
@@ -32,6 +34,8 @@ export class Alerts {
   readonly #depths = new Map<string, number[]>();
   /** Arrivals per checkpoint per minute (minute index → count), kept for window + baseline. */
   readonly #perMinute = new Map<string, Map<number, number>>();
+  /** Per checkpoint: the per-minute series the surge rule reads, as of `minute`. */
+  readonly #surgeSeries = new Map<string, { minute: number; series: number[] }>();
   readonly #surge: SurgeOptions;
   readonly #backlog: BacklogOptions;
   readonly #now: () => Date;
@@ -42,7 +46,7 @@ export class Alerts {
     this.#surge = { ...SURGE, ...o.surge };
     this.#backlog = { ...BACKLOG, ...o.backlog };
     const journal = o.journalFile ? new Journal<AlertRecord>(o.journalFile, (r) => String(r.id)) : undefined;
-    this.book = new AlertBook({ now: this.#now, journal, dedupWindowMs: o.dedupWindowMs, onChange: (a) => o.emit?.(a) });
+    this.book = new AlertBook({ now: this.#now, journal, dedupWindowMs: o.dedupWindowMs, onChange: (a) => o.emit?.(a), onRecord: o.share });
   }
 
   /** Checks for devices gone silent without a last will (e.g. a network cut the broker has not noticed). */
@@ -64,8 +68,11 @@ export class Alerts {
   }
 
   onScan(scan: Scan): void {
-    const person = this.o.personSecret ? createHmac('sha256', this.o.personSecret).update(scan.nik).digest('base64url').slice(0, 22) : scan.scanId;
-    for (const c of scanAlerts(scan, this.o, person)) this.book.raise(c);
+    // Most travellers raise nothing: the person key (an HMAC) is computed only for those who do.
+    if (scanAlerts(scan, this.o).length > 0) {
+      const person = this.o.personSecret ? createHmac('sha256', this.o.personSecret).update(scan.nik).digest('base64url').slice(0, 22) : scan.scanId;
+      for (const c of scanAlerts(scan, this.o, person)) this.book.raise(c);
+    }
     this.#countArrival(scan.checkpointId);
   }
 
@@ -97,11 +104,18 @@ export class Alerts {
     if (!buckets) this.#perMinute.set(checkpointId, (buckets = new Map()));
     buckets.set(minute, (buckets.get(minute) ?? 0) + 1);
     const span = this.#surge.windowMin + this.#surge.baselineMin;
-    for (const m of buckets.keys()) if (m <= minute - span) buckets.delete(m);
+    // Only the current minute changes within a minute: the series is built once per minute and its
+    // last value updated per scan (building it per scan cost more than the rule).
+    let cached = this.#surgeSeries.get(checkpointId);
+    if (cached?.minute !== minute) {
+      for (const m of buckets.keys()) if (m <= minute - span) buckets.delete(m);
+      cached = { minute, series: Array.from({ length: span }, (_, i) => buckets!.get(minute - span + 1 + i) ?? 0) };
+      this.#surgeSeries.set(checkpointId, cached);
+    }
+    cached.series[span - 1] = buckets.get(minute) ?? 0;
     const key = `arrival_surge|${checkpointId}`;
     if (this.book.isOpen(key)) return; // one surge alert until someone clears it; no storm of updates
-    const series = Array.from({ length: span }, (_, i) => buckets.get(minute - span + 1 + i) ?? 0);
-    const s = surgeCheck(series, this.#surge);
+    const s = surgeCheck(cached.series, this.#surge);
     if (s) this.book.raise(surgeAlert(checkpointId, s, this.#surge));
   }
 

@@ -136,7 +136,13 @@ export class Live {
       if (list) list.push(e);
       else byVillage.set(e.destinationVillageCode, [e]);
     }
-    for (const [code, events] of byVillage) io.to(`village:${code}`).emit('arrivals', events);
+    // socket.io encodes a message even for a room nobody is in; most of the 217 villages have no
+    // console open. Alone we know our rooms; in cluster mode another instance may hold the socket.
+    const rooms = this.d.adapter ? undefined : io.sockets.adapter.rooms;
+    for (const [code, events] of byVillage) {
+      const room = `village:${code}`;
+      if (!rooms || rooms.has(room)) io.to(room).emit('arrivals', events);
+    }
   };
 
   /** The TCP sockets under the consoles' WebSocket transports (not long-polling ones). */

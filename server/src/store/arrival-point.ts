@@ -84,6 +84,8 @@ function recordFields(row: Row): Row {
 
 /** scannedAt of a stored row (from its record, or from the old field). */
 export function rowScannedAt(row: Row): string {
+  // The last value of a v1 record (no split: stored-id listings read every row of a range).
+  if (typeof row.record === 'string' && row.record.startsWith(RECORD_V1 + SEP)) return row.record.slice(row.record.lastIndexOf(SEP) + 1);
   return str(recordFields(row).scannedAt);
 }
 const str = (v: unknown): string => (typeof v === 'string' ? v : String(v ?? ''));
