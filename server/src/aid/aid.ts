@@ -10,6 +10,9 @@ import type { Regions } from '@sk/protocol/regions';
 import { MemoryDoubleAidIndex, type DoubleAidIndex, type IndexedHandout, type IndexMatch } from './double-index.ts';
 import { AidKeys, handoutHash, keyFromHex, keyHex, loadAidSecret } from './keys.ts';
 import { Journal } from './journal.ts';
+import { HashTable, STRIDE } from './hash-table.ts';
+import { INDEX_LAYOUT, groupOfTag } from './double-index.ts';
+import { journalTailHash, readSnapshot, writeSnapshot } from './snapshot.ts';
 import type { RedisDoubleAidIndex } from './redis-index.ts';
 
 /** Journal lines (short keys: the journal of a whole regency is millions of lines). */
@@ -35,7 +38,12 @@ export interface AidDeps {
   capacityHint?: number;
   /** Cluster mode: the check-and-record runs in Redis, atomic across instances (use recordAsync/checkAsync). */
   remote?: RedisDoubleAidIndex;
+  /** Write the index snapshot after this many journalled handouts (default 1,000,000; 0: only on stop). */
+  snapshotEvery?: number;
 }
+
+/** What a snapshot holds besides the index: everything else a journal replay would rebuild. */
+interface SnapState { layout: string; alarms: AidAlarm[]; audit: AuditRow[]; nextAlarm: number; auditSeq: number }
 
 type Outcome = { redelivered: boolean; matches: IndexMatch[] };
 
@@ -54,24 +62,86 @@ export class Aid {
   #keys: AidKeys | undefined;
   #nextAlarm = 1;
   #auditSeq = 0;
-  rebuild = { ms: 0, lines: 0, bad: 0 };
+  /** How the last start rebuilt the index: from a snapshot + journal tail, or the whole journal (and why). */
+  rebuild: { ms: number; lines: number; bad: number; from: 'snapshot' | 'journal'; reason: string | null } = { ms: 0, lines: 0, bad: 0, from: 'journal', reason: null };
+  /** The last snapshot written: bytes, ms, or the error (a failed snapshot only costs a slower restart). */
+  lastSnapshot: { ok: boolean; ms: number; bytes: number; error: string | null } | null = null;
+  #sinceSnapshot = 0;
+  #snapshotQueued = false;
+  readonly #snapFile: string;
 
   constructor(private readonly d: AidDeps) {
     this.index = new MemoryDoubleAidIndex(d.capacityHint);
     this.#journal = new Journal(join(d.dataDir, 'server', 'aid', 'journal.jsonl'));
     this.#villageIdx = new Map(d.regions.villages.map((v, i) => [v.code, i]));
+    this.#snapFile = join(d.dataDir, 'server', 'aid', 'index.snap');
   }
 
   #now(): string {
     return (this.d.now?.() ?? new Date()).toISOString();
   }
 
+  /**
+   * Loads the index: from the snapshot plus the journal written after it when the snapshot is valid
+   * and matches this journal; otherwise by replaying the whole journal (same result, slower).
+   */
   start(): void {
     this.#keys = new AidKeys(loadAidSecret(join(this.d.dataDir, 'server', 'aid'), this.d.secret));
     const t0 = performance.now();
-    const r = this.#journal.replay((l) => this.#apply(l));
-    this.rebuild = { ms: Math.round(performance.now() - t0), lines: r.lines, bad: r.bad };
+    const from = this.#loadSnapshot();
+    const r = this.#journal.replay((l) => this.#apply(l), from.ok ? from.offset : 0);
+    this.rebuild = { ms: Math.round(performance.now() - t0), lines: r.lines, bad: r.bad, from: from.ok ? 'snapshot' : 'journal', reason: from.ok ? null : from.reason };
     this.#journal.open();
+  }
+
+  /** Restores index + state from the snapshot; the journal offset to replay from, or why not. */
+  #loadSnapshot(): { ok: true; offset: number } | { ok: false; reason: string } {
+    const index = this.index;
+    if (!(index instanceof MemoryDoubleAidIndex)) return { ok: false, reason: 'index is not in memory' };
+    const read = readSnapshot<SnapState>(this.#snapFile, STRIDE);
+    if (!read.ok) return read;
+    const { snap } = read;
+    const journalBytes = this.#journal.bytes();
+    if (snap.state.layout !== INDEX_LAYOUT) return { ok: false, reason: 'programme list changed' };
+    if (journalBytes < snap.journalBytes) return { ok: false, reason: 'journal shorter than the snapshot' };
+    if (journalTailHash(this.#journal.file, snap.journalBytes) !== snap.journalTail) return { ok: false, reason: 'journal does not match the snapshot' };
+    index.adopt(HashTable.fromImage(snap.table, groupOfTag));
+    for (const a of snap.state.alarms) this.#alarms.set(a.id, { alarm: a, handout: null as never });
+    this.#audit.push(...snap.state.audit);
+    this.#nextAlarm = snap.state.nextAlarm;
+    this.#auditSeq = snap.state.auditSeq;
+    return { ok: true, offset: snap.journalBytes };
+  }
+
+  /**
+   * Writes the index snapshot now (synchronous: the slots must not change while they are written; at
+   * the full regency that is ~1 GB, about a second). Called on stop and every `snapshotEvery` handouts.
+   */
+  snapshot(): void {
+    const index = this.index;
+    if (!(index instanceof MemoryDoubleAidIndex)) return;
+    const t0 = performance.now();
+    try {
+      const journalBytes = this.#journal.bytes();
+      const state: SnapState = { layout: INDEX_LAYOUT, alarms: [...this.#alarms.values()].map((x) => x.alarm), audit: this.#audit, nextAlarm: this.#nextAlarm, auditSeq: this.#auditSeq };
+      const bytes = writeSnapshot(this.#snapFile, { table: index.table.image(), journalBytes, journalTail: journalTailHash(this.#journal.file, journalBytes), state });
+      this.lastSnapshot = { ok: true, ms: Math.round(performance.now() - t0), bytes, error: null };
+    } catch (e) {
+      this.lastSnapshot = { ok: false, ms: Math.round(performance.now() - t0), bytes: 0, error: (e as Error).message };
+    }
+    this.#sinceSnapshot = 0;
+  }
+
+  /** Counts journalled handouts; past `snapshotEvery`, snapshots once the current request has been answered. */
+  #countForSnapshot(n: number): void {
+    const every = this.d.snapshotEvery ?? 1_000_000;
+    this.#sinceSnapshot += n;
+    if (every <= 0 || this.#sinceSnapshot < every || this.#snapshotQueued) return;
+    this.#snapshotQueued = true;
+    setImmediate(() => {
+      this.#snapshotQueued = false;
+      this.snapshot();
+    });
   }
 
   /**
@@ -92,7 +162,9 @@ export class Aid {
     return live.size;
   }
 
+  /** Clean stop: snapshot the index (the next start skips the journal replay), close the journal. */
   stop(): void {
+    this.snapshot();
     this.#journal.close();
   }
 
@@ -245,6 +317,7 @@ export class Aid {
     });
     this.#journal.append(lines);
     for (const l of lines) if (l.t !== 'h') this.#apply(l);
+    this.#countForSnapshot(stored.length);
     for (const l of stored) this.#addAudit(l.line.at, 'handout', by, l.line.v, l.line.id, null, `${l.line.p} ${l.line.d}`);
     // Exactly one instance raises an alarm, and the emit (redis adapter in cluster mode) reaches every instance's consoles.
     for (const a of raised) this.d.emit('aid:alarm', a, this.#rooms(a));

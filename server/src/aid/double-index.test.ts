@@ -90,8 +90,9 @@ describe('double-aid index', () => {
   });
 
   it('hash table rejects reserved tags and counts bytes', () => {
-    const t = new HashTable(10);
-    expect(() => t.add(1, 2, 0, 0, 0, 0)).toThrow(RangeError);
-    expect(t.bytes).toBe(16 * 22);
+    const t = new HashTable(10, () => 0, 0.5);
+    expect(() => t.add(1, 2, 0, 0, 0, 0, 0)).toThrow(RangeError);
+    expect(() => t.add(1, 2, 0, 0xffffffff, 0, 0, 0)).toThrow(RangeError);
+    expect(t.bytes).toBe(20 * 24);
   });
 });

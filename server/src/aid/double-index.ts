@@ -47,6 +47,7 @@ export interface IndexMatch {
 }
 
 export interface DoubleAidIndex {
+  /** The matches; an empty result may be a shared frozen array: callers must not mutate it. */
   check(q: IndexQuery, excludeHandout?: number): IndexMatch[];
   /** Records and returns what it doubles; `redelivered` when this very handout is already in. */
   record(h: IndexedHandout): { redelivered: boolean; matches: IndexMatch[] };
@@ -57,9 +58,10 @@ export interface DoubleAidIndex {
 }
 
 const KIND = { person: 1, household: 2, name: 3 } as const;
+type PeriodKind = AidProgramme['period'];
 
 /** Per programme, everything a check needs, computed once (a check is on the hot path: ≥ 1 M/s). */
-interface Plan { id: string; idx: number; unit: 'person' | 'household'; period: AidProgramme['period']; conflicts: Plan[] }
+interface Plan { id: string; idx: number; unit: 'person' | 'household'; period: PeriodKind; conflicts: Plan[] }
 const PLANS = new Map<string, Plan>(AID_PROGRAMMES.map((p, i) => [p.id, { id: p.id, idx: i + 1, unit: p.unit, period: p.period, conflicts: [] }]));
 for (const p of PLANS.values()) p.conflicts = conflictsOf(p.id).map((c) => PLANS.get(c)!);
 
@@ -69,19 +71,66 @@ function plan(programmeId: string): Plan {
   return p;
 }
 
-/** Period number without building strings: monthly, quarterly or yearly index since 2000. */
-function periodNo(kind: AidProgramme['period'], date: string): number {
+/** Months since 2000-01 of a YYYY-MM-DD day, without building strings. */
+function monthNo(date: string): number {
   const y = (date.charCodeAt(0) - 48) * 1000 + (date.charCodeAt(1) - 48) * 100 + (date.charCodeAt(2) - 48) * 10 + (date.charCodeAt(3) - 48) - 2000;
-  const m = (date.charCodeAt(5) - 48) * 10 + (date.charCodeAt(6) - 48) - 1;
-  return kind === 'monthly' ? y * 12 + m : kind === 'quarterly' ? y * 4 + ((m / 3) | 0) : y;
+  return y * 12 + (date.charCodeAt(5) - 48) * 10 + (date.charCodeAt(6) - 48) - 1;
+}
+const periodFromMonth = (kind: PeriodKind, m: number) => (kind === 'monthly' ? m : kind === 'quarterly' ? Math.floor(m / 3) : Math.floor(m / 12));
+
+/**
+ * The home-slot group of every entry: the period number of the COARSEST period kind any programme
+ * uses (periods nest: month ⊂ quarter ⊂ year). Every tag a check looks for — its programme and each
+ * conflicting one, in that date's period — then lives in the same group as the entry it would match,
+ * so one person's entries of a quarter share one probe run, and runs do not grow with history.
+ */
+const COARSE: PeriodKind = AID_PROGRAMMES.some((p) => p.period === 'yearly') ? 'yearly' : AID_PROGRAMMES.some((p) => p.period === 'quarterly') ? 'quarterly' : 'monthly';
+const groupOf = (m: number) => periodFromMonth(COARSE, m) & 0xffff;
+
+/** Identifies what the tags and groups mean: a snapshot made under another programme list is not reused. */
+export const INDEX_LAYOUT = JSON.stringify({ v: 2, coarse: COARSE, programmes: AID_PROGRAMMES.map((p) => [p.id, p.period, p.unit]) });
+
+const PLAN_BY_IDX = [...PLANS.values()].sort((a, b) => a.idx - b.idx);
+/** The group an entry was added under, from its tag alone (the table needs it only to rehash). */
+export function groupOfTag(tag: number): number {
+  if (PER_TAG) return tagGroup(tag);
+  const p = PLAN_BY_IDX[((tag >>> 16) & 0xff) - 1];
+  const period = tag & 0xffff;
+  return p ? groupOf(p.period === 'monthly' ? period : p.period === 'quarterly' ? period * 3 : period * 12) : 0;
 }
 
-const tag = (kind: number, p: Plan, date: string) => ((kind << 28) | (p.idx << 16) | (periodNo(p.period, date) & 0xffff)) >>> 0;
+const PER_TAG = process.env.AID_PER_TAG === '1';
+const tagGroup = (t: number) => (t ^ (t >>> 16) ^ (t >>> 24)) & 0xffff;
+const tagFor = (kind: number, p: Plan, m: number) => ((kind << 28) | (p.idx << 16) | (periodFromMonth(p.period, m) & 0xffff)) >>> 0;
 
 /** `tagOf('person', 'bst', '2026-11-28')`: kind(4 bits) | programme(8) | period(16). */
 export function tagOf(kind: keyof typeof KIND, programmeId: string, date: string): number {
-  return tag(KIND[kind], plan(programmeId), date);
+  return tagFor(KIND[kind], plan(programmeId), monthNo(date));
 }
+
+/** One tag a check looks for. `run`: 0 person key, 1 household key, 2 name key. `rank`: order in the result. */
+interface Want { run: 0 | 1 | 2; kind: 1 | 2 | 3; plan: Plan; match: AidMatchKind; severity: AidSeverity; rank: number }
+/** Wants sorted by run (each run's tags contiguous), with where each run's tags end. */
+interface CheckPlan { wants: Want[]; end: [number, number, number]; byRank: number[]; kinds: Uint8Array; plans: Plan[] }
+
+/** The old per-probe order is kept in `rank`: same_nik, same_kk, conflicts (declared order), possible_double. */
+function checkPlan(p: Plan, withHousehold: boolean): CheckPlan {
+  const w: Want[] = [{ run: 0, kind: 1, plan: p, match: 'same_nik', severity: 'critical', rank: 0 }];
+  if (withHousehold && p.unit === 'household') w.push({ run: 1, kind: 2, plan: p, match: 'same_kk', severity: 'critical', rank: 1 });
+  p.conflicts.forEach((c, i) => {
+    const hh = withHousehold && c.unit === 'household';
+    w.push({ run: hh ? 1 : 0, kind: hh ? 2 : 1, plan: c, match: 'conflict', severity: 'major', rank: 2 + i });
+  });
+  w.push({ run: 2, kind: 3, plan: p, match: 'possible_double', severity: 'minor', rank: 2 + p.conflicts.length });
+  w.sort((a, b) => a.run - b.run || a.rank - b.rank);
+  const end = (r: number) => w.filter((x) => x.run <= r).length;
+  const byRank = w.map((x, k) => ({ x, k })).sort((a, b) => a.x.rank - b.x.rank).map((e) => e.k);
+  return { wants: w, end: [end(0), end(1), end(2)], byRank, kinds: Uint8Array.from(w.map((x) => x.kind)), plans: w.map((x) => x.plan) };
+}
+const CHECK_PLANS = new Map<string, [CheckPlan, CheckPlan]>([...PLANS.values()].map((p) => [p.id, [checkPlan(p, false), checkPlan(p, true)]]));
+
+/** The no-match result, shared: most checks find nothing and should not allocate. */
+const NONE: IndexMatch[] = Object.freeze([]) as unknown as IndexMatch[];
 
 /** True when `out` already holds a match for this handout (a plain loop: no closure per entry). */
 function seen(out: readonly IndexMatch[], handout: number): boolean {
@@ -90,9 +139,12 @@ function seen(out: readonly IndexMatch[], handout: number): boolean {
 }
 
 export class MemoryDoubleAidIndex implements DoubleAidIndex {
-  private readonly _t: HashTable;
-  constructor(capacityHint = 1024) {
-    this._t = new HashTable(capacityHint);
+  private _t: HashTable;
+  /** Scratch reused by every check (synchronous: never shared between two checks). */
+  private readonly _want = new Uint32Array(16);
+
+  constructor(capacityHint = 1024, maxLoad?: number) {
+    this._t = new HashTable(capacityHint, groupOfTag, maxLoad);
   }
 
   get entries(): number {
@@ -101,55 +153,86 @@ export class MemoryDoubleAidIndex implements DoubleAidIndex {
   get bytes(): number {
     return this._t.bytes;
   }
-
-  check(q: IndexQuery, excludeHandout?: number): IndexMatch[] {
-    const out: IndexMatch[] = [];
-    const prog = plan(q.programmeId);
-    const { hi, lo } = q.person;
-    this._collect(out, hi, lo, tag(1, prog, q.date), 'same_nik', 'critical', prog, q.date, excludeHandout, -1);
-    const hh = q.household;
-    if (prog.unit === 'household' && hh) this._collect(out, hh.hi, hh.lo, tag(2, prog, q.date), 'same_kk', 'critical', prog, q.date, excludeHandout, -1);
-    for (const c of prog.conflicts) {
-      const k = c.unit === 'household' && hh ? hh : q.person;
-      this._collect(out, k.hi, k.lo, tag(k === hh ? 2 : 1, c, q.date), 'conflict', 'major', c, q.date, excludeHandout, -1);
-    }
-    if (q.name) this._collect(out, q.name.hi, q.name.lo, tag(3, prog, q.date), 'possible_double', 'minor', prog, q.date, undefined, lo >>> 0);
-    return out;
+  /** The table itself, for snapshots and probe statistics. */
+  get table(): HashTable {
+    return this._t;
+  }
+  /** Replaces the table with one loaded from a snapshot. */
+  adopt(t: HashTable): void {
+    this._t = t;
   }
 
-  /** Appends the entries under (key, tag). `notAux` ≥ 0: name entries, skip the same person's own. */
-  private _collect(out: IndexMatch[], hi: number, lo: number, t: number, kind: AidMatchKind, severity: AidSeverity, p: Plan, date: string, exclude: number | undefined, notAux: number): void {
-    const table = this._t;
-    let period: string | undefined; // built only when something matched (most checks find nothing)
-    for (let s = table.seek(hi, lo, t); s >= 0; s = table.seek(hi, lo, t, s + 1)) {
-      const aux = table.aux(s);
-      if (notAux >= 0) {
-        if (aux === notAux) continue;
-      } else if (aux === exclude || seen(out, aux)) continue;
-      period ??= periodOf(p.period, date);
-      out.push({ kind, severity, programmeId: p.id, period, village: table.village(s), at: table.at(s), handout: notAux >= 0 ? null : aux });
+  check(q: IndexQuery, excludeHandout?: number): IndexMatch[] {
+    const prog = plan(q.programmeId);
+    const hh = q.household;
+    const cp = CHECK_PLANS.get(prog.id)![hh ? 1 : 0];
+    const m = monthNo(q.date);
+    const g = groupOf(m);
+    const want = this._want;
+    const wants = cp.wants;
+    const last = q.name ? cp.end[2] : cp.end[1];
+    for (let k = 0; k < last; k++) want[k] = tagFor(cp.kinds[k]!, cp.plans[k]!, m);
+    const t = this._t;
+    let n = 0;
+    // One pass per key: person (own programme + person conflicts), household, name.
+    if (PER_TAG) {
+      for (let k = 0; k < last; k++) {
+        const r = wants[k]!.run;
+        const key = r === 0 ? q.person : r === 1 ? hh! : q.name!;
+        n = t.scan(key.hi, key.lo, tagGroup(want[k]!), want, k, k + 1, n);
+      }
+    } else {
+    n = t.scan(q.person.hi, q.person.lo, g, want, 0, cp.end[0], n);
+    if (hh && cp.end[1] > cp.end[0]) n = t.scan(hh.hi, hh.lo, g, want, cp.end[0], cp.end[1], n);
+    if (q.name) n = t.scan(q.name.hi, q.name.lo, g, want, cp.end[1], cp.end[2], n);
     }
+    if (n === 0) return NONE;
+    return this._matches(cp, t.hits, n, q.date, q.person.lo >>> 0, excludeHandout);
+  }
+
+  /** Turns scan hits into matches in the result order (rare path: something matched). */
+  private _matches(cp: CheckPlan, hits: Int32Array, n: number, date: string, personLo: number, exclude: number | undefined): IndexMatch[] {
+    const t = this._t;
+    const out: IndexMatch[] = [];
+    for (const k of cp.byRank) {
+      const w = cp.wants[k]!;
+      let period: string | undefined;
+      for (let h = 0; h < n; h += 2) {
+        if (hits[h + 1] !== k) continue;
+        const s = hits[h]!;
+        const aux = t.aux(s);
+        const isName = w.kind === 3;
+        // Name entries hold the person's key: skip the same person's own; others skip a handout already matched.
+        if (isName ? aux === personLo : aux === exclude || seen(out, aux)) continue;
+        period ??= periodOf(w.plan.period, date);
+        out.push({ kind: w.match, severity: w.severity, programmeId: w.plan.id, period, village: t.village(s), at: t.at(s), handout: isName ? null : aux });
+      }
+    }
+    return out.length ? out : NONE;
   }
 
   record(h: IndexedHandout): { redelivered: boolean; matches: IndexMatch[] } {
-    const personTag = tagOf('person', h.programmeId, h.date);
-    if (this._t.has(h.person.hi, h.person.lo, personTag, h.handout)) return { redelivered: true, matches: [] };
+    const p = plan(h.programmeId);
+    const m = monthNo(h.date);
+    const g = groupOf(m);
+    const personTag = tagFor(1, p, m);
+    const G = (t: number) => (PER_TAG ? tagGroup(t) : g);
+    if (this._t.has(h.person.hi, h.person.lo, G(personTag), personTag, h.handout)) return { redelivered: true, matches: NONE };
     const matches = this.check(h, h.handout);
-    this._t.add(h.person.hi, h.person.lo, personTag, h.village, h.at, h.handout);
-    if (plan(h.programmeId).unit === 'household' && h.household) {
-      this._t.add(h.household.hi, h.household.lo, tagOf('household', h.programmeId, h.date), h.village, h.at, h.handout);
-    }
-    if (h.name) this._t.add(h.name.hi, h.name.lo, tagOf('name', h.programmeId, h.date), h.village, h.at, h.person.lo >>> 0);
+    this._t.add(h.person.hi, h.person.lo, G(personTag), personTag, h.village, h.at, h.handout);
+    if (p.unit === 'household' && h.household) this._t.add(h.household.hi, h.household.lo, G(tagFor(2, p, m)), tagFor(2, p, m), h.village, h.at, h.handout);
+    if (h.name) this._t.add(h.name.hi, h.name.lo, G(tagFor(3, p, m)), tagFor(3, p, m), h.village, h.at, h.person.lo >>> 0);
     return { redelivered: false, matches };
   }
 
   cancel(h: IndexedHandout): boolean {
-    const removed = this._t.remove(h.person.hi, h.person.lo, tagOf('person', h.programmeId, h.date), h.handout);
-    if (!removed) return false;
-    if (plan(h.programmeId).unit === 'household' && h.household) {
-      this._t.remove(h.household.hi, h.household.lo, tagOf('household', h.programmeId, h.date), h.handout);
-    }
-    if (h.name) this._t.remove(h.name.hi, h.name.lo, tagOf('name', h.programmeId, h.date), h.person.lo);
+    const p = plan(h.programmeId);
+    const m = monthNo(h.date);
+    const g = groupOf(m);
+    const G = (t: number) => (PER_TAG ? tagGroup(t) : g);
+    if (!this._t.remove(h.person.hi, h.person.lo, G(tagFor(1, p, m)), tagFor(1, p, m), h.handout)) return false;
+    if (p.unit === 'household' && h.household) this._t.remove(h.household.hi, h.household.lo, G(tagFor(2, p, m)), tagFor(2, p, m), h.handout);
+    if (h.name) this._t.remove(h.name.hi, h.name.lo, G(tagFor(3, p, m)), tagFor(3, p, m), h.person.lo);
     return true;
   }
 }

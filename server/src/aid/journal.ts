@@ -3,15 +3,16 @@
  * caller answers anyone ("recorded" means on disk). Replayed line by line on start; a torn last line
  * (crash mid-write) is skipped and counted, never fatal.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 
 export class Journal<T> {
   #fd: number | undefined;
   constructor(readonly file: string) {}
 
-  /** Reads every whole line; returns how many were unreadable. */
-  replay(onLine: (entry: T) => void): { lines: number; bad: number } {
+  /** Reads every whole line from byte `from` (a line start, e.g. a snapshot's offset); returns how many were unreadable. */
+  replay(onLine: (entry: T) => void, from = 0): { lines: number; bad: number } {
     if (!existsSync(this.file)) return { lines: 0, bad: 0 };
     const fd = openSync(this.file, 'r');
     const buf = Buffer.alloc(4 * 1024 * 1024);
@@ -27,11 +28,15 @@ export class Journal<T> {
         bad++;
       }
     };
+    let pos = from;
+    const dec = new StringDecoder('utf8');
     try {
       for (;;) {
-        const n = readSync(fd, buf, 0, buf.length, null);
+        const n = readSync(fd, buf, 0, buf.length, pos);
         if (n === 0) break;
-        const parts = (rest + buf.toString('utf8', 0, n)).split('\n');
+        pos += n;
+        // A decoder, not buf.toString: a multi-byte character may straddle two reads.
+        const parts = (rest + dec.write(buf.subarray(0, n))).split('\n');
         rest = parts.pop()!;
         for (const p of parts) take(p);
       }
@@ -40,6 +45,12 @@ export class Journal<T> {
       closeSync(fd);
     }
     return { lines, bad };
+  }
+
+  /** Bytes in the journal now (every append is a synchronous write, so this is a line boundary between calls). */
+  bytes(): number {
+    if (this.#fd !== undefined) return fstatSync(this.#fd).size;
+    return existsSync(this.file) ? statSync(this.file).size : 0;
   }
 
   open(): void {
