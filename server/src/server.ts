@@ -29,7 +29,7 @@ import { ApiError } from './http/api-error.ts';
 import { createMetrics } from './metrics.ts';
 import { Alerts } from './alerts/alerts.ts';
 import { ServerCluster } from './cluster/cluster.ts';
-import { AID_SUBSCRIPTION, PUSKESMAS_SUBSCRIPTION } from '@sk/protocol';
+import { AID_SUBSCRIPTION, CHECKPOINT_IDS, PUSKESMAS_SUBSCRIPTION } from '@sk/protocol';
 import { Aid } from './aid/aid.ts';
 import { AidInflux } from './aid/aid-influx.ts';
 import { aidRoutes } from './aid/aid-routes.ts';
@@ -107,10 +107,15 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   const alerts = new Alerts({
     feverC: cfg.feverThresholdC, watchOrigins: cfg.watchOrigins, offlineAfterMs: cfg.deviceOfflineSec * 1000,
     now: o.now, journalFile: fp.alerts, personSecret: loadPersonSecret(fp.personKey), emit: (a) => live.alert(a),
+    share: cluster && ((r) => cluster.shareAlert(r)),
   });
   const features = new CheckpointFeatures({ dataDir: cfg.dataDir, influxUrl: cfg.influxUrl, influxDb: cfg.influxDb, feverC: cfg.feverThresholdC, clustered: Boolean(cluster), alerts, log: area(log, 'features'), now: o.now, tuning: o.tuning });
 
-  const live = new Live({ log: area(log, 'live'), sessions, counts: () => store.countsToday(), adapter: cluster?.adapter });
+  const live = new Live({ log: area(log, 'live'), sessions, counts: async () => {
+      // From memory when the recent counts are up (no InfluxDB query per second under load).
+      const mem = features.rollups.todayByCheckpoint();
+      return mem ? CHECKPOINT_IDS.map((checkpointId) => ({ checkpointId, today: mem.get(checkpointId) ?? 0 })) : store.countsToday();
+    }, adapter: cluster?.adapter });
   const aidCfg = o.aidConfig ?? cfg;
   const aidInflux = new AidInflux(cfg.influxUrl, cfg.influxDb, area(log, 'aid'));
   // Cluster mode: the double-aid check-and-record is atomic across instances in Redis (aid/redis-index.ts).
@@ -203,6 +208,8 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   if (aidRemote) log.info({ handouts: await aid.joinCluster() }, 'aid: shared index seeded');
   aidInflux.start();
   puskesmas.start();
+  // Cluster mode: alert ids from our own block, so ack/clear by id means the same alert on every instance.
+  if (cluster) alerts.book.useIds(await cluster.reserveAlertIds());
   alerts.start();
   features.start();
   if (influxUp) await features.startRollups();
@@ -294,7 +301,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   });
   live.start(http);
   if (cluster) {
-    cluster.attach(live);
+    cluster.attach(live, alerts.book);
     await cluster.start(); // leases first: the ingest subscribes to the checkpoints it holds
   }
   await ingest.start();

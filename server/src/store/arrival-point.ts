@@ -37,18 +37,23 @@ export function pointTimestampNs(scannedAt: string, seq: number): string {
   return (BigInt(Date.parse(scannedAt)) * 1_000_000n + BigInt(seq % 1_000_000)).toString();
 }
 
+/** The point's tags: what the rollups group by (also counted in memory for the open days). */
+export function scanTags(scan: Scan, feverC: number) {
+  return {
+    checkpoint: scan.checkpointId,
+    device: scan.deviceId,
+    originProvince: scan.nik.slice(0, 2),
+    originRegency: `${scan.nik.slice(0, 2)}.${scan.nik.slice(2, 4)}`,
+    destDistrict: scan.destinationVillageCode.slice(0, 8),
+    health: healthStatus(scan.health, feverC),
+  };
+}
+
 export function scanToPoint(scan: Scan, feverC: number): ArrivalPoint {
   const code = scan.destinationVillageCode; // 35.10.21.2001
   return {
     measurement: MEASUREMENT,
-    tags: {
-      checkpoint: scan.checkpointId,
-      device: scan.deviceId,
-      originProvince: scan.nik.slice(0, 2),
-      originRegency: `${scan.nik.slice(0, 2)}.${scan.nik.slice(2, 4)}`,
-      destDistrict: code.slice(0, 8),
-      health: healthStatus(scan.health, feverC),
-    },
+    tags: scanTags(scan, feverC),
     fields: {
       scanId: scan.scanId,
       seq: scan.seq,

@@ -29,8 +29,10 @@ export interface RecentArrival {
 export interface Bucket { t: number; n: number }
 
 export class RecentCounts {
-  /** hour start → scanId → group values (kept to drop the hour when it leaves the window). */
-  readonly #hours = new Map<number, Map<string, Record<StatsGroup, string>>>();
+  /** hour start → the scanIds counted in it (a replayed scan is counted once). */
+  readonly #hours = new Map<number, Set<string>>();
+  /** hour start → group → value → count, kept up to date by add(): a query reads these, not every id. */
+  readonly #totals = new Map<number, Map<StatsGroup, Map<string, number>>>();
   #size = 0;
 
   /** `windowStart` is a WIB day start; arrivals before it belong to the rollups, not here. */
@@ -49,10 +51,19 @@ export class RecentCounts {
     if (a.at < this.windowStart) return false;
     const h = hourStart(a.at);
     let ids = this.#hours.get(h);
-    if (!ids) this.#hours.set(h, (ids = new Map()));
+    if (!ids) this.#hours.set(h, (ids = new Set()));
     if (!ids.has(a.scanId)) {
-      ids.set(a.scanId, a.groups);
+      ids.add(a.scanId);
       this.#size++;
+      let totals = this.#totals.get(h);
+      if (!totals) this.#totals.set(h, (totals = new Map()));
+      for (const g in a.groups) {
+        const group = g as StatsGroup;
+        let byValue = totals.get(group);
+        if (!byValue) totals.set(group, (byValue = new Map()));
+        const v = a.groups[group];
+        byValue.set(v, (byValue.get(v) ?? 0) + 1);
+      }
     }
     return true;
   }
@@ -67,6 +78,7 @@ export class RecentCounts {
       left.push(h);
       this.#size -= ids.size;
       this.#hours.delete(h);
+      this.#totals.delete(h);
     }
     return left.sort((a, b) => a - b);
   }
@@ -74,14 +86,13 @@ export class RecentCounts {
   /** Group value → buckets (start in [from, to), ascending), per hour or per WIB day. */
   counts(groupBy: StatsGroup, interval: StatsInterval, from: number, to: number): Map<string, Bucket[]> {
     const byKey = new Map<string, Map<number, number>>();
-    for (const [h, ids] of this.#hours) {
+    for (const [h, totals] of this.#totals) {
       const t = interval === '1h' ? h : wibDayStart(h);
       if (t < from || t >= to) continue;
-      for (const g of ids.values()) {
-        const key = g[groupBy];
+      for (const [key, n] of totals.get(groupBy) ?? []) {
         let m = byKey.get(key);
         if (!m) byKey.set(key, (m = new Map()));
-        m.set(t, (m.get(t) ?? 0) + 1);
+        m.set(t, (m.get(t) ?? 0) + n);
       }
     }
     const out = new Map<string, Bucket[]>();

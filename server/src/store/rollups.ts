@@ -19,7 +19,7 @@
  */
 import Influx from 'influx';
 import { FEVER_THRESHOLD_C, type Scan } from '@sk/protocol';
-import { MEASUREMENT, scanToPoint } from './arrival-point.ts';
+import { MEASUREMENT, scanTags } from './arrival-point.ts';
 import { DAY, HOUR, RecentCounts, wibDayStart, type Bucket, type RecentArrival } from './rollups-recent.ts';
 
 export const ROLLUP_RP = 'rollups_rp';
@@ -137,6 +137,19 @@ export class ArrivalRollups {
     this.#recentReady = true;
   }
 
+  /**
+   * Today's arrivals per checkpoint (WIB) from the in-memory counts, without a query; undefined until
+   * they are rebuilt (or in cluster mode): the caller asks the store then.
+   */
+  todayByCheckpoint(): Map<string, number> | undefined {
+    const recent = this.#recentReady ? this.#recent : undefined;
+    if (!recent) return undefined;
+    const today = wibDayStart(this.#now());
+    const out = new Map<string, number>();
+    for (const [cp, buckets] of recent.counts('checkpoint', '1d', today, today + DAY)) out.set(cp, buckets.reduce((n, b) => n + b.n, 0));
+    return out;
+  }
+
   /** Whether queries now use the in-memory counts (waits for a rebuild in flight; for tests and health). */
   async recentReady(): Promise<boolean> {
     await this.#rebuilding;
@@ -158,8 +171,8 @@ export class ArrivalRollups {
     const feverC = this.o.feverC ?? FEVER_THRESHOLD_C;
     for (const s of scans) {
       const at = Date.parse(s.scannedAt);
-      // The same tag values the store writes (scanToPoint), so memory and rollups group alike.
-      const counted = this.#recent?.add({ scanId: s.scanId, at, groups: scanToPoint(s, feverC).tags as RecentArrival['groups'] });
+      // The same tag values the store writes (scanTags), so memory and rollups group alike.
+      const counted = this.#recent?.add({ scanId: s.scanId, at, groups: scanTags(s, feverC) });
       // Until the counts are rebuilt, queries read the rollups for these hours too: keep them fresh.
       if (!counted || !this.#recentReady) this.#dirtyHours.add(Math.floor(at / HOUR) * HOUR);
     }
