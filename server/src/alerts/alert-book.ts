@@ -21,6 +21,31 @@ export interface AlertBookOptions {
   dedupWindowMs?: number;
   journal?: Journal<AlertRecord>;
   onChange?: (a: AlertEvent) => void;
+  /** Cluster mode: every local change, with its key, for the other instances' `merge`. */
+  onRecord?: (r: AlertRecord) => void;
+}
+
+const RANK = { active: 0, acknowledged: 1, cleared: 2 } as const;
+
+/**
+ * Two copies of one alert (same id) from two instances joined: the later state wins (states only move
+ * forward), the first ack and the first clear are kept, counts and last-seen take the maximum. A join is
+ * order-independent, so instances that exchange their changes converge whatever order they arrive in.
+ */
+export function joinAlert(a: AlertRecord, b: AlertRecord): AlertRecord {
+  const newer = Date.parse(b.lastSeenAt) > Date.parse(a.lastSeenAt) ? b : a;
+  const firstOf = (x: string | undefined, y: string | undefined) => (x && (!y || x <= y) ? 'a' : y ? 'b' : undefined);
+  const ack = firstOf(a.ackedAt, b.ackedAt);
+  const clr = firstOf(a.clearedAt, b.clearedAt);
+  return {
+    ...newer,
+    state: RANK[a.state] >= RANK[b.state] ? a.state : b.state,
+    count: Math.max(a.count, b.count),
+    ackedBy: ack && (ack === 'a' ? a : b).ackedBy,
+    ackedAt: ack && (ack === 'a' ? a : b).ackedAt,
+    clearedBy: clr && (clr === 'a' ? a : b).clearedBy,
+    clearedAt: clr && (clr === 'a' ? a : b).clearedAt,
+  };
 }
 
 const publicView = ({ key: _key, ...a }: AlertRecord): AlertEvent => a;
@@ -82,6 +107,31 @@ export class AlertBook {
     return a ? this.clear(a.id, by) : undefined;
   }
 
+  /**
+   * Cluster mode: ids from this instance's own block (reserved in Redis), so two instances never hand out
+   * the same alert id. Call before the first alert is raised.
+   */
+  useIds(first: number): void {
+    this.#nextId = Math.max(this.#nextId, first);
+  }
+
+  /** Cluster mode: applies another instance's change (already pushed to every console by that instance). */
+  merge(r: AlertRecord): void {
+    const mine = this.#all.get(r.id);
+    const joined = mine ? joinAlert(mine, r) : { ...r };
+    for (const k of ['ackedBy', 'ackedAt', 'clearedBy', 'clearedAt'] as const) if (joined[k] === undefined) delete joined[k];
+    const record = mine ? Object.assign(mine, joined) : joined;
+    this.#all.set(record.id, record);
+    const current = this.#active.get(record.key);
+    if (record.state === 'cleared') {
+      if (current === record) this.#active.delete(record.key);
+    } else if (!current || current === record || Date.parse(record.startedAt) >= Date.parse(current.startedAt)) {
+      this.#active.set(record.key, record);
+    }
+    this.#trim();
+    this.o.journal?.append(record);
+  }
+
   isOpen(key: string): boolean {
     return this.#active.has(key);
   }
@@ -128,5 +178,6 @@ export class AlertBook {
     this.o.journal?.append(a);
     this.o.journal?.compactIfLarge(() => [...this.#all.values()]);
     this.o.onChange?.(publicView(a));
+    this.o.onRecord?.({ ...a });
   }
 }

@@ -14,12 +14,16 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { CHECKPOINT_IDS, SERVER_SUBSCRIPTIONS, type ArrivalEvent, type DeviceStatus, type Scan } from '@sk/protocol';
 import type { Logger } from '../log.ts';
 import type { Live } from '../live/live.ts';
+import type { AlertBook, AlertRecord } from '../alerts/alert-book.ts';
 import { CheckpointLeases } from './leases.ts';
 import { ClusterAnnounced } from './redis-seen.ts';
 import { RedisSessionStore } from './redis-sessions.ts';
 
 const scansOf = (cp: string) => `sk/v1/checkpoints/${cp}/devices/+/scans`;
 const RING_EVENT = 'sk:ring';
+const ALERT_EVENT = 'sk:alert';
+/** Alert ids per instance start: each start reserves its own block (INCR), so ids never collide. */
+export const ALERT_ID_BLOCK = 1_000_000_000;
 
 export interface ClusterOptions {
   redisUrl: string;
@@ -75,10 +79,26 @@ export class ServerCluster {
     return this.leases.holds(s.checkpointId);
   }
 
-  /** Listens for the other instances' ring entries. Call after live.start(). */
-  attach(live: Live): void {
-    const io = live.io as unknown as { on(ev: string, fn: (e: ArrivalEvent) => void): void } | undefined;
-    io?.on(RING_EVENT, (e) => live.remember(e));
+  #live: Live | undefined;
+
+  /** Listens for the other instances' ring entries and alert changes. Call after live.start(). */
+  attach(live: Live, alerts?: AlertBook): void {
+    this.#live = live;
+    const io = live.io as unknown as { on(ev: string, fn: (e: never) => void): void } | undefined;
+    io?.on(RING_EVENT, (e: ArrivalEvent) => live.remember(e));
+    // Another instance's alert change: mirrored here so /api/alerts and ack/clear work on any instance.
+    if (alerts) io?.on(ALERT_EVENT, (r: AlertRecord) => alerts.merge(r));
+  }
+
+  /** For Alerts' `share`: hands a local alert change to every other instance (they `merge` it). */
+  shareAlert(r: AlertRecord): void {
+    const io = this.#live?.io as unknown as { serverSideEmit(ev: string, r: AlertRecord): void } | undefined;
+    io?.serverSideEmit(ALERT_EVENT, r);
+  }
+
+  /** The first alert id of this instance's own block (cluster-wide unique ids). */
+  async reserveAlertIds(): Promise<number> {
+    return Number(await this.redis.incr('sk:alerts:idBlock')) * ALERT_ID_BLOCK + 1;
   }
 
   /**

@@ -1,0 +1,88 @@
+/**
+ * Issue 9, alerts across instances: an alert raised by the server that ingested the scan is listed by the
+ * other instance under the same id, and ack / clear work through either instance (alert changes are
+ * mirrored between instances; ids come from a per-instance block reserved in Redis).
+ */
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHECKPOINT_IDS, type AlertEvent } from '@sk/protocol';
+import type { RunningServer } from '@sk/server';
+import { validScanInput } from '../edge-agent/src/testing.ts';
+import { allAcked, ClusterRig, type Child } from './cluster-helpers.ts';
+import { signIn, until } from './server-fixtures.ts';
+
+const rig = new ClusterRig();
+let s1: Child;
+let s2: Child;
+let holders: Record<string, string | null>;
+const devices = CHECKPOINT_IDS.map((cp) => [cp, `${cp}-01`] as [string, string]);
+
+async function alerts(s: Child, cookie: string): Promise<AlertEvent[]> {
+  const res = await fetch(`${s.url}/api/alerts?active=false&limit=500`, { headers: { cookie } });
+  return ((await res.json()) as { data: AlertEvent[] }).data;
+}
+
+async function act(s: Child, cookie: string, id: number, action: 'ack' | 'clear'): Promise<number> {
+  return (await fetch(`${s.url}/api/alerts/${id}/${action}`, { method: 'POST', headers: { cookie } })).status;
+}
+
+beforeAll(async () => {
+  await rig.start();
+  await rig.enrol(devices);
+  const brokers = await Promise.all([rig.broker('broker-a'), rig.broker('broker-b')]);
+  const urls = brokers.map((b) => b.url);
+  s1 = await rig.server('server-1', urls, { redis: true });
+  s2 = await rig.server('server-2', [...urls].reverse(), { redis: true });
+  const redis = new Redis(rig.redis.url);
+  try {
+    await until('the four checkpoints split two and two', async () => {
+      holders = Object.fromEntries(await Promise.all(CHECKPOINT_IDS.map(async (cp) => [cp, await redis.get(`sk:lease:${cp}`)] as const)));
+      const h = Object.values(holders);
+      return h.filter((x) => x === 'sk-server-server-1').length === 2 && h.filter((x) => x === 'sk-server-server-2').length === 2;
+    }, 30_000);
+  } finally {
+    redis.disconnect();
+  }
+}, 240_000);
+
+afterAll(async () => {
+  await rig.stop();
+}, 60_000);
+
+describe('alerts on two servers', () => {
+  it('an alert raised on server 1 is listed on server 2; ack on 2 and clear on 1 show on both', async () => {
+    const cookie1 = await signIn({ url: s1.url } as RunningServer, join(rig.dir, 'server-1'), 'pusat1', 'command');
+    const cookie2 = await signIn({ url: s2.url } as RunningServer, join(rig.dir, 'server-2'), 'pusat2', 'command');
+    // One feverish traveller through a checkpoint of each server.
+    const scanIds: string[] = [];
+    const agents = [];
+    for (const owner of ['sk-server-server-1', 'sk-server-server-2']) {
+      const cp = CHECKPOINT_IDS.find((c) => holders[c] === owner)!;
+      const agent = await rig.agent(cp, `${cp}-01`, [rig.children[0]!.url, rig.children[1]!.url]);
+      const input = validScanInput(7000 + scanIds.length);
+      const r = await agent.submit({ ...input, health: { ...input.health, temperatureC: 39.2 } });
+      if (!r.ok) throw new Error(r.message);
+      scanIds.push(r.scanId);
+      agents.push(agent);
+    }
+    await allAcked(agents, 60_000, rig);
+
+    const feverOn = async (s: Child, cookie: string) => (await alerts(s, cookie)).filter((a) => a.rule === 'fever' && scanIds.includes(a.scanId ?? ''));
+    await until('both fever alerts listed on both servers', async () => (await feverOn(s1, cookie1)).length === 2 && (await feverOn(s2, cookie2)).length === 2, 30_000);
+    const on1 = await feverOn(s1, cookie1);
+    const on2 = await feverOn(s2, cookie2);
+    expect(new Set(on1.map((a) => a.id)).size).toBe(2); // ids of the two instances do not collide
+    expect(on2.map((a) => [a.id, a.scanId]).sort()).toEqual(on1.map((a) => [a.id, a.scanId]).sort());
+
+    const raisedOn1 = on1.find((a) => a.scanId === scanIds[0])!;
+    expect(await act(s2, cookie2, raisedOn1.id, 'ack')).toBe(200);
+    await until('ack through server 2 seen on server 1', async () => (await feverOn(s1, cookie1)).find((a) => a.id === raisedOn1.id)?.state === 'acknowledged', 30_000);
+    expect(await act(s1, cookie1, raisedOn1.id, 'clear')).toBe(200);
+    await until('clear through server 1 seen on server 2', async () => (await feverOn(s2, cookie2)).find((a) => a.id === raisedOn1.id)?.state === 'cleared', 30_000).catch(async (e: Error) => {
+      throw new Error(`${e.message}\non 1: ${JSON.stringify(await feverOn(s1, cookie1))}\non 2: ${JSON.stringify(await feverOn(s2, cookie2))}`);
+    });
+    const final = (await feverOn(s2, cookie2)).find((a) => a.id === raisedOn1.id)!;
+    expect(final).toMatchObject({ ackedBy: 'pusat2', clearedBy: 'pusat1' });
+  }, 120_000);
+});
