@@ -113,8 +113,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
 
   const live = new Live({ log: area(log, 'live'), sessions, counts: async () => {
       // From memory when the recent counts are up (no InfluxDB query per second under load).
-      const mem = features.rollups.todayByCheckpoint();
-      return mem ? CHECKPOINT_IDS.map((checkpointId) => ({ checkpointId, today: mem.get(checkpointId) ?? 0 })) : store.countsToday();
+      return countsToday();
     }, adapter: cluster?.adapter });
   const aidCfg = o.aidConfig ?? cfg;
   const aidInflux = new AidInflux(cfg.influxUrl, cfg.influxDb, area(log, 'aid'));
@@ -176,6 +175,8 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     ack: (cp, dev, ranges) => ingest.publishAck(cp, dev, ranges),
     forget: (scans) => void seen.forget(scans.map((s) => s.scanId)),
     onStored: (scans) => {
+      // A write just succeeded: InfluxDB is up now, not at the next 2-second ping (health read 503 after a drain).
+      influxUp = true;
       live.countsChanged();
       features.onStored(scans);
     },
@@ -220,6 +221,12 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
       influxUp = up;
     }, () => (influxUp = false));
   }, 2000);
+
+  /** Today's arrivals per checkpoint: the exact in-memory counts when they are up, else an InfluxDB query. */
+  function countsToday() {
+    const mem = features.rollups.todayByCheckpoint();
+    return mem ? Promise.resolve(CHECKPOINT_IDS.map((checkpointId) => ({ checkpointId, today: mem.get(checkpointId) ?? 0 }))) : store.countsToday();
+  }
 
   const registry = createMetrics({
     ingest: stats,
@@ -277,7 +284,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     arrivals,
     countsToday: async () => {
       try {
-        return await store.countsToday();
+        return await countsToday();
       } catch {
         throw new ApiError('unavailable', 'hitungan hari ini sedang tidak tersedia (InfluxDB down)');
       }
