@@ -93,14 +93,11 @@ export const INDEX_LAYOUT = JSON.stringify({ v: 2, coarse: COARSE, programmes: A
 const PLAN_BY_IDX = [...PLANS.values()].sort((a, b) => a.idx - b.idx);
 /** The group an entry was added under, from its tag alone (the table needs it only to rehash). */
 export function groupOfTag(tag: number): number {
-  if (PER_TAG) return tagGroup(tag);
   const p = PLAN_BY_IDX[((tag >>> 16) & 0xff) - 1];
   const period = tag & 0xffff;
   return p ? groupOf(p.period === 'monthly' ? period : p.period === 'quarterly' ? period * 3 : period * 12) : 0;
 }
 
-const PER_TAG = process.env.AID_PER_TAG === '1';
-const tagGroup = (t: number) => (t ^ (t >>> 16) ^ (t >>> 24)) & 0xffff;
 const tagFor = (kind: number, p: Plan, m: number) => ((kind << 28) | (p.idx << 16) | (periodFromMonth(p.period, m) & 0xffff)) >>> 0;
 
 /** `tagOf('person', 'bst', '2026-11-28')`: kind(4 bits) | programme(8) | period(16). */
@@ -169,23 +166,14 @@ export class MemoryDoubleAidIndex implements DoubleAidIndex {
     const m = monthNo(q.date);
     const g = groupOf(m);
     const want = this._want;
-    const wants = cp.wants;
     const last = q.name ? cp.end[2] : cp.end[1];
     for (let k = 0; k < last; k++) want[k] = tagFor(cp.kinds[k]!, cp.plans[k]!, m);
     const t = this._t;
     let n = 0;
     // One pass per key: person (own programme + person conflicts), household, name.
-    if (PER_TAG) {
-      for (let k = 0; k < last; k++) {
-        const r = wants[k]!.run;
-        const key = r === 0 ? q.person : r === 1 ? hh! : q.name!;
-        n = t.scan(key.hi, key.lo, tagGroup(want[k]!), want, k, k + 1, n);
-      }
-    } else {
     n = t.scan(q.person.hi, q.person.lo, g, want, 0, cp.end[0], n);
     if (hh && cp.end[1] > cp.end[0]) n = t.scan(hh.hi, hh.lo, g, want, cp.end[0], cp.end[1], n);
     if (q.name) n = t.scan(q.name.hi, q.name.lo, g, want, cp.end[1], cp.end[2], n);
-    }
     if (n === 0) return NONE;
     return this._matches(cp, t.hits, n, q.date, q.person.lo >>> 0, excludeHandout);
   }
@@ -216,12 +204,11 @@ export class MemoryDoubleAidIndex implements DoubleAidIndex {
     const m = monthNo(h.date);
     const g = groupOf(m);
     const personTag = tagFor(1, p, m);
-    const G = (t: number) => (PER_TAG ? tagGroup(t) : g);
-    if (this._t.has(h.person.hi, h.person.lo, G(personTag), personTag, h.handout)) return { redelivered: true, matches: NONE };
+    if (this._t.has(h.person.hi, h.person.lo, g, personTag, h.handout)) return { redelivered: true, matches: NONE };
     const matches = this.check(h, h.handout);
-    this._t.add(h.person.hi, h.person.lo, G(personTag), personTag, h.village, h.at, h.handout);
-    if (p.unit === 'household' && h.household) this._t.add(h.household.hi, h.household.lo, G(tagFor(2, p, m)), tagFor(2, p, m), h.village, h.at, h.handout);
-    if (h.name) this._t.add(h.name.hi, h.name.lo, G(tagFor(3, p, m)), tagFor(3, p, m), h.village, h.at, h.person.lo >>> 0);
+    this._t.add(h.person.hi, h.person.lo, g, personTag, h.village, h.at, h.handout);
+    if (p.unit === 'household' && h.household) this._t.add(h.household.hi, h.household.lo, g, tagFor(2, p, m), h.village, h.at, h.handout);
+    if (h.name) this._t.add(h.name.hi, h.name.lo, g, tagFor(3, p, m), h.village, h.at, h.person.lo >>> 0);
     return { redelivered: false, matches };
   }
 
@@ -229,10 +216,9 @@ export class MemoryDoubleAidIndex implements DoubleAidIndex {
     const p = plan(h.programmeId);
     const m = monthNo(h.date);
     const g = groupOf(m);
-    const G = (t: number) => (PER_TAG ? tagGroup(t) : g);
-    if (!this._t.remove(h.person.hi, h.person.lo, G(tagFor(1, p, m)), tagFor(1, p, m), h.handout)) return false;
-    if (p.unit === 'household' && h.household) this._t.remove(h.household.hi, h.household.lo, G(tagFor(2, p, m)), tagFor(2, p, m), h.handout);
-    if (h.name) this._t.remove(h.name.hi, h.name.lo, G(tagFor(3, p, m)), tagFor(3, p, m), h.person.lo);
+    if (!this._t.remove(h.person.hi, h.person.lo, g, tagFor(1, p, m), h.handout)) return false;
+    if (p.unit === 'household' && h.household) this._t.remove(h.household.hi, h.household.lo, g, tagFor(2, p, m), h.handout);
+    if (h.name) this._t.remove(h.name.hi, h.name.lo, g, tagFor(3, p, m), h.person.lo);
     return true;
   }
 }
