@@ -13,6 +13,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { topicMatches } from '@sk/protocol';
 import type { Logger } from '../log.ts';
+import { brokerOptions } from '../mqtt-servers.ts';
 
 export type TopicHandler = (topic: string, payload: Buffer, reply: (topic: string, body: unknown) => void) => void;
 
@@ -29,13 +30,18 @@ export class FeatureMqtt {
   /** Messages left unacknowledged because storing them failed (the broker redelivers them). */
   unstored = 0;
   constructor(
-    private readonly o: { url: string; clientId: string; username?: string; password?: string },
+    /** `failoverUrls`: further brokers of a cluster (mqtt.js moves on at each reconnect). */
+    private readonly o: { url: string; failoverUrls?: readonly string[]; clientId: string; username?: string; password?: string },
     private readonly handlers: Record<string, TopicHandler>,
     private readonly log: Logger,
   ) {}
 
-  async start(): Promise<void> {
-    const client = mqtt.connect(this.o.url, { clientId: this.o.clientId, clean: false, username: this.o.username, password: this.o.password, reconnectPeriod: 1000, connectTimeout: 10_000 });
+  /** Connects (waits up to `waitMs` for the first connection, then keeps retrying in the background). */
+  async start(waitMs = 10_000): Promise<void> {
+    const client = mqtt.connect(this.o.url, {
+      ...brokerOptions([this.o.url, ...(this.o.failoverUrls ?? [])]),
+      clientId: this.o.clientId, clean: false, username: this.o.username, password: this.o.password, reconnectPeriod: 1000, connectTimeout: 10_000,
+    });
     this.#client = client;
     client.handleMessage = (packet, done) => {
       if (packet.cmd !== 'publish') return done();
@@ -59,8 +65,23 @@ export class FeatureMqtt {
       }
     };
     client.on('error', (e) => this.log.warn({ err: e.message }, 'feature MQTT error'));
-    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
-    await client.subscribeAsync(Object.keys(this.handlers).map((f) => f), { qos: 1 });
+    // Subscribe on every connect (another broker of a cluster may not hold our session yet), one filter
+    // per SUBSCRIBE: aedes-persistence-redis 11 never answers a multi-filter SUBSCRIBE of a persistent session.
+    client.on('connect', () => {
+      for (const filter of Object.keys(this.handlers)) {
+        client.subscribe(filter, { qos: 1 }, (err) => err && this.log.warn({ err: err.message }, 'feature subscribe failed'));
+      }
+    });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.log.warn('feature MQTT not reachable yet; retrying in the background');
+        resolve();
+      }, waitMs);
+      client.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** Drops the connection once, a moment later: on reconnect the broker resends what we did not acknowledge. */

@@ -18,6 +18,7 @@ import type { SeenIndex } from '../seen-index.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { ScanWriter } from './scan-writer.ts';
 import { TickCork } from '../live/tick-cork.ts';
+import { brokerOptions } from '../mqtt-servers.ts';
 
 export interface IngestOptions {
   url: string;
@@ -64,13 +65,8 @@ export class Ingest {
 
   /** Connects (waits up to `waitMs` for the first connection, then keeps retrying in the background). */
   async start(waitMs = 10_000): Promise<void> {
-    const servers = [this.opts.url, ...(this.opts.failoverUrls ?? [])].map((u) => {
-      const url = new URL(u);
-      const protocol = url.protocol.replace(/:$/, '') as 'mqtt' | 'mqtts';
-      return { host: url.hostname, port: Number(url.port) || (protocol === 'mqtts' ? 8883 : 1883), protocol };
-    });
     const client = mqtt.connect(this.opts.url, {
-      ...(servers.length > 1 ? { servers } : {}),
+      ...brokerOptions([this.opts.url, ...(this.opts.failoverUrls ?? [])]),
       clientId: this.opts.clientId,
       clean: false,
       username: this.opts.username,
