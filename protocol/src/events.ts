@@ -47,6 +47,7 @@ export interface ServerToClientEvents {
    */
   'arrivals': (events: ArrivalEvent[]) => void;
   'counts': (counts: CheckpointCount[]) => void;
+  /** To `command` and the device's checkpoint room only (a village officer has no business with devices). */
   'device:status': (s: DeviceStatus) => void;
   /** Double aid (issue 6): to `command` and every involved village's room, never a third village. */
   'aid:alarm': (a: AidAlarm) => void;
@@ -54,7 +55,7 @@ export interface ServerToClientEvents {
   'aid:alarm-update': (a: AidAlarm) => void;
   /** Puskesmas daily reports missing by the deadline hour (command only). */
   'puskesmas:missing': (m: PuskesmasMissing) => void;
-  /** Raised, repeated, acknowledged or cleared; to `command` and to the alert's village. Reload /api/alerts after a reconnect. */
+  /** Raised, repeated, acknowledged or cleared; to `command`, the alert's village and its checkpoint. Reload /api/alerts after a reconnect. */
   'alert': (a: AlertEvent) => void;
   'hello': (info: { serverTime: string; lastEventId: number; scope: LiveScope }) => void;
 }
@@ -64,5 +65,12 @@ export interface ClientToServerEvents {
   'catchup': (afterEventId: number, reply: (r: CatchUpReply) => void) => void;
 }
 
-/** Which live rooms a connection belongs to: the command centre sees all; a village officer one village. */
-export type LiveScope = { role: 'command' } | { role: 'village'; villageCode: string };
+/**
+ * Which live rooms a connection belongs to: the command centre sees all; a village officer one village
+ * (its travellers and their alerts); a checkpoint supervisor one checkpoint (its scans, alerts and
+ * devices). `{ role: 'checkpoint', checkpointId: 'ketapang' }`
+ */
+export type LiveScope =
+  | { role: 'command' }
+  | { role: 'village'; villageCode: string }
+  | { role: 'checkpoint'; checkpointId: string };

@@ -24,6 +24,11 @@ Environment (serve):
   DATA_DIR (./data)  CONSOLE_DIR (console/dist)  LOG_LEVEL (info)  FEVER_THRESHOLD_C (37.5)
   WATCH_ORIGINS (comma list of province/regency codes)  DEVICE_OFFLINE_SEC (90)  COOKIE_SECURE (false)
   BATCH_MAX_POINTS (5000)  BATCH_MAX_MS (50)  INGEST_MAX_PENDING (3 batches)
+  PUSKESMAS_DEADLINE_HOUR (14)  AID_HMAC_SECRET (random, kept in DATA_DIR)
+  Alerts and windows: ARRIVAL_OVERDUE_MIN (120: not arrived this long after the ETA → alert)
+  OVERDUE_CHECK_SEC (10)  ALERT_DEDUP_MIN (360: repeats within it fold into the open alert)
+  SURGE_WINDOW_MIN (10)  SURGE_BASELINE_MIN (60)  SURGE_FACTOR (3)  SURGE_MIN_COUNT (50)
+  QUARANTINE_DAYS (14: default quarantine length)
   Cluster (docs/scaling.md): MQTT_URL may list several brokers (comma-separated, failover);
   REDIS_URL turns on cluster mode (checkpoint leases, shared sessions and live channel; give each
   instance its own MQTT_CLIENT_ID and DATA_DIR). INFLUX_TOKEN + INFLUX_ORG + INFLUX_BUCKET: store

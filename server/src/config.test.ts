@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
+import { featureTuning } from './arrivals/checkpoint-features.ts';
 
 describe('loadConfig', () => {
   it('applies defaults and freezes', () => {
@@ -20,5 +21,34 @@ describe('loadConfig', () => {
 
   it('wants MQTT username and password together', () => {
     expect(() => loadConfig({ INFLUX_URL: 'http://a:1', MQTT_USERNAME: 'server' })).toThrow(/give both/);
+  });
+});
+
+describe('alert and feature windows (issue 5)', () => {
+  it('default to the values the features used before they were configurable', () => {
+    const c = loadConfig({ INFLUX_URL: 'http://a:1' });
+    expect(c).toMatchObject({ arrivalOverdueMin: 120, overdueCheckSec: 10, alertDedupMin: 360, quarantineDays: 14 });
+    expect(c.surge).toEqual({ windowMin: 10, baselineMin: 60, factor: 3, minCount: 50 });
+    expect(Object.isFrozen(c.surge)).toBe(true);
+  });
+
+  it('reads them from the environment', () => {
+    const c = loadConfig({
+      INFLUX_URL: 'http://a:1', ARRIVAL_OVERDUE_MIN: '45', OVERDUE_CHECK_SEC: '30', ALERT_DEDUP_MIN: '15',
+      SURGE_WINDOW_MIN: '5', SURGE_BASELINE_MIN: '30', SURGE_FACTOR: '2.5', SURGE_MIN_COUNT: '20', QUARANTINE_DAYS: '10',
+    });
+    expect(c).toMatchObject({ arrivalOverdueMin: 45, overdueCheckSec: 30, alertDedupMin: 15, quarantineDays: 10, surge: { windowMin: 5, baselineMin: 30, factor: 2.5, minCount: 20 } });
+    // …and hands them to the features in their units (a test's own `tuning` is spread over this in server.ts).
+    expect(featureTuning(c)).toEqual({ overdueAfterMs: 45 * 60_000, overdueCheckMs: 30_000, quarantineDays: 10 });
+  });
+
+  it('lists every bad window at once', () => {
+    try {
+      loadConfig({ INFLUX_URL: 'http://a:1', ARRIVAL_OVERDUE_MIN: '0', OVERDUE_CHECK_SEC: 'x', ALERT_DEDUP_MIN: '-5', SURGE_FACTOR: '0.5', SURGE_MIN_COUNT: '1.5', QUARANTINE_DAYS: '400' });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual(['ALERT_DEDUP_MIN', 'ARRIVAL_OVERDUE_MIN', 'OVERDUE_CHECK_SEC', 'QUARANTINE_DAYS', 'SURGE_FACTOR', 'SURGE_MIN_COUNT']);
+    }
   });
 });

@@ -44,6 +44,19 @@ const EnvSchema = z.object({
   AID_HMAC_SECRET: z.string().min(16, 'at least 16 characters').optional(),
   /** Hour (WIB, 0–23) by which every puskesmas must have sent today's report. */
   PUSKESMAS_DEADLINE_HOUR: z.coerce.number().int().min(0).max(23).default(14),
+  /** An expected arrival not marked arrived this long after its ETA raises an `arrival_overdue` alert. */
+  ARRIVAL_OVERDUE_MIN: z.coerce.number().int().min(1).max(7 * 24 * 60).default(120),
+  /** How often expected arrivals are checked for overdue ones. */
+  OVERDUE_CHECK_SEC: z.coerce.number().int().min(1).max(3600).default(10),
+  /** A repeat of an open alert (same subject and rule) within this window folds into it (count + 1). */
+  ALERT_DEDUP_MIN: z.coerce.number().int().min(1).max(7 * 24 * 60).default(360),
+  /** Surge rule: arrivals in the last SURGE_WINDOW_MIN ≥ SURGE_FACTOR × the average window of the SURGE_BASELINE_MIN before, and ≥ SURGE_MIN_COUNT. */
+  SURGE_WINDOW_MIN: z.coerce.number().int().min(1).max(240).default(10),
+  SURGE_BASELINE_MIN: z.coerce.number().int().min(1).max(24 * 60).default(60),
+  SURGE_FACTOR: z.coerce.number().min(1).max(100).default(3),
+  SURGE_MIN_COUNT: z.coerce.number().int().min(1).max(1_000_000).default(50),
+  /** Default quarantine length when the officer gives none. */
+  QUARANTINE_DAYS: z.coerce.number().int().min(1).max(60).default(14),
 });
 
 export interface ServerConfig {
@@ -74,6 +87,12 @@ export interface ServerConfig {
   readonly ingestMaxPending: number;
   readonly aidHmacSecret?: string;
   readonly puskesmasDeadlineHour: number;
+  /** Alert and feature windows (issue 5); tests may still override them with `ServerOverrides.tuning`. */
+  readonly arrivalOverdueMin: number;
+  readonly overdueCheckSec: number;
+  readonly alertDedupMin: number;
+  readonly surge: { readonly windowMin: number; readonly baselineMin: number; readonly factor: number; readonly minCount: number };
+  readonly quarantineDays: number;
 }
 
 export class ConfigError extends Error {
@@ -123,6 +142,11 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     ingestMaxPending: e.INGEST_MAX_PENDING ?? e.BATCH_MAX_POINTS * 3,
     aidHmacSecret: e.AID_HMAC_SECRET,
     puskesmasDeadlineHour: e.PUSKESMAS_DEADLINE_HOUR,
+    arrivalOverdueMin: e.ARRIVAL_OVERDUE_MIN,
+    overdueCheckSec: e.OVERDUE_CHECK_SEC,
+    alertDedupMin: e.ALERT_DEDUP_MIN,
+    surge: Object.freeze({ windowMin: e.SURGE_WINDOW_MIN, baselineMin: e.SURGE_BASELINE_MIN, factor: e.SURGE_FACTOR, minCount: e.SURGE_MIN_COUNT }),
+    quarantineDays: e.QUARANTINE_DAYS,
   });
 }
 

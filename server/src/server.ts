@@ -41,7 +41,7 @@ import { ReportStore } from './puskesmas/report-store.ts';
 import { puskesmasRoutes } from './puskesmas/puskesmas-routes.ts';
 import { puskesmasDeviceHandler } from './puskesmas/puskesmas-mqtt.ts';
 import { loadPersonSecret } from './alerts/person-secret.ts';
-import { CheckpointFeatures, featurePaths, type FeatureTuning } from './arrivals/checkpoint-features.ts';
+import { CheckpointFeatures, featurePaths, featureTuning, type FeatureTuning } from './arrivals/checkpoint-features.ts';
 
 export const VERSION = '0.1.0';
 
@@ -106,10 +106,11 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   const fp = featurePaths(cfg.dataDir);
   const alerts = new Alerts({
     feverC: cfg.feverThresholdC, watchOrigins: cfg.watchOrigins, offlineAfterMs: cfg.deviceOfflineSec * 1000,
+    dedupWindowMs: cfg.alertDedupMin * 60_000, surge: cfg.surge,
     now: o.now, journalFile: fp.alerts, personSecret: loadPersonSecret(fp.personKey), emit: (a) => live.alert(a),
     share: cluster && ((r) => cluster.shareAlert(r)),
   });
-  const features = new CheckpointFeatures({ dataDir: cfg.dataDir, influxUrl: cfg.influxUrl, influxDb: cfg.influxDb, feverC: cfg.feverThresholdC, clustered: Boolean(cluster), alerts, log: area(log, 'features'), now: o.now, tuning: o.tuning });
+  const features = new CheckpointFeatures({ dataDir: cfg.dataDir, influxUrl: cfg.influxUrl, influxDb: cfg.influxDb, feverC: cfg.feverThresholdC, clustered: Boolean(cluster), alerts, log: area(log, 'features'), now: o.now, tuning: { ...featureTuning(cfg), ...o.tuning } });
 
   const live = new Live({ log: area(log, 'live'), sessions, counts: async () => {
       // From memory when the recent counts are up (no InfluxDB query per second under load).

@@ -17,7 +17,9 @@ export interface AlertsOptions extends RuleOptions {
   journalFile?: string;
   /** Secret for the person key (HMAC of the NIK), so the key cannot be brute-forced back to a NIK. */
   personSecret?: Buffer;
+  /** A repeat of an open alert within this window folds into it (default 6 h; ALERT_DEDUP_MIN). */
   dedupWindowMs?: number;
+  /** Surge rule windows (defaults below; SURGE_* env vars). */
   surge?: Partial<SurgeOptions>;
   backlog?: Partial<BacklogOptions>;
   emit?: (a: AlertEvent) => void;
@@ -25,7 +27,10 @@ export interface AlertsOptions extends RuleOptions {
   share?: (r: AlertRecord) => void;
 }
 
-const SURGE: SurgeOptions = { windowMin: 10, baselineMin: 60, factor: 3, minCount: 50 };
+/** Defaults, mirrored in config.ts (SURGE_WINDOW_MIN, SURGE_BASELINE_MIN, SURGE_FACTOR, SURGE_MIN_COUNT). */
+export const SURGE_DEFAULTS: SurgeOptions = { windowMin: 10, baselineMin: 60, factor: 3, minCount: 50 };
+/** Default de-duplication window, mirrored in config.ts (ALERT_DEDUP_MIN = 360). */
+export const DEDUP_WINDOW_MS = 6 * 3600_000;
 const BACKLOG: BacklogOptions = { minDepth: 100, risingReports: 3 };
 
 export class Alerts {
@@ -43,10 +48,10 @@ export class Alerts {
 
   constructor(private readonly o: AlertsOptions) {
     this.#now = o.now ?? (() => new Date());
-    this.#surge = { ...SURGE, ...o.surge };
+    this.#surge = { ...SURGE_DEFAULTS, ...o.surge };
     this.#backlog = { ...BACKLOG, ...o.backlog };
     const journal = o.journalFile ? new Journal<AlertRecord>(o.journalFile, (r) => String(r.id)) : undefined;
-    this.book = new AlertBook({ now: this.#now, journal, dedupWindowMs: o.dedupWindowMs, onChange: (a) => o.emit?.(a), onRecord: o.share });
+    this.book = new AlertBook({ now: this.#now, journal, dedupWindowMs: o.dedupWindowMs ?? DEDUP_WINDOW_MS, onChange: (a) => o.emit?.(a), onRecord: o.share });
   }
 
   /** Checks for devices gone silent without a last will (e.g. a network cut the broker has not noticed). */

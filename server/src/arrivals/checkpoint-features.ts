@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { ArrivalEvent, Scan } from '@sk/protocol';
 import type { Alerts } from '../alerts/alerts.ts';
+import type { ServerConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { Quarantine } from '../quarantine/quarantine.ts';
 import { FacilityFile } from '../quarantine/facilities.ts';
@@ -26,6 +27,14 @@ export interface FeatureTuning {
   quarantineDays?: number;
   /** Stats ranges longer than this read the rollups (default 48 h). */
   statsRawAboveMs?: number;
+}
+
+/**
+ * The operator's settings (ARRIVAL_OVERDUE_MIN, OVERDUE_CHECK_SEC, QUARANTINE_DAYS) as tuning;
+ * server.ts spreads a test's own `tuning` over it, so tests keep their short windows.
+ */
+export function featureTuning(cfg: Pick<ServerConfig, 'arrivalOverdueMin' | 'overdueCheckSec' | 'quarantineDays'>): FeatureTuning {
+  return { overdueAfterMs: cfg.arrivalOverdueMin * 60_000, overdueCheckMs: cfg.overdueCheckSec * 1000, quarantineDays: cfg.quarantineDays };
 }
 
 export function featurePaths(dataDir: string) {

@@ -122,7 +122,13 @@ export function createApp(d: AppDeps): Hono<Env> {
 
   app.get('/api/arrivals', requireUser, async (c) => ok(c, await d.arrivals(c.get('user'), parse(ArrivalQuerySchema, c.req.query()))));
   app.get('/api/counts/today', requireUser, async (c) => ok(c, await d.countsToday()));
-  app.get('/api/devices', requireUser, (c) => ok(c, d.devices()));
+  app.get('/api/devices', requireUser, (c) => {
+    // Device health is for the command centre and that checkpoint's supervisor; villages have no use for it.
+    const user = c.get('user');
+    if (user.role === 'command') return ok(c, d.devices());
+    if (user.role === 'checkpoint' && user.checkpointId) return ok(c, d.devices().filter((s) => s.checkpointId === user.checkpointId));
+    throw new ApiError('forbidden', 'khusus pusat komando dan pos pemeriksaan (command or checkpoint role only)');
+  });
   app.get('/api/regions', requireUser, (c) =>
     ok(c, {
       districts: d.regions.districts.map(({ code, name }) => ({ code, name })),

@@ -1,7 +1,8 @@
 /**
- * socket.io on the HTTP server: authenticated by the `sk_session` cookie, rooms `command` (everything)
- * and `village:<code>` (only that village's arrivals). A bounded ring of recent events answers
- * `catchup` after a reconnect, filtered by the socket's scope.
+ * socket.io on the HTTP server: authenticated by the `sk_session` cookie, rooms `command` (everything),
+ * `village:<code>` (that village's arrivals and alerts) and `checkpoint:<id>` (that checkpoint's
+ * arrivals, alerts and device status). A bounded ring of recent events answers `catchup` after a
+ * reconnect, filtered by the socket's scope.
  */
 import type { Server as HttpServer } from 'node:http';
 import type { Writable } from 'node:stream';
@@ -16,15 +17,23 @@ import { TickCork } from './tick-cork.ts';
 interface SocketData { scope: LiveScope }
 type LiveServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
-/** Which live data a user may see; null = no live access (checkpoint officers have none yet). */
+/** Which live data a user may see; null = no live access (an account without its village/checkpoint). */
 export function scopeOf(user: PublicUser): LiveScope | null {
   if (user.role === 'command') return { role: 'command' };
   if (user.role === 'village' && user.villageCode) return { role: 'village', villageCode: user.villageCode };
+  if (user.role === 'checkpoint' && user.checkpointId) return { role: 'checkpoint', checkpointId: user.checkpointId };
   return null;
 }
 
 export function inScope(scope: LiveScope, e: ArrivalEvent): boolean {
-  return scope.role === 'command' || e.destinationVillageCode === scope.villageCode;
+  if (scope.role === 'command') return true;
+  return scope.role === 'village' ? e.destinationVillageCode === scope.villageCode : e.checkpointId === scope.checkpointId;
+}
+
+/** The one room a scope's sockets join. */
+export function roomOf(scope: LiveScope): string {
+  if (scope.role === 'command') return 'command';
+  return scope.role === 'village' ? `village:${scope.villageCode}` : `checkpoint:${scope.checkpointId}`;
 }
 
 export class Live {
@@ -86,7 +95,7 @@ export class Live {
 
   #onConnection(socket: Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>): void {
     const scope = socket.data.scope;
-    void socket.join(scope.role === 'command' ? 'command' : `village:${scope.villageCode}`);
+    void socket.join(roomOf(scope));
     socket.emit('hello', { serverTime: new Date().toISOString(), lastEventId: this.#lastEventId, scope });
     socket.on('catchup', (afterEventId, reply) => {
       if (typeof reply !== 'function') return;
@@ -130,17 +139,21 @@ export class Live {
     if (!io || batch.length === 0) return;
     this.#cork.hold();
     io.to('command').emit('arrivals', batch);
-    const byVillage = new Map<string, ArrivalEvent[]>();
-    for (const e of batch) {
-      const list = byVillage.get(e.destinationVillageCode);
+    // One message per room: a socket is in exactly one room (roomOf), so nobody gets an event twice.
+    const byRoom = new Map<string, ArrivalEvent[]>();
+    const add = (room: string, e: ArrivalEvent) => {
+      const list = byRoom.get(room);
       if (list) list.push(e);
-      else byVillage.set(e.destinationVillageCode, [e]);
+      else byRoom.set(room, [e]);
+    };
+    for (const e of batch) {
+      add(`village:${e.destinationVillageCode}`, e);
+      add(`checkpoint:${e.checkpointId}`, e);
     }
     // socket.io encodes a message even for a room nobody is in; most of the 217 villages have no
     // console open. Alone we know our rooms; in cluster mode another instance may hold the socket.
     const rooms = this.d.adapter ? undefined : io.sockets.adapter.rooms;
-    for (const [code, events] of byVillage) {
-      const room = `village:${code}`;
+    for (const [room, events] of byRoom) {
       if (!rooms || rooms.has(room)) io.to(room).emit('arrivals', events);
     }
   };
@@ -163,15 +176,19 @@ export class Live {
     (this.#io.to([...rooms]).emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
   }
 
-  /** To the command centre and, when the alert concerns a traveller, that village's room only. */
+  /** To the command centre, the traveller's village (if any) and the checkpoint (if any); never a third room. */
   alert(a: AlertEvent): void {
     const io = this.#io;
     if (!io) return;
-    (a.villageCode ? io.to('command').to(`village:${a.villageCode}`) : io.to('command')).emit('alert', a);
+    const rooms = ['command'];
+    if (a.villageCode) rooms.push(`village:${a.villageCode}`);
+    if (a.checkpointId) rooms.push(`checkpoint:${a.checkpointId}`);
+    io.to(rooms).emit('alert', a);
   }
 
+  /** Device health is the command centre's and that checkpoint supervisor's business only. */
   deviceStatus(s: DeviceStatus): void {
-    this.#io?.emit('device:status', s);
+    this.#io?.to(['command', `checkpoint:${s.checkpointId}`]).emit('device:status', s);
   }
 
   /** Recent events in scope, newest first (fallback for /api/arrivals while the store is down). */
