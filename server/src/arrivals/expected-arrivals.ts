@@ -55,6 +55,12 @@ export class ExpectedArrivals {
   /** travelMinutes per `checkpoint>district`: at most 4 × 25 entries, computed once. */
   readonly #minutes = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
+  /**
+   * Open arrivals by the minute their overdue deadline (ETA + overdueAfterMs) falls in: the periodic
+   * check looks only at minutes that have come, not at all 200k arrivals (a full walk every 10 s took
+   * tens of ms of the event loop at that size, which showed up as live-latency spikes).
+   */
+  readonly #due = new Map<number, string[]>();
 
   constructor(private readonly o: ExpectedArrivalsOptions) {
     this.#now = o.now ?? (() => new Date());
@@ -63,7 +69,10 @@ export class ExpectedArrivals {
 
   start(checkEveryMs = 10_000): void {
     const horizon = this.#now().getTime() - (this.o.keepMs ?? 7 * 86_400_000);
-    for (const r of this.#journal?.load((r) => Date.parse(r.eta) >= horizon) ?? []) this.#byScan.set(r.scanId, r);
+    for (const r of this.#journal?.load((r) => Date.parse(r.eta) >= horizon) ?? []) {
+      this.#byScan.set(r.scanId, r);
+      this.#schedule(r);
+    }
     this.#timer = setInterval(() => this.checkOverdue(), checkEveryMs);
   }
 
@@ -88,8 +97,17 @@ export class ExpectedArrivals {
       originRegencyName: e.originRegencyName, healthStatus: e.healthStatus,
     };
     this.#byScan.set(r.scanId, r);
+    this.#schedule(r);
     this.#save(r);
     this.#bound();
+  }
+
+  #schedule(r: ExpectedArrival): void {
+    if (r.arrivedAt || r.overdueAt) return;
+    const minute = Math.floor((Date.parse(r.eta) + this.o.overdueAfterMs) / 60_000);
+    const list = this.#due.get(minute);
+    if (list) list.push(r.scanId);
+    else this.#due.set(minute, [r.scanId]);
   }
 
   get(scanId: string): ExpectedArrival | undefined {
@@ -142,9 +160,23 @@ export class ExpectedArrivals {
   /** Raises one overdue alert per arrival not marked in time (run by the timer; callable in tests). */
   checkOverdue(): number {
     const now = this.#now().getTime();
+    const nowMinute = Math.floor(now / 60_000);
     let raised = 0;
-    for (const r of this.#byScan.values()) {
-      if (r.arrivedAt || r.overdueAt || now <= Date.parse(r.eta) + this.o.overdueAfterMs) continue;
+    const due: ExpectedArrival[] = [];
+    for (const [minute, ids] of this.#due) {
+      if (minute > nowMinute) continue;
+      this.#due.delete(minute);
+      for (const id of ids) {
+        const r = this.#byScan.get(id);
+        if (r) due.push(r);
+      }
+    }
+    for (const r of due) {
+      if (r.arrivedAt || r.overdueAt) continue;
+      if (now <= Date.parse(r.eta) + this.o.overdueAfterMs) {
+        this.#schedule(r); // its minute has begun, the deadline not yet passed: look again next time
+        continue;
+      }
       r.overdueAt = new Date(now).toISOString();
       this.#save(r);
       this.o.raise({

@@ -5,8 +5,14 @@
  * scans per second cost one write call, not thousands; a crash loses at most `flushMs` of changes.
  * A torn last line (crash mid-write) is skipped on load. The file is rewritten (compacted) on load.
  * The file may hold names (expected arrivals): mode 0600 in a 0700 directory, like users.json.
+ *
+ * Compaction while running (`compactIfLarge`) is written in slices between event-loop turns: one
+ * synchronous rewrite of 200k expected arrivals (~80 MB of JSON) held the loop for about a second,
+ * and every scan's live event with it. Changes made meanwhile go to the old file (durable as usual)
+ * and are appended again to the new one after the rename, so none is lost either way.
  */
 import { appendFileSync, existsSync, fsyncSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFile, open, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export class Journal<T> {
@@ -15,6 +21,9 @@ export class Journal<T> {
   #timer: NodeJS.Timeout | undefined;
   #bytes = 0;
   #compactBytes = 0;
+  /** Set while a background compaction runs: the chunks flushed meanwhile, to append to the new file. */
+  #duringCompaction: string[] | undefined;
+  #compaction: Promise<void> | undefined;
 
   constructor(
     readonly file: string,
@@ -55,18 +64,65 @@ export class Journal<T> {
     this.#buffer = [];
     appendFileSync(this.file, chunk, { mode: 0o600 });
     this.#bytes += Buffer.byteLength(chunk);
+    this.#duringCompaction?.push(chunk);
   }
 
   /** Rewrites the file with only these records when it has grown past the threshold. */
   compactIfLarge(current: () => T[]): void {
     // Twice the live size plus a margin, so a large but compact state does not rewrite on every append.
-    if (this.#bytes < this.#compactBytes * 2 + (this.opts.compactAboveBytes ?? 64 * 1024 * 1024)) return;
+    if (this.#compaction || this.#bytes < this.#compactBytes * 2 + (this.opts.compactAboveBytes ?? 64 * 1024 * 1024)) return;
     this.flush();
-    this.#rewrite(current());
+    // A failed compaction changes nothing (the old file stays); it is tried again at a later append.
+    this.#compaction = this.#compactInBackground(current()).catch(() => void (this.#compactBytes = this.#bytes)).finally(() => (this.#compaction = undefined));
+  }
+
+  /** Resolves when no compaction is running (tests; shutdown waits for it in `closeAsync`). */
+  async idle(): Promise<void> {
+    await this.#compaction;
   }
 
   close(): void {
     this.flush();
+  }
+
+  /** Flushes and waits for a compaction in flight. */
+  async closeAsync(): Promise<void> {
+    await this.#compaction;
+    this.flush();
+  }
+
+  async #compactInBackground(records: T[]): Promise<void> {
+    const tmp = `${this.file}.tmp`;
+    this.#duringCompaction = [];
+    try {
+      await writeFile(tmp, '', { mode: 0o600 });
+      let bytes = 0;
+      for (let i = 0; i < records.length; i += 2000) {
+        let body = '';
+        for (const r of records.slice(i, i + 2000)) body += JSON.stringify(r) + '\n';
+        await appendFile(tmp, body);
+        bytes += Buffer.byteLength(body);
+      }
+      const fh = await open(tmp, 'r+');
+      await fh.sync();
+      await fh.close();
+      // From here on synchronous, so no flush can fall between the last append and the rename:
+      // anything flushed since the snapshot goes after it (last record per key wins on load).
+      this.flush();
+      const later = this.#duringCompaction.join('');
+      if (later) {
+        appendFileSync(tmp, later);
+        const fd = openSync(tmp, 'r');
+        fsyncSync(fd);
+        closeSync(fd);
+        bytes += Buffer.byteLength(later);
+      }
+      renameSync(tmp, this.file);
+      this.#bytes = bytes;
+      this.#compactBytes = bytes;
+    } finally {
+      this.#duringCompaction = undefined;
+    }
   }
 
   #rewrite(records: T[]): void {
