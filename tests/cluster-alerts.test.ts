@@ -4,7 +4,6 @@
  * mirrored between instances; ids come from a per-instance block reserved in Redis).
  */
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKPOINT_IDS, type AlertEvent } from '@sk/protocol';
 import type { RunningServer } from '@sk/server';
@@ -34,16 +33,7 @@ beforeAll(async () => {
   const urls = brokers.map((b) => b.url);
   s1 = await rig.server('server-1', urls, { redis: true });
   s2 = await rig.server('server-2', [...urls].reverse(), { redis: true });
-  const redis = new Redis(rig.redis.url);
-  try {
-    await until('the four checkpoints split two and two', async () => {
-      holders = Object.fromEntries(await Promise.all(CHECKPOINT_IDS.map(async (cp) => [cp, await redis.get(`sk:lease:${cp}`)] as const)));
-      const h = Object.values(holders);
-      return h.filter((x) => x === 'sk-server-server-1').length === 2 && h.filter((x) => x === 'sk-server-server-2').length === 2;
-    }, 30_000);
-  } finally {
-    redis.disconnect();
-  }
+  holders = await rig.leasesSplit('server-1', 'server-2');
 }, 240_000);
 
 afterAll(async () => {

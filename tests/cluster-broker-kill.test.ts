@@ -9,7 +9,6 @@
  * session; the server's pending subscribe then failed on the kill and took the server process down
  * (broker/src/cluster-subscriptions.ts).
  */
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKPOINT_IDS } from '@sk/protocol';
 import { validScanInput } from '../edge-agent/src/testing.ts';
@@ -38,15 +37,7 @@ beforeAll(async () => {
   [a, b] = await Promise.all([rig.broker('broker-a'), rig.broker('broker-b')]);
   s1 = await rig.server('server-1', [a.url, b.url], { redis: true }); // reads from A
   s2 = await rig.server('server-2', [b.url, a.url], { redis: true }); // reads from B
-  const redis = new Redis(rig.redis.url);
-  try {
-    await until('the four checkpoints split two and two', async () => {
-      const holders = await Promise.all(CHECKPOINT_IDS.map((cp) => redis.get(`sk:lease:${cp}`)));
-      return holders.filter((h) => h === 'sk-server-server-1').length === 2 && holders.filter((h) => h === 'sk-server-server-2').length === 2;
-    }, 30_000);
-  } finally {
-    redis.disconnect();
-  }
+  await rig.leasesSplit('server-1', 'server-2');
 }, 240_000);
 
 afterAll(async () => {

@@ -9,7 +9,9 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { addDevice, addServer } from '@sk/broker';
+import { CHECKPOINT_IDS } from '@sk/protocol';
 import { EdgeAgent } from '@sk/edge-agent';
 import { startPrivateInfluxd, freePort, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
 import { startPrivateRedis, type PrivateRedis } from '../scripts/lib/redis.ts';
@@ -111,6 +113,25 @@ export class ClusterRig {
    * races the reload is refused and then throttled per IP, which only slows a test down). */
   secretOf(deviceId: string): string | undefined {
     return this.#secrets.get(deviceId);
+  }
+
+  /**
+   * Waits until the four checkpoint leases are split two and two between servers `a` and `b` (their
+   * names given to `server()`), and returns who holds which.
+   */
+  async leasesSplit(a: string, b: string, timeoutMs = 30_000): Promise<Record<string, string | null>> {
+    const redis = new Redis(this.redis.url);
+    let holders: Record<string, string | null> = {};
+    try {
+      await until('the four checkpoints split two and two', async () => {
+        holders = Object.fromEntries(await Promise.all(CHECKPOINT_IDS.map(async (cp) => [cp, await redis.get(`sk:lease:${cp}`)] as const)));
+        const h = Object.values(holders);
+        return h.filter((x) => x === `sk-server-${a}`).length === 2 && h.filter((x) => x === `sk-server-${b}`).length === 2;
+      }, timeoutMs);
+    } finally {
+      redis.disconnect();
+    }
+    return holders;
   }
 
   async enrol(devices: [checkpointId: string, deviceId: string][]): Promise<void> {
