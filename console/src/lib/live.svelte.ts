@@ -4,12 +4,13 @@
  * 1,000 events/s cost ~60 renders/s, not 1,000; the buffer is bounded (ArrivalBuffer).
  */
 import { io, type Socket } from 'socket.io-client';
-import type { AlertEvent, ArrivalEvent, CatchUpReply, CheckpointCount, ClientToServerEvents, DeviceStatus, ServerToClientEvents } from '@sk/protocol';
+import type { AlertEvent, ArrivalEvent, CatchUpReply, CheckpointCount, ClientToServerEvents, DeviceStatus, LiveScope, ServerToClientEvents } from '@sk/protocol';
 import { api, query } from './api.ts';
 import { ArrivalBuffer } from './arrival-buffer.ts';
 import type { MessageKey } from './i18n.svelte.ts';
 
-export type LiveScope = { role: 'command' } | { role: 'village'; villageCode: string };
+// One contract: the scope type is the server's (command | village | checkpoint).
+export type { LiveScope };
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting';
 export interface ArrivalQuery { checkpoint?: string; district?: string; village?: string; health?: string }
 
@@ -75,14 +76,19 @@ export class LiveFeed {
     if (this.#frame) cancelAnimationFrame(this.#frame);
   }
 
-  /** (Re)loads history over HTTP and merges it; for the command centre also counts and devices. */
+  /**
+   * (Re)loads history over HTTP and merges it; for the command centre and a checkpoint supervisor also
+   * counts and devices (the server scopes both the arrivals and the devices to the user's role too).
+   */
   async reload(filter: ArrivalQuery = {}): Promise<void> {
-    const scoped = this.scope.role === 'village' ? { ...filter, village: this.scope.villageCode } : filter;
+    const scope = this.scope;
+    const scoped = scope.role === 'village' ? { ...filter, village: scope.villageCode } : scope.role === 'checkpoint' ? { ...filter, checkpoint: scope.checkpointId } : filter;
+    const operations = scope.role !== 'village'; // villages have no business with device health
     try {
       const [arrivals, counts, devices] = await Promise.all([
         api<ArrivalEvent[]>(`/api/arrivals${query({ ...scoped, limit: PAGE })}`),
-        this.scope.role === 'command' ? api<CheckpointCount[]>('/api/counts/today') : Promise.resolve(null),
-        this.scope.role === 'command' ? api<DeviceStatus[]>('/api/devices') : Promise.resolve(null),
+        operations ? api<CheckpointCount[]>('/api/counts/today') : Promise.resolve(null),
+        operations ? api<DeviceStatus[]>('/api/devices') : Promise.resolve(null),
       ]);
       this.loadError = null;
       this.#enqueue(arrivals);

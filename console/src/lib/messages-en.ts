@@ -133,4 +133,8 @@ export const en: Record<MessageKey, string> = {
   lastScan: 'Last scan',
   skewHigh: 'Clock off by more than 60 s',
   devicesSummary: '{online} online, {offline} offline',
+  checkpointTitle: 'Checkpoint screen',
+  checkpointOf: 'Checkpoint {name}',
+  checkpointToday: 'Scanned today',
+  checkpointFeed: 'Live scans at this checkpoint',
 };

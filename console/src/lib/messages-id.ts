@@ -132,6 +132,11 @@ export const id = {
   lastScan: 'Pindai terakhir',
   skewHigh: 'Selisih jam lebih dari 60 detik',
   devicesSummary: '{online} daring, {offline} luring',
+  // Checkpoint supervisor's screen (issue 5)
+  checkpointTitle: 'Layar pos pemeriksaan',
+  checkpointOf: 'Pos {name}',
+  checkpointToday: 'Dipindai hari ini',
+  checkpointFeed: 'Pindaian langsung di pos ini',
 };
 
 export type MessageKey = keyof typeof id;
