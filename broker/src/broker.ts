@@ -17,6 +17,7 @@ import { MAX_PAYLOAD_BYTES } from '@sk/protocol';
 import { redisBackends, type ClusterBackends } from './cluster.ts';
 import { orderEnqueues, type EnqueuePersistence } from './ordered-enqueue.ts';
 import { tierPersistence, type PersistenceLike } from './tiered-persistence.ts';
+import { corkPerTurn } from './cork-per-turn.ts';
 import { createAuthHooks, type Admission } from './auth-hooks.ts';
 import { loadCredentials, type CredentialStore } from './credentials.ts';
 import { createLogger, safe, type BrokerLogger } from './log.ts';
@@ -122,7 +123,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
 
   const tlsOpts = opts.tls ? { cert: await readFile(opts.tls.certFile), key: await readFile(opts.tls.keyFile) } : undefined;
   const handle = aedes.handle;
-  const mqttServer = tlsOpts ? createTlsServer(tlsOpts, (s) => handle(s)) : createNetServer((s) => handle(s));
+  const mqttServer = tlsOpts ? createTlsServer(tlsOpts, (s) => handle(corkPerTurn(s))) : createNetServer((s) => handle(corkPerTurn(s)));
   const mqttPort = await listen(mqttServer, opts.mqttPort, host);
 
   let httpServer: HttpServer | undefined;
