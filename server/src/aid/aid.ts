@@ -12,7 +12,7 @@ import { AidKeys, handoutHash, keyFromHex, keyHex, loadAidSecret } from './keys.
 import { Journal } from './journal.ts';
 import { HashTable, STRIDE } from './hash-table.ts';
 import { INDEX_LAYOUT, groupOfTag } from './double-index.ts';
-import { journalTailHash, readSnapshot, writeSnapshot } from './snapshot.ts';
+import { journalTailHash, readSnapshot, writeSnapshot, writeSnapshotInBackground, type Snapshot } from './snapshot.ts';
 import type { RedisDoubleAidIndex } from './redis-index.ts';
 
 /** Journal lines (short keys: the journal of a whole regency is millions of lines). */
@@ -68,6 +68,8 @@ export class Aid {
   lastSnapshot: { ok: boolean; ms: number; bytes: number; error: string | null } | null = null;
   #sinceSnapshot = 0;
   #snapshotQueued = false;
+  #background: Promise<void> | undefined;
+  #stopped = false;
   readonly #snapFile: string;
 
   constructor(private readonly d: AidDeps) {
@@ -114,17 +116,15 @@ export class Aid {
   }
 
   /**
-   * Writes the index snapshot now (synchronous: the slots must not change while they are written; at
-   * the full regency that is ~1 GB, about a second). Called on stop and every `snapshotEvery` handouts.
+   * Writes the index snapshot now, synchronously (the slots must not change while they are written; at
+   * the full regency that is ~1 GB, seconds). Called on stop; while running see `snapshotInBackground`.
    */
   snapshot(): void {
-    const index = this.index;
-    if (!(index instanceof MemoryDoubleAidIndex)) return;
+    const snap = this.#snapshotOf(false);
+    if (!snap) return;
     const t0 = performance.now();
     try {
-      const journalBytes = this.#journal.bytes();
-      const state: SnapState = { layout: INDEX_LAYOUT, alarms: [...this.#alarms.values()].map((x) => x.alarm), audit: this.#audit, nextAlarm: this.#nextAlarm, auditSeq: this.#auditSeq };
-      const bytes = writeSnapshot(this.#snapFile, { table: index.table.image(), journalBytes, journalTail: journalTailHash(this.#journal.file, journalBytes), state });
+      const bytes = writeSnapshot(this.#snapFile, snap);
       this.lastSnapshot = { ok: true, ms: Math.round(performance.now() - t0), bytes, error: null };
     } catch (e) {
       this.lastSnapshot = { ok: false, ms: Math.round(performance.now() - t0), bytes: 0, error: (e as Error).message };
@@ -132,15 +132,45 @@ export class Aid {
     this.#sinceSnapshot = 0;
   }
 
-  /** Counts journalled handouts; past `snapshotEvery`, snapshots once the current request has been answered. */
+  /**
+   * The periodic snapshot, off the event loop: a copy of the slots (one memcpy, ~0.3 s at the full
+   * regency; the only pause) taken with the journal offset and state of the same instant, then written
+   * in the background (snapshot.ts). Writing in place took ~7 s at full size with every request waiting.
+   */
+  async snapshotInBackground(): Promise<void> {
+    if (this.#background) return this.#background;
+    const snap = this.#snapshotOf(true);
+    if (!snap) return;
+    this.#sinceSnapshot = 0;
+    const t0 = performance.now();
+    this.#background = writeSnapshotInBackground(this.#snapFile, snap, () => !this.#stopped)
+      .then(
+        (bytes) => void (this.lastSnapshot = { ok: true, ms: Math.round(performance.now() - t0), bytes, error: null }),
+        (e: Error) => void (this.lastSnapshot = { ok: false, ms: Math.round(performance.now() - t0), bytes: 0, error: e.message }),
+      )
+      .finally(() => (this.#background = undefined));
+    return this.#background;
+  }
+
+  #snapshotOf(copy: boolean): Snapshot<SnapState> | undefined {
+    const index = this.index;
+    if (!(index instanceof MemoryDoubleAidIndex)) return undefined;
+    const journalBytes = this.#journal.bytes();
+    const state: SnapState = { layout: INDEX_LAYOUT, alarms: [...this.#alarms.values()].map((x) => x.alarm), audit: [...this.#audit], nextAlarm: this.#nextAlarm, auditSeq: this.#auditSeq };
+    const image = index.table.image();
+    const table = copy ? { ...image, words: image.words.slice() } : image;
+    return { table, journalBytes, journalTail: journalTailHash(this.#journal.file, journalBytes), state: copy ? structuredClone(state) : state };
+  }
+
+  /** Counts journalled handouts; past `snapshotEvery`, snapshots in the background once the current request has been answered. */
   #countForSnapshot(n: number): void {
     const every = this.d.snapshotEvery ?? 1_000_000;
     this.#sinceSnapshot += n;
-    if (every <= 0 || this.#sinceSnapshot < every || this.#snapshotQueued) return;
+    if (every <= 0 || this.#sinceSnapshot < every || this.#snapshotQueued || this.#background) return;
     this.#snapshotQueued = true;
     setImmediate(() => {
       this.#snapshotQueued = false;
-      this.snapshot();
+      void this.snapshotInBackground();
     });
   }
 
@@ -164,6 +194,7 @@ export class Aid {
 
   /** Clean stop: snapshot the index (the next start skips the journal replay), close the journal. */
   stop(): void {
+    this.#stopped = true; // a background snapshot still running is discarded: this one is newer
     this.snapshot();
     this.#journal.close();
   }

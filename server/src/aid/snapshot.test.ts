@@ -92,4 +92,42 @@ describe('aid index snapshot', () => {
     expect(b.rebuild).toMatchObject({ from: 'journal', reason });
     b.stop();
   });
+
+  it('a background snapshot taken while handouts go on is the state of its own instant: snapshot + tail = full replay', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sk-aid-snap-'));
+    dirs.push(dir);
+    const all = handouts(300);
+    const a = aidAt(dir);
+    a.start();
+    a.record(all.slice(0, 150), 'test');
+    const writing = a.snapshotInBackground();
+    a.record(all.slice(150), 'test'); // while the copy is written: must land in the journal tail, not in the snapshot
+    await writing;
+    expect(a.lastSnapshot).toMatchObject({ ok: true });
+    const before = observe(a, all);
+    // a crashes (no stop): the next start reads the background snapshot plus the journal after it.
+    const b = aidAt(dir);
+    b.start();
+    expect(b.rebuild).toMatchObject({ from: 'snapshot' });
+    expect(b.rebuild.lines).toBeGreaterThanOrEqual(150); // the tail: the second half and what it raised
+    const after = observe(b, all);
+    b.stop();
+    expect(after).toEqual(before);
+  });
+
+  it('a background snapshot still being written when the server stops is discarded, not renamed over the newer one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sk-aid-snap-'));
+    dirs.push(dir);
+    const a = aidAt(dir);
+    a.start();
+    a.record(handouts(40), 'test');
+    const writing = a.snapshotInBackground();
+    a.record(handouts(10), 'test');
+    a.stop(); // synchronous snapshot of all 50
+    await writing;
+    const b = aidAt(dir);
+    b.start();
+    expect(b.rebuild).toMatchObject({ from: 'snapshot', lines: 0 });
+    b.stop();
+  });
 });

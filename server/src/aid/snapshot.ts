@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { TableImage } from './hash-table.ts';
@@ -46,8 +47,8 @@ export function journalTailHash(file: string, offset: number): string {
   return createHash('sha256').update(buf).digest('hex');
 }
 
-/** Writes the snapshot atomically (temp + fsync + rename + directory fsync). Returns the bytes written. */
-export function writeSnapshot<S>(file: string, snap: Snapshot<S>): number {
+/** Header, slot bytes (not copied) and state of a snapshot, ready to be written. */
+function encode<S>(snap: Snapshot<S>, crc: (body: Buffer, json: Buffer) => number): { head: Buffer; body: Buffer; json: Buffer } {
   const words = snap.table.words;
   const body = Buffer.from(words.buffer, words.byteOffset, words.byteLength);
   const json = Buffer.from(JSON.stringify(snap.state), 'utf8');
@@ -62,9 +63,17 @@ export function writeSnapshot<S>(file: string, snap: Snapshot<S>): number {
   head.writeDoubleLE(snap.journalBytes, 40);
   head.writeDoubleLE(body.length, 48);
   head.writeUInt32LE(json.length, 56);
-  head.writeUInt32LE(crc32(json, crc32(body)), 60);
+  head.writeUInt32LE(crc(body, json), 60);
   head.write(snap.journalTail, 64, 32, 'hex');
-  const tmp = `${file}.tmp-${process.pid}`;
+  return { head, body, json };
+}
+
+let tmpSeq = 0;
+
+/** Writes the snapshot atomically (temp + fsync + rename + directory fsync). Returns the bytes written. */
+export function writeSnapshot<S>(file: string, snap: Snapshot<S>): number {
+  const { head, body, json } = encode(snap, (b, j) => crc32(j, crc32(b)));
+  const tmp = `${file}.tmp-${process.pid}-${++tmpSeq}`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
     for (const part of [head, body, json]) {
@@ -79,13 +88,61 @@ export function writeSnapshot<S>(file: string, snap: Snapshot<S>): number {
   }
   closeSync(fd);
   renameSync(tmp, file);
+  syncDir(file);
+  return HEADER + body.length + json.length;
+}
+
+function syncDir(file: string): void {
   const dfd = openSync(dirname(file), 'r');
   try {
     fsyncSync(dfd);
   } finally {
     closeSync(dfd);
   }
-  return HEADER + body.length + json.length;
+}
+
+const SLICE = 64 * 1024 * 1024;
+const turn = () => new Promise<void>((r) => setImmediate(r));
+
+/**
+ * The same file as {@link writeSnapshot}, written without holding the event loop: the checksum in
+ * 64 MiB slices between turns, the writes and fsync on libuv's thread pool. `snap.table.words` must be
+ * a copy that nothing changes meanwhile. `keep()` is asked before the rename: false (the server is
+ * stopping and wrote a newer one) discards the file.
+ */
+export async function writeSnapshotInBackground<S>(file: string, snap: Snapshot<S>, keep: () => boolean = () => true): Promise<number> {
+  const parts = encode(snap, () => 0);
+  let crc = 0;
+  for (let off = 0; off < parts.body.length; off += SLICE) {
+    crc = crc32(parts.body.subarray(off, off + SLICE), crc);
+    await turn();
+  }
+  parts.head.writeUInt32LE(crc32(parts.json, crc), 60);
+  const tmp = `${file}.tmp-${process.pid}-${++tmpSeq}`;
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    let pos = 0;
+    for (const part of [parts.head, parts.body, parts.json]) {
+      for (let off = 0; off < part.length; ) {
+        const { bytesWritten } = await fh.write(part, off, Math.min(part.length - off, SLICE), pos);
+        off += bytesWritten;
+        pos += bytesWritten;
+      }
+    }
+    await fh.sync();
+  } catch (e) {
+    await fh.close();
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  await fh.close();
+  if (!keep()) {
+    await rm(tmp, { force: true });
+    return 0;
+  }
+  renameSync(tmp, file);
+  syncDir(file);
+  return HEADER + parts.body.length + parts.json.length;
 }
 
 export type SnapshotRead<S> = { ok: true; snap: Snapshot<S> } | { ok: false; reason: string };
