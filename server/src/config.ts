@@ -62,9 +62,9 @@ const EnvSchema = z.object({
 export interface ServerConfig {
   readonly httpPort: number;
   readonly host: string;
-  /** The first broker URL (the features' MQTT client uses only this one). */
+  /** The first broker URL (every MQTT client of the server starts there). */
   readonly mqttUrl: string;
-  /** Every broker URL given in MQTT_URL; the ingest fails over between them. */
+  /** Every broker URL given in MQTT_URL; the ingest and the feature client fail over between them. */
   readonly mqttUrls: readonly string[];
   readonly redisUrl?: string;
   /** Set when scans go to InfluxDB 2.x/3.x (v2 API) instead of 1.x. */

@@ -136,7 +136,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     emitMissing: (m) => live.emitToRooms(['command'], 'puskesmas:missing', m),
   });
   const featureMqtt = new FeatureMqtt(
-    { url: cfg.mqttUrl, clientId: `${cfg.mqttClientId}-features`, username: cfg.mqttUsername, password: cfg.mqttPassword },
+    { url: cfg.mqttUrl, failoverUrls: cfg.mqttUrls.slice(1), clientId: `${cfg.mqttClientId}-features`, username: cfg.mqttUsername, password: cfg.mqttPassword },
     { [AID_SUBSCRIPTION]: aidDeviceHandler(aid, regions, aidRemote && ((id) => aidRemote.claim(id, cfg.mqttClientId))), [PUSKESMAS_SUBSCRIPTION]: puskesmasDeviceHandler(puskesmas, area(log, 'puskesmas')) },
     area(log, 'aid-mqtt'),
   );

@@ -48,7 +48,7 @@ const PATHS: Record<string, Record<string, Op>> = {
   '/api/openapi.json': { get: { summary: 'This document', role: 'public' } },
   '/api/arrivals': { get: { summary: 'Stored arrivals, newest first, scoped by role', query: { checkpoint: 'checkpoint id', district: '35.10.21', village: '35.10.21.2003', health: 'positif|demam|gejala|sehat', limit: '1–500', before: 'ISO time or eventId (paging)' } } },
   '/api/counts/today': { get: { summary: 'Arrivals per checkpoint since midnight WIB' } },
-  '/api/devices': { get: { summary: 'Latest status of every checkpoint device' } },
+  '/api/devices': { get: { summary: 'Latest status of the checkpoint devices: all for the command centre, its own for a checkpoint supervisor, none for a village officer (403)' } },
   '/api/regions': { get: { summary: 'Banyuwangi districts and villages (Kemendagri codes)' } },
   '/api/stored-scan-ids': { get: { summary: 'Every stored scanId in [from, to) (reconciliation)', role: 'command', query: { from: 'ISO time', to: 'ISO time' } } },
   '/api/dead-letters': { get: { summary: 'Rejected MQTT messages with reasons', role: 'command', query: { limit: '1–1000' } } },
