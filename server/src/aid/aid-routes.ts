@@ -72,10 +72,11 @@ export function aidRoutes(aid: Aid, regions: Regions) {
       if (!a) throw new ApiError('not_found', 'alarm tidak ditemukan');
       return a;
     };
-    app.post('/api/aid/alarms/:id/ack', requireUser, (c) => ok(c, aid.acknowledge(alarmOf(c).id, c.get('user').username)));
+    // Cluster mode: ack/resolve are first-wins across instances (aid.ts); single-node they are synchronous.
+    app.post('/api/aid/alarms/:id/ack', requireUser, async (c) => ok(c, await aid.acknowledgeAsync(alarmOf(c).id, c.get('user').username)));
     app.post('/api/aid/alarms/:id/resolve', requireUser, async (c) => {
       const a = alarmOf(c);
-      const r = aid.resolve(a.id, parse(AidResolveSchema, await json(c)), c.get('user').username);
+      const r = await aid.resolveAsync(a.id, parse(AidResolveSchema, await json(c)), c.get('user').username);
       if (r === 'already') throw new ApiError('bad_request', 'alarm sudah diselesaikan');
       return ok(c, r);
     });

@@ -14,6 +14,7 @@ import { HashTable, STRIDE } from './hash-table.ts';
 import { INDEX_LAYOUT, groupOfTag } from './double-index.ts';
 import { journalTailHash, readSnapshot, writeSnapshot, writeSnapshotInBackground, type Snapshot } from './snapshot.ts';
 import type { RedisDoubleAidIndex } from './redis-index.ts';
+import { SharedAidAlarms, type Ack } from '../cluster/shared-aid-alarms.ts';
 
 /** Journal lines (short keys: the journal of a whole regency is millions of lines). */
 type HandoutLine = { t: 'h'; id: string; p: string; d: string; v: string; at: string; by: string; pk: string; kk: string | null; nk: string | null };
@@ -42,6 +43,10 @@ export interface AidDeps {
   snapshotEvery?: number;
 }
 
+type ResolveLine = Extract<Line, { t: 'r' }>;
+/** Cluster mode: what instances publish to each other (the journal lines, plus what the others need). */
+type SharedLine = { t: 'a'; alarm: AidAlarm; handout: HandoutLine | null } | Extract<Line, { t: 'k' }> | (ResolveLine & { ack?: Ack | null });
+
 /** What a snapshot holds besides the index: everything else a journal replay would rebuild. */
 interface SnapState { layout: string; alarms: AidAlarm[]; audit: AuditRow[]; nextAlarm: number; auditSeq: number }
 
@@ -56,7 +61,7 @@ type AuditRow = AidAuditEntry & { scope: readonly string[] };
 export class Aid {
   readonly index: DoubleAidIndex;
   readonly #journal: Journal<Line>;
-  readonly #alarms = new Map<number, { alarm: AidAlarm; handout: HandoutLine }>();
+  readonly #alarms = new Map<number, { alarm: AidAlarm; handout: HandoutLine | null }>();
   readonly #audit: AuditRow[] = [];
   readonly #villageIdx: Map<string, number>;
   #keys: AidKeys | undefined;
@@ -71,6 +76,8 @@ export class Aid {
   #background: Promise<void> | undefined;
   #stopped = false;
   readonly #snapFile: string;
+  /** Cluster mode: alarms shared with the other instances (set by joinCluster). */
+  #shared: SharedAidAlarms<AidAlarm, HandoutLine, ResolveLine & { ack: Ack | null }> | undefined;
 
   constructor(private readonly d: AidDeps) {
     this.index = new MemoryDoubleAidIndex(d.capacityHint);
@@ -189,11 +196,64 @@ export class Aid {
       else if (l.t === 'r' && l.cancelled) live.delete(l.cancelled.id);
     });
     await remote.seed([...live.values()].map((l) => this.#indexed(l)));
+    // Alarms: listen first, then read what the cluster already has (nothing falls in between).
+    const shared = new SharedAidAlarms<AidAlarm, HandoutLine, ResolveLine & { ack: Ack | null }>(remote.redis);
+    this.#shared = shared;
+    await shared.subscribe((m) => this.#learn(m as SharedLine), () => void this.#resync().catch(() => {}));
+    await this.#resync();
     return live.size;
+  }
+
+  /** Applies every alarm the cluster keeps (idempotent: only what changes our state is journalled). */
+  async #resync(): Promise<void> {
+    for (const s of (await this.#shared?.all()) ?? []) this.#learnAll(s);
+  }
+
+  #learnAll(s: { raised: { alarm: AidAlarm; handout: HandoutLine | null }; ack: Ack | null; resolution: (ResolveLine & { ack: Ack | null }) | null }): void {
+    this.#learn({ t: 'a', alarm: s.raised.alarm, handout: s.raised.handout });
+    if (s.ack) this.#learn({ t: 'k', alarmId: s.raised.alarm.id, by: s.ack.by, at: s.ack.at });
+    if (s.resolution) this.#learn(s.resolution);
+  }
+
+  /**
+   * Cluster mode: another instance's alarm change. States only move forward (an alarm known stays; the
+   * first ack and the one resolution are kept), so the order messages arrive in does not matter. The
+   * instance that made the change has told the consoles; here it is only journalled (our audit) and applied.
+   */
+  #learn(m: SharedLine): void {
+    if (m.t === 'a') {
+      if (typeof m.alarm?.id !== 'number' || this.#alarms.has(m.alarm.id)) return;
+      const line: Line = { t: 'a', alarm: { ...m.alarm, acknowledgedAt: null, acknowledgedBy: null, resolution: null } };
+      this.#journal.append([line], false);
+      this.#apply(line);
+      this.#alarms.get(m.alarm.id)!.handout = m.handout;
+      return;
+    }
+    const entry = this.#alarms.get(m.alarmId);
+    if (!entry) {
+      // A change to an alarm we have not heard of yet: fetch the whole alarm.
+      void this.#shared?.get(m.alarmId).then((s) => s && this.#learnAll(s)).catch(() => {});
+      return;
+    }
+    if (m.t === 'k') {
+      if (entry.alarm.acknowledgedAt) return;
+      const line: Line = { t: 'k', alarmId: m.alarmId, by: m.by, at: m.at };
+      this.#journal.append([line], false);
+      this.#apply(line);
+      return;
+    }
+    if (m.t === 'r') {
+      if (m.ack) this.#learn({ t: 'k', alarmId: m.alarmId, by: m.ack.by, at: m.ack.at });
+      if (entry.alarm.resolution) return;
+      const line: Line = { t: 'r', alarmId: m.alarmId, action: m.action, reason: m.reason, by: m.by, at: m.at, cancelled: m.cancelled };
+      this.#journal.append([line], false);
+      this.#apply(line);
+    }
   }
 
   /** Clean stop: snapshot the index (the next start skips the journal replay), close the journal. */
   stop(): void {
+    this.#shared?.close();
     this.#stopped = true; // a background snapshot still running is discarded: this one is newer
     this.snapshot();
     this.#journal.close();
@@ -304,7 +364,15 @@ export class Aid {
     }
     // The local index mirrors what this instance recorded (its journal rebuilds it on restart).
     handouts.forEach((l, i) => !outcomes[i]!.redelivered && this.index.record(this.#indexed(l)));
-    return this.#commit(inputs, handouts, outcomes, ids, by);
+    const results = this.#commit(inputs, handouts, outcomes, ids, by);
+    // The other instances list the new alarms too (best effort: the alarm is journalled and on every console already).
+    for (const r of results) {
+      const entry = r.alarmId === null ? undefined : this.#alarms.get(r.alarmId);
+      if (!entry || !this.#shared) continue;
+      const raised = { alarm: structuredClone(entry.alarm), handout: entry.handout };
+      await this.#shared.raise(entry.alarm.id, raised).then(() => this.#shared?.publish({ t: 'a', ...raised })).catch(() => {});
+    }
+    return results;
   }
 
   /** "Check before handing out" against the whole cluster (Redis) in cluster mode. */
@@ -383,10 +451,10 @@ export class Aid {
     return a && (scopeVillage === null || a.villages.includes(scopeVillage)) ? a : undefined;
   }
 
-  acknowledge(id: number, by: string): AidAlarm {
+  acknowledge(id: number, by: string, at = this.#now()): AidAlarm {
     const a = this.#alarms.get(id)!.alarm;
     if (!a.acknowledgedAt) {
-      const line: Line = { t: 'k', alarmId: id, by, at: this.#now() };
+      const line: Line = { t: 'k', alarmId: id, by, at };
       this.#journal.append([line]);
       this.#apply(line);
       this.d.emit('aid:alarm-update', a, this.#rooms(a));
@@ -394,17 +462,70 @@ export class Aid {
     return a;
   }
 
+  /**
+   * Cluster mode: the first acknowledgement cluster-wide is kept (one HSETNX); only the instance whose ack
+   * won tells the consoles, a later one learns the kept ack. Single-node: `acknowledge`.
+   */
+  async acknowledgeAsync(id: number, by: string): Promise<AidAlarm> {
+    const shared = this.#shared;
+    const a = this.#alarms.get(id)!.alarm;
+    if (!shared || a.acknowledgedAt) return this.acknowledge(id, by);
+    const at = this.#now();
+    const won = await shared.acknowledge(id, { by, at });
+    if (won !== true) {
+      this.#learn({ t: 'k', alarmId: id, by: won.by, at: won.at });
+      return a;
+    }
+    this.acknowledge(id, by, at);
+    await shared.publish({ t: 'k', alarmId: id, by, at } satisfies SharedLine).catch(() => {});
+    return a;
+  }
+
+  /**
+   * Cluster mode: resolved once cluster-wide (one HSETNX; 'already' when another instance was first).
+   * A resolution also acknowledges: that ack goes through the same first-wins step, so every instance
+   * keeps the same acknowledgement whatever order it hears of them. Single-node: `resolve`.
+   */
+  async resolveAsync(id: number, res: AidResolution, by: string): Promise<AidAlarm | 'already'> {
+    const shared = this.#shared;
+    const entry = this.#alarms.get(id)!;
+    if (!shared || entry.alarm.resolution) return this.resolve(id, res, by);
+    const at = this.#now();
+    const a = entry.alarm;
+    let ack: Ack | null = a.acknowledgedAt ? { by: a.acknowledgedBy ?? by, at: a.acknowledgedAt } : null;
+    if (!ack) {
+      const won = await shared.acknowledge(id, { by, at });
+      ack = won === true ? { by, at } : won;
+    }
+    // Raised on another instance: its handout line came with the alarm (from Redis if not in memory).
+    const cancelled = res.action === 'cancel' ? (entry.handout ?? this.#findHandout(a) ?? (await shared.get(id))?.raised.handout ?? null) : null;
+    const line: ResolveLine = { t: 'r', alarmId: id, action: res.action, reason: res.reason, by, at, cancelled };
+    const won = await shared.resolve(id, { ...line, ack });
+    if (won !== true) {
+      this.#learn(won);
+      return 'already';
+    }
+    this.#learn({ t: 'k', alarmId: id, by: ack.by, at: ack.at }); // no update of its own: the resolution below carries it
+    if (entry.alarm.resolution) return 'already'; // learned meanwhile: cannot happen after a won HSETNX, kept as a guard
+    const done = this.#resolved(entry, line);
+    await shared.publish({ ...line, ack } satisfies SharedLine).catch(() => {});
+    return done;
+  }
+
   /** Cancel the second handout (it leaves the index) or confirm it with a reason. Once only. */
   resolve(id: number, res: AidResolution, by: string): AidAlarm | 'already' {
     const entry = this.#alarms.get(id)!;
     if (entry.alarm.resolution) return 'already';
     const cancelled = res.action === 'cancel' ? (entry.handout ?? this.#findHandout(entry.alarm)) : null;
-    const line: Line = { t: 'r', alarmId: id, action: res.action, reason: res.reason, by, at: this.#now(), cancelled };
+    return this.#resolved(entry, { t: 'r', alarmId: id, action: res.action, reason: res.reason, by, at: this.#now(), cancelled });
+  }
+
+  #resolved(entry: { alarm: AidAlarm; handout: HandoutLine | null }, line: ResolveLine): AidAlarm {
     this.#journal.append([line]);
     this.#apply(line);
     // Cluster mode: the cancelled handout leaves the shared index too (a failure leaves it in: a later
     // handout is then flagged, never missed).
-    if (cancelled) void this.d.remote?.cancel(this.#indexed(cancelled)).catch(() => {});
+    if (line.cancelled) void this.d.remote?.cancel(this.#indexed(line.cancelled)).catch(() => {});
     this.d.emit('aid:alarm-update', entry.alarm, this.#rooms(entry.alarm));
     return entry.alarm;
   }

@@ -90,7 +90,7 @@ function parse(cs: CheckSpec[], rows: string[][], h: IndexedHandout): IndexMatch
 }
 
 export class RedisDoubleAidIndex {
-  constructor(private readonly redis: Redis) {}
+  constructor(readonly redis: Redis) {}
 
   /** Atomic across instances: exactly one of two concurrent handouts of the same person sees the other. */
   async record(h: IndexedHandout): Promise<{ redelivered: boolean; matches: IndexMatch[] }> {

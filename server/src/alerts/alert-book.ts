@@ -132,6 +132,11 @@ export class AlertBook {
     this.o.journal?.append(record);
   }
 
+  /** Cluster mode: the open alerts with their keys (re-shared when the cluster no longer keeps them). */
+  openRecords(): AlertRecord[] {
+    return [...this.#active.values()].map((r) => ({ ...r }));
+  }
+
   isOpen(key: string): boolean {
     return this.#active.has(key);
   }
