@@ -267,7 +267,8 @@ export class Aid {
         this.#addAudit(l.at, 'handout', l.by, l.v, l.id, null, `${l.p} ${l.d}`);
         break;
       case 'a':
-        this.#alarms.set(l.alarm.id, { alarm: l.alarm, handout: null as never });
+        // Keep the handout line #commit put there (a replay has none: #findHandout reads the journal).
+        this.#alarms.set(l.alarm.id, { alarm: l.alarm, handout: this.#alarms.get(l.alarm.id)?.handout ?? null });
         this.#nextAlarm = Math.max(this.#nextAlarm, l.alarm.id + 1);
         this.#addAudit(l.alarm.raisedAt, 'alarm', 'system', l.alarm.villageCode, l.alarm.handoutId, l.alarm.id, `${l.alarm.severity}: ${l.alarm.matches.map((m) => m.kind).join(',')} villages ${l.alarm.villages.join(',')}`, l.alarm.villages);
         break;
