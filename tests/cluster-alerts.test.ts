@@ -1,7 +1,8 @@
 /**
  * Issue 9, alerts across instances: an alert raised by the server that ingested the scan is listed by the
  * other instance under the same id, and ack / clear work through either instance (alert changes are
- * mirrored between instances; ids come from a per-instance block reserved in Redis).
+ * mirrored between instances; ids come from a per-instance block reserved in Redis). A server that joins
+ * later, or restarts after changes it missed, loads the cluster's alerts from Redis.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,10 @@ let s1: Child;
 let s2: Child;
 let holders: Record<string, string | null>;
 const devices = CHECKPOINT_IDS.map((cp) => [cp, `${cp}-01`] as [string, string]);
+let cookie1: string;
+let cookie2: string;
+const scanIds: string[] = [];
+const feverOn = async (s: Child, cookie: string) => (await alerts(s, cookie)).filter((a) => a.rule === 'fever' && scanIds.includes(a.scanId ?? ''));
 
 async function alerts(s: Child, cookie: string): Promise<AlertEvent[]> {
   const res = await fetch(`${s.url}/api/alerts?active=false&limit=500`, { headers: { cookie } });
@@ -42,10 +47,9 @@ afterAll(async () => {
 
 describe('alerts on two servers', () => {
   it('an alert raised on server 1 is listed on server 2; ack on 2 and clear on 1 show on both', async () => {
-    const cookie1 = await signIn({ url: s1.url } as RunningServer, join(rig.dir, 'server-1'), 'pusat1', 'command');
-    const cookie2 = await signIn({ url: s2.url } as RunningServer, join(rig.dir, 'server-2'), 'pusat2', 'command');
+    cookie1 = await signIn({ url: s1.url } as RunningServer, join(rig.dir, 'server-1'), 'pusat1', 'command');
+    cookie2 = await signIn({ url: s2.url } as RunningServer, join(rig.dir, 'server-2'), 'pusat2', 'command');
     // One feverish traveller through a checkpoint of each server.
-    const scanIds: string[] = [];
     const agents = [];
     for (const owner of ['sk-server-server-1', 'sk-server-server-2']) {
       const cp = CHECKPOINT_IDS.find((c) => holders[c] === owner)!;
@@ -58,7 +62,6 @@ describe('alerts on two servers', () => {
     }
     await allAcked(agents, 60_000, rig);
 
-    const feverOn = async (s: Child, cookie: string) => (await alerts(s, cookie)).filter((a) => a.rule === 'fever' && scanIds.includes(a.scanId ?? ''));
     await until('both fever alerts listed on both servers', async () => (await feverOn(s1, cookie1)).length === 2 && (await feverOn(s2, cookie2)).length === 2, 30_000);
     const on1 = await feverOn(s1, cookie1);
     const on2 = await feverOn(s2, cookie2);
@@ -75,4 +78,22 @@ describe('alerts on two servers', () => {
     const final = (await feverOn(s2, cookie2)).find((a) => a.id === raisedOn1.id)!;
     expect(final).toMatchObject({ ackedBy: 'pusat2', clearedBy: 'pusat1' });
   }, 120_000);
+
+  it('a server that joins later lists the open alerts raised before it; a restarted one learns what it missed', async () => {
+    const open = (await feverOn(s1, cookie1)).find((a) => a.scanId === scanIds[1])!;
+    expect(open.state).toBe('active');
+    const s3 = await rig.server('server-3', [rig.children[0]!.url], { redis: true });
+    // Sessions are shared: server 1's cookie works on the newcomer. It never heard these alerts live: they
+    // come from Redis (loaded before its ingest starts, so in practice before it reports healthy).
+    await until('newcomer lists the open alert', async () => (await feverOn(s3, cookie1)).length > 0);
+    const on3 = await feverOn(s3, cookie1);
+    expect(on3.map((a) => [a.id, a.state])).toEqual([[open.id, 'active']]); // the cleared one is not "open", and was never ours
+
+    // Server 2 is down while server 1 acknowledges; back up, it lists the alert as acknowledged.
+    await s2.stop();
+    expect(await act(s1, cookie1, open.id, 'ack')).toBe(200);
+    s2 = await rig.server('server-2', [rig.children[0]!.url, rig.children[1]!.url], { redis: true });
+    expect((await feverOn(s2, cookie2)).find((a) => a.id === open.id)).toMatchObject({ state: 'acknowledged', ackedBy: 'pusat1' });
+    await until('the newcomer heard the ack live', async () => (await feverOn(s3, cookie1))[0]?.state === 'acknowledged');
+  }, 180_000);
 });
