@@ -169,13 +169,24 @@ export class MemoryDoubleAidIndex implements DoubleAidIndex {
     const last = q.name ? cp.end[2] : cp.end[1];
     for (let k = 0; k < last; k++) want[k] = tagFor(cp.kinds[k]!, cp.plans[k]!, m);
     const t = this._t;
+    const nm = q.name;
+    const p = q.person;
+    const ph = p.hi >>> 0, pl = p.lo >>> 0;
+    // All three homes first, then one call that reads them together (their cache misses overlap) and
+    // says which keys may have entries at all: a key nobody holds costs one bit, not a probe.
+    const useHh = hh != null && cp.end[1] > cp.end[0];
+    const a = t.home(ph, pl, g);
+    const b = useHh ? t.home(hh.hi >>> 0, hh.lo >>> 0, g) : -1;
+    const c = nm ? t.home(nm.hi >>> 0, nm.lo >>> 0, g) : -1;
+    const may = t.maybe3(a, b, c);
+    if (may === 0) return NONE;
     let n = 0;
     // One pass per key: person (own programme + person conflicts), household, name.
-    n = t.scan(q.person.hi, q.person.lo, g, want, 0, cp.end[0], n);
-    if (hh && cp.end[1] > cp.end[0]) n = t.scan(hh.hi, hh.lo, g, want, cp.end[0], cp.end[1], n);
-    if (q.name) n = t.scan(q.name.hi, q.name.lo, g, want, cp.end[1], cp.end[2], n);
+    if (may & 1) n = t.scanAt(ph, pl, a, want, 0, cp.end[0], n);
+    if (may & 2) n = t.scanAt(hh!.hi >>> 0, hh!.lo >>> 0, b, want, cp.end[0], cp.end[1], n);
+    if (may & 4) n = t.scanAt(nm!.hi >>> 0, nm!.lo >>> 0, c, want, cp.end[1], cp.end[2], n);
     if (n === 0) return NONE;
-    return this._matches(cp, t.hits, n, q.date, q.person.lo >>> 0, excludeHandout);
+    return this._matches(cp, t.hits, n, q.date, pl, excludeHandout);
   }
 
   /** Turns scan hits into matches in the result order (rare path: something matched). */
