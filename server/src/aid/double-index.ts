@@ -126,6 +126,23 @@ function checkPlan(p: Plan, withHousehold: boolean): CheckPlan {
 }
 const CHECK_PLANS = new Map<string, [CheckPlan, CheckPlan]>([...PLANS.values()].map((p) => [p.id, [checkPlan(p, false), checkPlan(p, true)]]));
 
+function checkPlans(programmeId: string): [CheckPlan, CheckPlan] {
+  const c = CHECK_PLANS.get(programmeId);
+  if (!c) throw new RangeError(`unknown programme ${programmeId}`);
+  return c;
+}
+
+/**
+ * Period labels ('2026-11', '2026-Q4', '2026') by month number 2000-01…2099-12, made once: a hit
+ * returns several matches and each carries its period, so building them per check was measurable.
+ */
+const PERIOD_LABELS: Record<PeriodKind, string[]> = { monthly: [], quarterly: [], yearly: [] };
+for (let m = 0; m < 1200; m++) {
+  const date = `${2000 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}-01`;
+  for (const k of ['monthly', 'quarterly', 'yearly'] as const) PERIOD_LABELS[k].push(periodOf(k, date));
+}
+const periodLabel = (kind: PeriodKind, m: number, date: string) => (m >= 0 && m < 1200 ? PERIOD_LABELS[kind][m]! : periodOf(kind, date));
+
 /** The no-match result, shared: most checks find nothing and should not allocate. */
 const NONE: IndexMatch[] = Object.freeze([]) as unknown as IndexMatch[];
 
@@ -160,9 +177,8 @@ export class MemoryDoubleAidIndex implements DoubleAidIndex {
   }
 
   check(q: IndexQuery, excludeHandout?: number): IndexMatch[] {
-    const prog = plan(q.programmeId);
     const hh = q.household;
-    const cp = CHECK_PLANS.get(prog.id)![hh ? 1 : 0];
+    const cp = checkPlans(q.programmeId)[hh ? 1 : 0];
     const m = monthNo(q.date);
     const g = groupOf(m);
     const want = this._want;
@@ -186,25 +202,25 @@ export class MemoryDoubleAidIndex implements DoubleAidIndex {
     if (may & 2) n = t.scanAt(hh!.hi >>> 0, hh!.lo >>> 0, b, want, cp.end[0], cp.end[1], n);
     if (may & 4) n = t.scanAt(nm!.hi >>> 0, nm!.lo >>> 0, c, want, cp.end[1], cp.end[2], n);
     if (n === 0) return NONE;
-    return this._matches(cp, t.hits, n, q.date, pl, excludeHandout);
+    return this._matches(cp, t.hits, n, m, q.date, pl, excludeHandout);
   }
 
   /** Turns scan hits into matches in the result order (rare path: something matched). */
-  private _matches(cp: CheckPlan, hits: Int32Array, n: number, date: string, personLo: number, exclude: number | undefined): IndexMatch[] {
+  private _matches(cp: CheckPlan, hits: Int32Array, n: number, month: number, date: string, personLo: number, exclude: number | undefined): IndexMatch[] {
     const t = this._t;
     const out: IndexMatch[] = [];
-    for (const k of cp.byRank) {
+    const byRank = cp.byRank;
+    for (let r = 0; r < byRank.length; r++) {
+      const k = byRank[r]!;
       const w = cp.wants[k]!;
-      let period: string | undefined;
+      const isName = w.kind === 3;
       for (let h = 0; h < n; h += 2) {
         if (hits[h + 1] !== k) continue;
         const s = hits[h]!;
         const aux = t.aux(s);
-        const isName = w.kind === 3;
         // Name entries hold the person's key: skip the same person's own; others skip a handout already matched.
         if (isName ? aux === personLo : aux === exclude || seen(out, aux)) continue;
-        period ??= periodOf(w.plan.period, date);
-        out.push({ kind: w.match, severity: w.severity, programmeId: w.plan.id, period, village: t.village(s), at: t.at(s), handout: isName ? null : aux });
+        out.push({ kind: w.match, severity: w.severity, programmeId: w.plan.id, period: periodLabel(w.plan.period, month, date), village: t.village(s), at: t.at(s), handout: isName ? null : aux });
       }
     }
     return out.length ? out : NONE;
