@@ -25,7 +25,11 @@ function tempDir(): string {
 /** Mosquitto on `port` with a throwaway config; resolves once it accepts connections. */
 async function startMosquitto(port: number, dir: string): Promise<{ stop(): Promise<void> }> {
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/\nmax_queued_messages 10000\n`);
+  // `user root`: started as root, mosquitto otherwise drops to its own user, cannot write the database
+  // into our temp dir, and silently restarts without the server's session (its subscription gone, the
+  // agent's first publishes after the restart delivered to nobody until the 10 s retransmit).
+  // Ignored when the tests run as another user (then the files are that user's anyway).
+  writeFileSync(conf, `user root\nlistener ${port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/\nmax_queued_messages 10000\n`);
   const child: ChildProcess = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: 'ignore' });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const stop = async () => {
