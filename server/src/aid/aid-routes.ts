@@ -65,17 +65,17 @@ export function aidRoutes(aid: Aid, regions: Regions) {
       return ok(c, aid.alarms(villageScope(c), active === 'true'));
     });
 
-    const alarmOf = (c: Context<Env>) => {
+    const alarmOf = async (c: Context<Env>) => {
       const { id } = parse(z.object({ id: z.coerce.number().int().min(1) }), { id: c.req.param('id') });
       // Out of scope looks the same as absent: no probing other villages' alarms.
-      const a = aid.alarm(id, villageScope(c));
+      const a = await aid.alarmAsync(id, villageScope(c));
       if (!a) throw new ApiError('not_found', 'alarm tidak ditemukan');
       return a;
     };
     // Cluster mode: ack/resolve are first-wins across instances (aid.ts); single-node they are synchronous.
-    app.post('/api/aid/alarms/:id/ack', requireUser, async (c) => ok(c, await aid.acknowledgeAsync(alarmOf(c).id, c.get('user').username)));
+    app.post('/api/aid/alarms/:id/ack', requireUser, async (c) => ok(c, await aid.acknowledgeAsync((await alarmOf(c)).id, c.get('user').username)));
     app.post('/api/aid/alarms/:id/resolve', requireUser, async (c) => {
-      const a = alarmOf(c);
+      const a = await alarmOf(c);
       const r = await aid.resolveAsync(a.id, parse(AidResolveSchema, await json(c)), c.get('user').username);
       if (r === 'already') throw new ApiError('bad_request', 'alarm sudah diselesaikan');
       return ok(c, r);

@@ -452,6 +452,18 @@ export class Aid {
     return a && (scopeVillage === null || a.villages.includes(scopeVillage)) ? a : undefined;
   }
 
+  /**
+   * `alarm`, and in cluster mode one we have not heard of yet is fetched from the cluster first (an
+   * officer may act on an alarm the moment their console shows it, before its copy reached us).
+   */
+  async alarmAsync(id: number, scopeVillage: string | null): Promise<AidAlarm | undefined> {
+    if (!this.#alarms.has(id) && this.#shared) {
+      const s = await this.#shared.get(id);
+      if (s) this.#learnAll(s);
+    }
+    return this.alarm(id, scopeVillage);
+  }
+
   acknowledge(id: number, by: string, at = this.#now()): AidAlarm {
     const a = this.#alarms.get(id)!.alarm;
     if (!a.acknowledgedAt) {
