@@ -24,6 +24,7 @@ Environment (serve):
   DATA_DIR (./data)  CONSOLE_DIR (console/dist)  LOG_LEVEL (info)  FEVER_THRESHOLD_C (37.5)
   WATCH_ORIGINS (comma list of province/regency codes)  DEVICE_OFFLINE_SEC (90)  COOKIE_SECURE (false)
   BATCH_MAX_POINTS (5000)  BATCH_MAX_MS (50)  INGEST_MAX_PENDING (3 batches)
+  INFLUX_WRITE_CONCURRENCY (2)
   PUSKESMAS_DEADLINE_HOUR (14)  AID_HMAC_SECRET (random, kept in DATA_DIR)
   Alerts and windows: ARRIVAL_OVERDUE_MIN (120: not arrived this long after the ETA → alert)
   OVERDUE_CHECK_SEC (10)  ALERT_DEDUP_MIN (360: repeats within it fold into the open alert)

@@ -40,6 +40,8 @@ const EnvSchema = z.object({
   BATCH_MAX_MS: z.coerce.number().int().min(1).max(1000).default(50),
   /** Scans accepted but not yet durable before the ingest stops reading (backpressure); default 3 batches. */
   INGEST_MAX_PENDING: z.coerce.number().int().min(1).max(100_000).optional(),
+  /** Batches written to InfluxDB at the same time (acks and spooling stay in batch order). */
+  INFLUX_WRITE_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(2),
   /** The double-aid index's HMAC secret (issue 6); unset = a random one kept in DATA_DIR/server/aid/secret (0600). */
   AID_HMAC_SECRET: z.string().min(16, 'at least 16 characters').optional(),
   /** Hour (WIB, 0–23) by which every puskesmas must have sent today's report. */
@@ -85,6 +87,7 @@ export interface ServerConfig {
   readonly batchMaxPoints: number;
   readonly batchMaxMs: number;
   readonly ingestMaxPending: number;
+  readonly influxWriteConcurrency: number;
   readonly aidHmacSecret?: string;
   readonly puskesmasDeadlineHour: number;
   /** Alert and feature windows (issue 5); tests may still override them with `ServerOverrides.tuning`. */
@@ -140,6 +143,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     batchMaxPoints: e.BATCH_MAX_POINTS,
     batchMaxMs: e.BATCH_MAX_MS,
     ingestMaxPending: e.INGEST_MAX_PENDING ?? e.BATCH_MAX_POINTS * 3,
+    influxWriteConcurrency: e.INFLUX_WRITE_CONCURRENCY,
     aidHmacSecret: e.AID_HMAC_SECRET,
     puskesmasDeadlineHour: e.PUSKESMAS_DEADLINE_HOUR,
     arrivalOverdueMin: e.ARRIVAL_OVERDUE_MIN,

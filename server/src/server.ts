@@ -173,6 +173,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     log: area(log, 'writer'),
     maxPoints: cfg.batchMaxPoints,
     maxMs: cfg.batchMaxMs,
+    concurrency: cfg.influxWriteConcurrency,
     ack: (cp, dev, ranges) => ingest.publishAck(cp, dev, ranges),
     forget: (scans) => void seen.forget(scans.map((s) => s.scanId)),
     onStored: (scans) => {

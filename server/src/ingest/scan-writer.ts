@@ -2,8 +2,11 @@
  * Batches accepted scans to the store, spools them when the store is down, and acknowledges each
  * device's sequence numbers once they are durable (stored or spooled) — never before.
  *
- * One flush at a time (a promise chain), so a duplicate's ack never overtakes its original's write.
- * While the spool holds anything, new batches join it too, so the store receives scans in order.
+ * Up to `concurrency` batches are written to the store at once (InfluxDB takes parallel writes on
+ * its other cores; one write at a time left the whole pipeline waiting on each round trip: issue 5,
+ * docs/benchmarks.md), but what follows a write — counting, spooling on failure, acknowledging — runs
+ * in batch order on one promise chain, so a duplicate's ack never overtakes its original's write and
+ * the spool receives batches in order. While the spool holds anything, new batches join it too.
  */
 import { toRanges, type Scan } from '@sk/protocol';
 import type { Logger } from '../log.ts';
@@ -30,6 +33,8 @@ export interface ScanWriterDeps {
   log: Logger;
   maxPoints: number;
   maxMs: number;
+  /** Batches written to the store at the same time (default 2). */
+  concurrency?: number;
   /** Publish the ack for one device (QoS 1). */
   ack(checkpointId: string, deviceId: string, ranges: [number, number][]): void;
   /** Scans that could not be made durable: forget them so the device's retransmission is accepted. */
@@ -37,12 +42,17 @@ export interface ScanWriterDeps {
   onStored?(scans: readonly Scan[]): void;
 }
 
+const SPOOL = Symbol('spool');
+
 export class ScanWriter {
   readonly counters: WriterCounters = { stored: 0, dropped: 0 };
   #queue: WriterEntry[] = [];
   #timer: NodeJS.Timeout | undefined;
   #chain: Promise<void> = Promise.resolve();
   #inFlight = 0;
+  /** Store writes running, and batches waiting for a write slot. */
+  #writing = 0;
+  readonly #slotWaiters: (() => void)[] = [];
   #draining: Promise<void> | undefined;
   #drainTimer: NodeJS.Timeout | undefined;
   #storeUp = true;
@@ -101,8 +111,11 @@ export class ScanWriter {
   #flushOne(): void {
     const batch = this.#queue.splice(0, this.d.maxPoints);
     this.#inFlight += batch.length;
+    const fresh = batch.filter((e) => !e.duplicate).map((e) => e.scan);
+    // Straight to the spool while it holds anything (order) or the store is known down.
+    const attempt: Promise<unknown> = this.d.spool.depth > 0 || !this.#storeUp ? Promise.resolve(SPOOL) : this.#storeWrite(fresh);
     this.#chain = this.#chain
-      .then(() => this.#write(batch))
+      .then(() => this.#settle(batch, fresh, attempt))
       .catch((e: Error) => this.d.log.error({ err: e.message }, 'batch write failed unexpectedly'))
       .finally(() => {
         this.#inFlight -= batch.length;
@@ -110,26 +123,40 @@ export class ScanWriter {
       });
   }
 
-  async #write(batch: WriterEntry[]): Promise<void> {
-    const fresh = batch.filter((e) => !e.duplicate).map((e) => e.scan);
+  /** The store write, when a slot is free; resolves with undefined (stored) or the error (never rejects). */
+  async #storeWrite(scans: Scan[]): Promise<unknown> {
+    if (this.#writing >= (this.d.concurrency ?? 2)) await new Promise<void>((r) => this.#slotWaiters.push(r));
+    this.#writing++;
     try {
-      if (this.d.spool.depth > 0 || !this.#storeUp) {
+      await this.d.store.writeBatch(scans);
+      return undefined;
+    } catch (e) {
+      return e ?? new Error('store write failed');
+    } finally {
+      this.#writing--;
+      this.#slotWaiters.shift()?.();
+    }
+  }
+
+  /** In batch order: count, spool what failed, then acknowledge what is durable. */
+  async #settle(batch: WriterEntry[], fresh: Scan[], attempt: Promise<unknown>): Promise<void> {
+    const outcome = await attempt;
+    try {
+      if (outcome === SPOOL) {
         await this.#spool(fresh);
+      } else if (outcome === undefined) {
+        this.counters.stored += fresh.length;
+        this.d.onStored?.(fresh);
       } else {
-        try {
-          await this.d.store.writeBatch(fresh);
-          this.counters.stored += fresh.length;
-          this.d.onStored?.(fresh);
-        } catch (e) {
-          if (!(e instanceof StoreRejectedError)) {
-            this.#storeDown(e as Error);
-            await this.#spool(fresh);
-          } else {
-            // Should not happen for validated scans; keep them on disk for an operator rather than retrying forever.
-            await this.d.rejected.append(fresh);
-            this.counters.dropped += fresh.length;
-            this.d.log.error({ err: e.message, scans: fresh.length }, 'store refused a batch; kept in spool/rejected');
-          }
+        const e = outcome as Error;
+        if (!(e instanceof StoreRejectedError)) {
+          this.#storeDown(e);
+          await this.#spool(fresh);
+        } else {
+          // Should not happen for validated scans; keep them on disk for an operator rather than retrying forever.
+          await this.d.rejected.append(fresh);
+          this.counters.dropped += fresh.length;
+          this.d.log.error({ err: e.message, scans: fresh.length }, 'store refused a batch; kept in spool/rejected');
         }
       }
     } catch (e) {
