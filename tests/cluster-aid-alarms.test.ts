@@ -124,6 +124,23 @@ describe('double-aid alarms on two servers', () => {
     expect(after.data.matches.map((m) => m.villageCode)).toEqual([B]);
   }, 60_000);
 
+  it('acknowledged and resolved on both servers at the same moment: one ack kept, one resolution, one update each', async () => {
+    const both = await doubleOn(s2, s1);
+    await until('listed on server 1', async () => (await listed(s1, both.id)) !== undefined);
+    const acks = await Promise.all([call<AidAlarm>(s1, 'A', `/api/aid/alarms/${both.id}/ack`, {}), call<AidAlarm>(s2, 'B', `/api/aid/alarms/${both.id}/ack`, {})]);
+    expect(acks.map((r) => r.status)).toEqual([200, 200]);
+    expect(acks[0]!.data.acknowledgedBy).toBe(acks[1]!.data.acknowledgedBy);
+    const reason = { action: 'confirm', reason: 'sudah diperiksa bersama' };
+    const res = await Promise.all([call(s1, 'A', `/api/aid/alarms/${both.id}/resolve`, reason), call(s2, 'B', `/api/aid/alarms/${both.id}/resolve`, reason)]);
+    expect(res.map((r) => r.status).sort()).toEqual([200, 400]);
+    await until('both servers agree', async () => JSON.stringify(await listed(s1, both.id)) === JSON.stringify(await listed(s2, both.id)) && (await listed(s1, both.id))?.resolution !== null);
+
+    const marker = await doubleOn(s1, s2);
+    expect((await call(s1, 'A', `/api/aid/alarms/${marker.id}/ack`, {})).status).toBe(200);
+    await until('marker on both consoles', () => [updates.A, updates.B].every((l) => l.some((a) => a.id === marker.id)));
+    for (const l of [updates.A, updates.B]) expect(l.filter((a) => a.id === both.id).map((a) => a.resolution === null)).toEqual([true, false]);
+  }, 120_000);
+
   it('a server that joins later lists the alarms raised before it, with their state', async () => {
     const open = await doubleOn(s2, s1);
     const s3 = await rig.server('server-3', [rig.children[0]!.url], { redis: true });
