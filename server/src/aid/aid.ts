@@ -78,6 +78,8 @@ export class Aid {
   readonly #snapFile: string;
   /** Cluster mode: alarms shared with the other instances (set by joinCluster). */
   #shared: SharedAidAlarms<AidAlarm, HandoutLine, ResolveLine & { ack: Ack | null }> | undefined;
+  /** Cluster mode: raised alarms whose copy did not reach Redis (it was down); retried on the next handout. */
+  readonly #unshared = new Set<number>();
 
   constructor(private readonly d: AidDeps) {
     this.index = new MemoryDoubleAidIndex(d.capacityHint);
@@ -366,14 +368,27 @@ export class Aid {
     // The local index mirrors what this instance recorded (its journal rebuilds it on restart).
     handouts.forEach((l, i) => !outcomes[i]!.redelivered && this.index.record(this.#indexed(l)));
     const results = this.#commit(inputs, handouts, outcomes, ids, by);
-    // The other instances list the new alarms too (best effort: the alarm is journalled and on every console already).
-    for (const r of results) {
-      const entry = r.alarmId === null ? undefined : this.#alarms.get(r.alarmId);
-      if (!entry || !this.#shared) continue;
-      const raised = { alarm: structuredClone(entry.alarm), handout: entry.handout };
-      await this.#shared.raise(entry.alarm.id, raised).then(() => this.#shared?.publish({ t: 'a', ...raised })).catch(() => {});
-    }
+    // The other instances list the new alarms too (the alarm is journalled and on every console already;
+    // one whose copy fails is retried with the next handout).
+    for (const r of results) if (r.alarmId !== null && this.#shared) this.#unshared.add(r.alarmId);
+    await this.#shareRaised();
     return results;
+  }
+
+  async #shareRaised(): Promise<void> {
+    for (const id of [...this.#unshared]) {
+      const entry = this.#alarms.get(id);
+      if (!entry || !this.#shared) continue;
+      // As raised: a later ack/resolution travels on its own (first-wins in Redis).
+      const raised = { alarm: { ...structuredClone(entry.alarm), acknowledgedAt: null, acknowledgedBy: null, resolution: null }, handout: entry.handout };
+      try {
+        await this.#shared.raise(id, raised);
+        this.#unshared.delete(id);
+        await this.#shared.publish({ t: 'a', ...raised } satisfies SharedLine);
+      } catch {
+        return; // Redis unreachable: keep the rest for the next try
+      }
+    }
   }
 
   /** "Check before handing out" against the whole cluster (Redis) in cluster mode. */
