@@ -42,6 +42,11 @@ export interface TableImage { words: Uint32Array; capacity: number; size: number
 export class HashTable {
   private _cap: number;
   private _w: Uint32Array;
+  /**
+   * The same words as signed 32-bit, for the hot lookups: keys of 2^31 and above read from a
+   * Uint32Array are heap numbers in V8 and compare as doubles; as int32 they stay small integers.
+   */
+  private _wi: Int32Array;
   private _size = 0;
   private _hits = new Int32Array(64);
   /**
@@ -61,6 +66,7 @@ export class HashTable {
     if (!(maxLoad > 0.1 && maxLoad < 0.95)) throw new RangeError('maxLoad must be in (0.1, 0.95)');
     this._cap = Math.max(16, Math.ceil(capacityHint / maxLoad));
     this._w = new Uint32Array(this._cap * STRIDE);
+    this._wi = new Int32Array(this._w.buffer, this._w.byteOffset, this._w.length);
     this._homes = new Int32Array((this._cap >>> 5) + 1);
   }
 
@@ -117,8 +123,11 @@ export class HashTable {
 
   /** {@link HashTable.scan} from a home slot already computed (keys as unsigned 32-bit). */
   scanAt(hi: number, lo: number, home: number, want: Uint32Array, from: number, to: number, n: number): number {
-    const w = this._w;
+    const w = this._wi;
     const cap = this._cap;
+    hi |= 0;
+    lo |= 0;
+    let hits = this._hits;
     let i = home;
     for (let d = 0; d <= MAX_DISTANCE; d++) {
       const o = i * STRIDE;
@@ -129,9 +138,9 @@ export class HashTable {
       if (sd === d && w[o + 1] === lo && w[o] === hi) {
         for (let k = from; k < to; k++) {
           if (want[k] === t) {
-            if (n + 2 > this._hits.length) this._growHits();
-            this._hits[n] = i;
-            this._hits[n + 1] = k;
+            if (n + 2 > hits.length) hits = this._growHits();
+            hits[n] = i;
+            hits[n + 1] = k;
             n += 2;
             break;
           }
@@ -146,10 +155,10 @@ export class HashTable {
   get hits(): Int32Array {
     return this._hits;
   }
-  private _growHits(): void {
+  private _growHits(): Int32Array {
     const h = new Int32Array(this._hits.length * 2);
     h.set(this._hits);
-    this._hits = h;
+    return (this._hits = h);
   }
 
   /** Slot of the first entry with this key, tag and aux (-1: none). */
@@ -256,6 +265,7 @@ export class HashTable {
     const oldCap = this._cap;
     this._cap = newCap;
     this._w = new Uint32Array(newCap * STRIDE);
+    this._wi = new Int32Array(this._w.buffer);
     this._homes = new Int32Array((newCap >>> 5) + 1);
     this._size = 0;
     // Start after an empty slot so a cluster that wraps past the end is re-added in its own order.
@@ -315,6 +325,7 @@ export class HashTable {
     const t = new HashTable(16, groupOfTag, img.maxLoad);
     t._cap = img.capacity;
     t._w = img.words;
+    t._wi = new Int32Array(img.words.buffer, img.words.byteOffset, img.words.length);
     t._size = img.size;
     t._homes = new Int32Array((img.capacity >>> 5) + 1);
     t._rebuildHomes();
