@@ -48,7 +48,7 @@ export class HashTable {
    */
   private _wi: Int32Array;
   private _size = 0;
-  private _hits = new Int32Array(64);
+  private _hits: Int32Array = new Int32Array(64);
   /**
    * One bit per slot: "some entry has its home here". A key nobody holds is answered from this 1/192 as
    * large array (≈ 5 MB at the full regency, cache-resident) without touching the slots; a cleared
