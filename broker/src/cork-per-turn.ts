@@ -10,6 +10,9 @@
 import type { Socket } from 'node:net';
 
 export function corkPerTurn(socket: Socket): Socket {
+  // We coalesce writes ourselves (one per turn), so Nagle's algorithm only adds delay: with it, a
+  // PUBACK waited for the peer's delayed TCP ACK (up to 40 ms on Linux) whenever data was in flight.
+  socket.setNoDelay(true);
   const write = socket.write;
   let corked = false;
   const release = () => {
