@@ -8,7 +8,7 @@
  *     `aid:alarm` received by BOTH villages' socket clients; p50/p99 of the later of the two.
  */
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ulid } from 'ulid';
 import { AID_PROGRAMMES } from '@sk/protocol';
@@ -54,33 +54,42 @@ export async function run(args: string[]): Promise<BenchResult> {
   // harness must not add a random read of its own per check (it did: one more DRAM + TLB miss each).
   const P = people * 2; // half known, half unknown people
   const kw = new Uint32Array(checks * 6);
-  for (let n = 0; n < checks; n++) {
-    const i = (Math.imul(n, 2654435761) >>> 0) % P;
-    const a = key(i, 1), b = key(i >> 2, 2), c = key(i, 3);
-    kw[n * 6] = a.hi; kw[n * 6 + 1] = a.lo; kw[n * 6 + 2] = b.hi; kw[n * 6 + 3] = b.lo; kw[n * 6 + 4] = c.hi; kw[n * 6 + 5] = c.lo;
-  }
+  const fill = (pick: (n: number) => number) => {
+    for (let n = 0; n < checks; n++) {
+      const i = pick(n);
+      const a = key(i, 1), b = key(i >> 2, 2), c = key(i, 3);
+      kw[n * 6] = a.hi; kw[n * 6 + 1] = a.lo; kw[n * 6 + 2] = b.hi; kw[n * 6 + 3] = b.lo; kw[n * 6 + 4] = c.hi; kw[n * 6 + 5] = c.lo;
+    }
+  };
   const q = { programmeId: '', date: '2026-11-20', person: { hi: 0, lo: 0 }, household: { hi: 0, lo: 0 }, name: { hi: 0, lo: 0 } };
-  let found = 0;
-  const cpu0 = process.cpuUsage();
-  t0 = performance.now();
-  for (let n = 0; n < checks; n++) {
-    const o = n * 6;
-    q.programmeId = progs[n % 5]!;
-    q.person.hi = kw[o]!; q.person.lo = kw[o + 1]!; q.household.hi = kw[o + 2]!; q.household.lo = kw[o + 3]!; q.name.hi = kw[o + 4]!; q.name.lo = kw[o + 5]!;
-    found += ix.check(q).length > 0 ? 1 : 0;
-  }
-  const checkMs = performance.now() - t0;
-  const checkCpu = process.cpuUsage(cpu0);
-  // The same loop without the check: what the harness itself costs.
-  t0 = performance.now();
-  let sink = 0;
-  for (let n = 0; n < checks; n++) {
-    const o = n * 6;
-    q.programmeId = progs[n % 5]!;
-    q.person.hi = kw[o]!; q.person.lo = kw[o + 1]!; q.household.hi = kw[o + 2]!; q.household.lo = kw[o + 3]!; q.name.hi = kw[o + 4]!; q.name.lo = kw[o + 5]!;
-    sink += q.name.lo & 1;
-  }
-  const loopMs = performance.now() - t0 + (sink & 0);
+  /** Times `count` checks over the rows in kw (withCheck false: the same loop without the check). */
+  const timeChecks = (count: number, withCheck: boolean) => {
+    let found = 0;
+    const cpu0 = process.cpuUsage();
+    const t = performance.now();
+    for (let n = 0; n < count; n++) {
+      const o = n * 6;
+      q.programmeId = progs[n % 5]!;
+      q.person.hi = kw[o]!; q.person.lo = kw[o + 1]!; q.household.hi = kw[o + 2]!; q.household.lo = kw[o + 3]!; q.name.hi = kw[o + 4]!; q.name.lo = kw[o + 5]!;
+      found += withCheck ? (ix.check(q).length > 0 ? 1 : 0) : q.name.lo & 1;
+    }
+    const cpu = process.cpuUsage(cpu0);
+    return { ms: performance.now() - t, cpuMs: (cpu.user + cpu.system) / 1000, found };
+  };
+  const scatter = (n: number) => Math.imul(n, 2654435761) >>> 0;
+  const load0 = loadavg()[0]!;
+  fill((n) => scatter(n) % P);
+  const mixed = timeChecks(checks, true);
+  const loopMs = timeChecks(checks, false).ms; // what the harness itself costs
+  const found = mixed.found;
+  const checkMs = mixed.ms;
+  // The two kinds apart: a hit here returns ~10 matches (4 household members × conflicting programmes).
+  const split = Math.min(checks, 1_000_000);
+  fill((n) => scatter(n) % people);
+  const hits = timeChecks(split, true);
+  fill((n) => people + (scatter(n) % people));
+  const misses = timeChecks(split, true);
+  const load1 = loadavg()[0]!;
 
   const keys = new AidKeys(Buffer.alloc(32, 1));
   const hmacChecks = Math.min(200_000, checks);
@@ -142,7 +151,13 @@ export async function run(args: string[]): Promise<BenchResult> {
       heapGrowthMiB: round((heap1.arrayBuffers - heap0.arrayBuffers) / 2 ** 20, 0),
       insertsPerSec: Math.round(handouts / (insertMs / 1000)),
       checksPerSec: Math.round(checks / (checkMs / 1000)),
-      checksPerCpuSec: Math.round(checks / ((checkCpu.user + checkCpu.system) / 1e6)),
+      checksPerCpuSec: Math.round(checks / (mixed.cpuMs / 1000)),
+      hitChecksPerSec: Math.round(split / (hits.ms / 1000)),
+      hitChecksPerCpuSec: Math.round(split / (hits.cpuMs / 1000)),
+      missChecksPerSec: Math.round(split / (misses.ms / 1000)),
+      missChecksPerCpuSec: Math.round(split / (misses.cpuMs / 1000)),
+      loadAvg1BeforeChecks: round(load0, 2),
+      loadAvg1AfterChecks: round(load1, 2),
       benchLoopOverheadPct: round((100 * loopMs) / checkMs, 1),
       loadFactor: round(probe.load, 3),
       probeMeanDistance: round(probe.meanDistance, 2),
@@ -167,7 +182,9 @@ export async function run(args: string[]): Promise<BenchResult> {
       'checksPerSecWithHmac: the same including the 3 HMAC-SHA256 computations a real check does.',
       'rebuildMsScaledToFull: linear scaling of the measured journal replay (JSON parse dominates); only after a crash with no usable snapshot.',
       'rebuildFromSnapshotMs: Aid.start() on a snapshot of the full index (read + CRC-32 + adopt, empty journal tail); snapshotWriteMs: temp file + fsync + rename.',
-      'Index: one interleaved Uint32Array (24 B/slot), Robin Hood linear probing, home slot from key + quarter, load ≤ 0.6; probe* = distance of entries from their home slot.',
+      'Index: one interleaved Uint32Array (24 B/slot), Robin Hood linear probing, home slot from key + quarter, load ≤ 0.6, plus a 1-bit-per-slot home bitmap (a key nobody holds costs one bit, no probe); a check reads its 3 homes together so their cache misses overlap; probe* = distance of entries from their home slot.',
+      'Check keys are laid out in check order (as fresh HMAC output would be in cache); hit/missChecks*: 1 M checks of only known / only unknown people (a bench hit returns ~10 matches).',
+      'loadAvg1*: 1-minute load average of the box around the timed checks (2 cores, shared with other work).',
       'checksPerCpuSec: the same checks over the process CPU time (less sensitive to other load on the box).',
       'Alarm latency: HTTP POST of a double → both village sockets received aid:alarm (includes the journal fsync).',
     ],
