@@ -10,9 +10,7 @@ import type { Regions } from '@sk/protocol/regions';
 import { MemoryDoubleAidIndex, type DoubleAidIndex, type IndexedHandout, type IndexMatch } from './double-index.ts';
 import { AidKeys, handoutHash, keyFromHex, keyHex, loadAidSecret } from './keys.ts';
 import { Journal } from './journal.ts';
-import { HashTable, STRIDE } from './hash-table.ts';
-import { INDEX_LAYOUT, groupOfTag } from './double-index.ts';
-import { journalTailHash, readSnapshot, writeSnapshot, writeSnapshotInBackground, type Snapshot } from './snapshot.ts';
+import { AidSnapshots, type LastSnapshot } from './aid-snapshots.ts';
 import type { RedisDoubleAidIndex } from './redis-index.ts';
 import { SharedAidAlarms, type Ack } from '../cluster/shared-aid-alarms.ts';
 
@@ -47,8 +45,6 @@ type ResolveLine = Extract<Line, { t: 'r' }>;
 /** Cluster mode: what instances publish to each other (the journal lines, plus what the others need). */
 type SharedLine = { t: 'a'; alarm: AidAlarm; handout: HandoutLine | null } | Extract<Line, { t: 'k' }> | (ResolveLine & { ack?: Ack | null });
 
-/** What a snapshot holds besides the index: everything else a journal replay would rebuild. */
-interface SnapState { layout: string; alarms: AidAlarm[]; audit: AuditRow[]; nextAlarm: number; auditSeq: number }
 
 type Outcome = { redelivered: boolean; matches: IndexMatch[] };
 
@@ -69,13 +65,7 @@ export class Aid {
   #auditSeq = 0;
   /** How the last start rebuilt the index: from a snapshot + journal tail, or the whole journal (and why). */
   rebuild: { ms: number; lines: number; bad: number; from: 'snapshot' | 'journal'; reason: string | null } = { ms: 0, lines: 0, bad: 0, from: 'journal', reason: null };
-  /** The last snapshot written: bytes, ms, or the error (a failed snapshot only costs a slower restart). */
-  lastSnapshot: { ok: boolean; ms: number; bytes: number; error: string | null } | null = null;
-  #sinceSnapshot = 0;
-  #snapshotQueued = false;
-  #background: Promise<void> | undefined;
-  #stopped = false;
-  readonly #snapFile: string;
+  readonly #snapshots: AidSnapshots<AidAlarm, AuditRow>;
   /** Cluster mode: alarms shared with the other instances (set by joinCluster). */
   #shared: SharedAidAlarms<AidAlarm, HandoutLine, ResolveLine & { ack: Ack | null }> | undefined;
   /** Cluster mode: raised alarms whose copy did not reach Redis (it was down); retried on the next handout. */
@@ -85,7 +75,13 @@ export class Aid {
     this.index = new MemoryDoubleAidIndex(d.capacityHint);
     this.#journal = new Journal(join(d.dataDir, 'server', 'aid', 'journal.jsonl'));
     this.#villageIdx = new Map(d.regions.villages.map((v, i) => [v.code, i]));
-    this.#snapFile = join(d.dataDir, 'server', 'aid', 'index.snap');
+    this.#snapshots = new AidSnapshots({
+      file: join(d.dataDir, 'server', 'aid', 'index.snap'),
+      index: this.index,
+      journal: this.#journal,
+      state: () => ({ alarms: [...this.#alarms.values()].map((x) => x.alarm), audit: [...this.#audit], nextAlarm: this.#nextAlarm, auditSeq: this.#auditSeq }),
+      every: d.snapshotEvery ?? 1_000_000,
+    });
   }
 
   #now(): string {
@@ -107,80 +103,28 @@ export class Aid {
 
   /** Restores index + state from the snapshot; the journal offset to replay from, or why not. */
   #loadSnapshot(): { ok: true; offset: number } | { ok: false; reason: string } {
-    const index = this.index;
-    if (!(index instanceof MemoryDoubleAidIndex)) return { ok: false, reason: 'index is not in memory' };
-    const read = readSnapshot<SnapState>(this.#snapFile, STRIDE);
-    if (!read.ok) return read;
-    const { snap } = read;
-    const journalBytes = this.#journal.bytes();
-    if (snap.state.layout !== INDEX_LAYOUT) return { ok: false, reason: 'programme list changed' };
-    if (journalBytes < snap.journalBytes) return { ok: false, reason: 'journal shorter than the snapshot' };
-    if (journalTailHash(this.#journal.file, snap.journalBytes) !== snap.journalTail) return { ok: false, reason: 'journal does not match the snapshot' };
-    index.adopt(HashTable.fromImage(snap.table, groupOfTag));
-    for (const a of snap.state.alarms) this.#alarms.set(a.id, { alarm: a, handout: null as never });
-    this.#audit.push(...snap.state.audit);
-    this.#nextAlarm = snap.state.nextAlarm;
-    this.#auditSeq = snap.state.auditSeq;
-    return { ok: true, offset: snap.journalBytes };
+    const r = this.#snapshots.load();
+    if (!r.ok) return r;
+    for (const a of r.state.alarms) this.#alarms.set(a.id, { alarm: a, handout: null });
+    this.#audit.push(...r.state.audit);
+    this.#nextAlarm = r.state.nextAlarm;
+    this.#auditSeq = r.state.auditSeq;
+    return { ok: true, offset: r.offset };
   }
 
-  /**
-   * Writes the index snapshot now, synchronously (the slots must not change while they are written; at
-   * the full regency that is ~1 GB, seconds). Called on stop; while running see `snapshotInBackground`.
-   */
+  /** Writes the index snapshot now, synchronously (clean stop; tests). */
   snapshot(): void {
-    const snap = this.#snapshotOf(false);
-    if (!snap) return;
-    const t0 = performance.now();
-    try {
-      const bytes = writeSnapshot(this.#snapFile, snap);
-      this.lastSnapshot = { ok: true, ms: Math.round(performance.now() - t0), bytes, error: null };
-    } catch (e) {
-      this.lastSnapshot = { ok: false, ms: Math.round(performance.now() - t0), bytes: 0, error: (e as Error).message };
-    }
-    this.#sinceSnapshot = 0;
+    this.#snapshots.write();
   }
 
-  /**
-   * The periodic snapshot, off the event loop: a copy of the slots (one memcpy, ~0.3 s at the full
-   * regency; the only pause) taken with the journal offset and state of the same instant, then written
-   * in the background (snapshot.ts). Writing in place took ~7 s at full size with every request waiting.
-   */
-  async snapshotInBackground(): Promise<void> {
-    if (this.#background) return this.#background;
-    const snap = this.#snapshotOf(true);
-    if (!snap) return;
-    this.#sinceSnapshot = 0;
-    const t0 = performance.now();
-    this.#background = writeSnapshotInBackground(this.#snapFile, snap, () => !this.#stopped)
-      .then(
-        (bytes) => void (this.lastSnapshot = { ok: true, ms: Math.round(performance.now() - t0), bytes, error: null }),
-        (e: Error) => void (this.lastSnapshot = { ok: false, ms: Math.round(performance.now() - t0), bytes: 0, error: e.message }),
-      )
-      .finally(() => (this.#background = undefined));
-    return this.#background;
+  /** The periodic snapshot, written in the background from a copy (aid-snapshots.ts). */
+  snapshotInBackground(): Promise<void> {
+    return this.#snapshots.writeInBackground();
   }
 
-  #snapshotOf(copy: boolean): Snapshot<SnapState> | undefined {
-    const index = this.index;
-    if (!(index instanceof MemoryDoubleAidIndex)) return undefined;
-    const journalBytes = this.#journal.bytes();
-    const state: SnapState = { layout: INDEX_LAYOUT, alarms: [...this.#alarms.values()].map((x) => x.alarm), audit: [...this.#audit], nextAlarm: this.#nextAlarm, auditSeq: this.#auditSeq };
-    const image = index.table.image();
-    const table = copy ? { ...image, words: image.words.slice() } : image;
-    return { table, journalBytes, journalTail: journalTailHash(this.#journal.file, journalBytes), state: copy ? structuredClone(state) : state };
-  }
-
-  /** Counts journalled handouts; past `snapshotEvery`, snapshots in the background once the current request has been answered. */
-  #countForSnapshot(n: number): void {
-    const every = this.d.snapshotEvery ?? 1_000_000;
-    this.#sinceSnapshot += n;
-    if (every <= 0 || this.#sinceSnapshot < every || this.#snapshotQueued || this.#background) return;
-    this.#snapshotQueued = true;
-    setImmediate(() => {
-      this.#snapshotQueued = false;
-      void this.snapshotInBackground();
-    });
+  /** The last snapshot written: bytes, ms, or the error (a failed snapshot only costs a slower restart). */
+  get lastSnapshot(): LastSnapshot | null {
+    return this.#snapshots.last;
   }
 
   /**
@@ -256,8 +200,7 @@ export class Aid {
   /** Clean stop: snapshot the index (the next start skips the journal replay), close the journal. */
   stop(): void {
     this.#shared?.close();
-    this.#stopped = true; // a background snapshot still running is discarded: this one is newer
-    this.snapshot();
+    this.#snapshots.stop();
     this.#journal.close();
   }
 
@@ -432,7 +375,7 @@ export class Aid {
     });
     this.#journal.append(lines);
     for (const l of lines) if (l.t !== 'h') this.#apply(l);
-    this.#countForSnapshot(stored.length);
+    this.#snapshots.count(stored.length);
     for (const l of stored) this.#addAudit(l.line.at, 'handout', by, l.line.v, l.line.id, null, `${l.line.p} ${l.line.d}`);
     // Exactly one instance raises an alarm, and the emit (redis adapter in cluster mode) reaches every instance's consoles.
     for (const a of raised) this.d.emit('aid:alarm', a, this.#rooms(a));
