@@ -1,34 +1,23 @@
 /** Who sees what: login, throttling, and a village officer scoped to one village over HTTP and socket.io. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rmSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ArrivalEvent } from '@sk/protocol';
 import type { RunningServer } from '@sk/server';
-import { api, bootServer, liveSocket, makeScan, publisher, publishScans, signIn, startBareBroker, startInflux, tempDir, until } from './server-fixtures.ts';
+import { api, liveSocket, makeScan, publisher, publishScans, serverRig, signIn, until, type ServerRig } from './server-fixtures.ts';
 
 const OWN = '35.10.21.2003'; // Ketapang
 const OTHER = '35.10.21.2004'; // Pesucen
 
 describe('server access', () => {
-  let broker: Awaited<ReturnType<typeof startBareBroker>>;
-  let influx: Awaited<ReturnType<typeof startInflux>>;
+  const rig = serverRig('server');
+  let broker: ServerRig['broker'];
   let server: RunningServer;
-  let dataDir: string;
   let command: string;
   let village: string;
 
   beforeAll(async () => {
-    broker = await startBareBroker();
-    influx = await startInflux();
-    dataDir = tempDir('server');
-    server = await bootServer({ MQTT_URL: broker.url, INFLUX_URL: influx.url, DATA_DIR: dataDir });
-    command = await signIn(server, dataDir, 'pusat', 'command');
-    village = await signIn(server, dataDir, 'desa-ketapang', 'village', { villageCode: OWN });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await broker?.close();
-    await influx?.cleanup();
-    rmSync(dataDir, { recursive: true, force: true });
+    ({ broker, server } = rig);
+    command = await signIn(server, rig.dataDir, 'pusat', 'command');
+    village = await signIn(server, rig.dataDir, 'desa-ketapang', 'village', { villageCode: OWN });
   });
 
   it('refuses data routes and sockets without a session; health needs none', async () => {

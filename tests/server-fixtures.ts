@@ -3,6 +3,7 @@
  * real mqtt.js publishers, signed-in HTTP and socket.io clients. Waits are bounded polls, never
  * timed assertions.
  */
+import { afterAll, beforeAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -52,6 +53,35 @@ export function serverConfig(env: Record<string, string>) {
 
 export async function bootServer(env: { MQTT_URL: string; INFLUX_URL: string; DATA_DIR: string } & Record<string, string>): Promise<RunningServer> {
   return startServer(serverConfig(env));
+}
+
+export interface ServerRig {
+  broker: Awaited<ReturnType<typeof startBareBroker>>;
+  influx: Awaited<ReturnType<typeof startInflux>>;
+  server: RunningServer;
+  dataDir: string;
+}
+
+/**
+ * One bare broker, one private influxd and one server for a whole test file: registers the
+ * beforeAll/afterAll hooks (call it at describe level, before the file's own beforeAll, which then
+ * sees everything started). The returned object is filled in by the hook.
+ */
+export function serverRig(prefix: string, env: Record<string, string> = {}): ServerRig {
+  const rig = {} as ServerRig;
+  beforeAll(async () => {
+    rig.broker = await startBareBroker();
+    rig.influx = await startInflux();
+    rig.dataDir = tempDir(prefix);
+    rig.server = await bootServer({ MQTT_URL: rig.broker.url, INFLUX_URL: rig.influx.url, DATA_DIR: rig.dataDir, ...env });
+  });
+  afterAll(async () => {
+    await rig.server?.close();
+    await rig.broker?.close();
+    await rig.influx?.cleanup();
+    if (rig.dataDir) rmSync(rig.dataDir, { recursive: true, force: true });
+  });
+  return rig;
 }
 
 /** A valid scan for device `dev` of checkpoint `cp`, seq `seq`; overrides win. NIK decodes to the given sex/birth date. */

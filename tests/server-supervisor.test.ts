@@ -4,11 +4,10 @@
  * village officer gets no device status at all. Negative checks ride on per-publisher order: once the
  * message published after the foreign one has arrived, the foreign one would have arrived before it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rmSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AlertEvent, ArrivalEvent, DeviceStatus } from '@sk/protocol';
 import type { RunningServer } from '@sk/server';
-import { api, bootServer, liveSocket, makeScan, publisher, publishScans, signIn, startBareBroker, startInflux, tempDir, until, type LiveSocket } from './server-fixtures.ts';
+import { api, liveSocket, makeScan, publisher, publishScans, serverRig, signIn, until, type LiveSocket, type ServerRig } from './server-fixtures.ts';
 
 const OWN = 'ketapang';
 const OTHER = 'kalibaru';
@@ -34,8 +33,8 @@ async function recorder(server: RunningServer, cookie: string) {
 }
 
 describe('checkpoint supervisor', () => {
-  let broker: Awaited<ReturnType<typeof startBareBroker>>;
-  let influx: Awaited<ReturnType<typeof startInflux>>;
+  const rig = serverRig('supervisor');
+  let broker: ServerRig['broker'];
   let server: RunningServer;
   let dataDir: string;
   let command: string;
@@ -43,19 +42,10 @@ describe('checkpoint supervisor', () => {
   let village: string;
 
   beforeAll(async () => {
-    broker = await startBareBroker();
-    influx = await startInflux();
-    dataDir = tempDir('supervisor');
-    server = await bootServer({ MQTT_URL: broker.url, INFLUX_URL: influx.url, DATA_DIR: dataDir });
+    ({ broker, server, dataDir } = rig);
     command = await signIn(server, dataDir, 'pusat', 'command');
     supervisor = await signIn(server, dataDir, 'pos-ketapang', 'checkpoint', { checkpointId: OWN });
     village = await signIn(server, dataDir, 'desa-ketapang', 'village', { villageCode: VILLAGE });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await broker?.close();
-    await influx?.cleanup();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it("gets its checkpoint's arrivals and alerts live, another checkpoint's not, also on catch-up", async () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDevice, addServer, createLogger, startBroker } from '@sk/broker';
 import type { RunningServer } from '@sk/server';
-import { bootServer, signIn, startBareBroker, startInflux, tempDir } from './server-fixtures.ts';
+import { bootServer, serverRig, signIn, tempDir, type ServerRig } from './server-fixtures.ts';
 
 const root = join(import.meta.dirname, '..');
 const PASSWORD = 'rahasia-sekali-123'; // what signIn() gives its users
@@ -26,25 +26,19 @@ function sim(args: string[]): Promise<{ code: number | null; stdout: string; std
 const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!);
 
 describe('simulators end to end with the real server', () => {
-  let broker: Awaited<ReturnType<typeof startBareBroker>>;
-  let influx: Awaited<ReturnType<typeof startInflux>>;
+  const rig = serverRig('server');
+  let broker: ServerRig['broker'];
   let server: RunningServer;
   let dataDir: string;
   let simDir: string;
 
   beforeAll(async () => {
-    broker = await startBareBroker();
-    influx = await startInflux();
-    dataDir = tempDir('server');
+    ({ broker, server, dataDir } = rig);
     simDir = tempDir('sim');
-    server = await bootServer({ MQTT_URL: broker.url, INFLUX_URL: influx.url, DATA_DIR: dataDir });
     await signIn(server, dataDir, 'pusat', 'command');
   });
-  afterAll(async () => {
-    await server?.close();
-    await broker?.close();
-    await influx?.cleanup();
-    for (const d of [dataDir, simDir]) if (d) rmSync(d, { recursive: true, force: true });
+  afterAll(() => {
+    if (simDir) rmSync(simDir, { recursive: true, force: true });
   });
 
   it('closed-loop load: every scan stored exactly once, as the server itself reports', async () => {
@@ -91,7 +85,7 @@ describe('simulators end to end with the real server', () => {
     writeFileSync(join(dir, 'devices.json'), JSON.stringify(secrets));
     const authBroker = await startBroker({ mqttPort: 0, credentialsFile: credFile, logger: createLogger('silent') });
     const authDataDir = tempDir('server-auth');
-    const authServer = await bootServer({ MQTT_URL: `mqtt://127.0.0.1:${authBroker.mqttPort}`, MQTT_USERNAME: srv.id, MQTT_PASSWORD: srv.secret, INFLUX_URL: influx.url, INFLUX_DB: 'sim_auth', DATA_DIR: authDataDir });
+    const authServer = await bootServer({ MQTT_URL: `mqtt://127.0.0.1:${authBroker.mqttPort}`, MQTT_USERNAME: srv.id, MQTT_PASSWORD: srv.secret, INFLUX_URL: rig.influx.url, INFLUX_DB: 'sim_auth', DATA_DIR: authDataDir });
     try {
       await signIn(authServer, authDataDir, 'pusat', 'command');
       const r = await sim(['load', '--credentials', join(dir, 'devices.json'), '--checkpoints', 'ketapang,wongsorejo', '--devices', '1', '--rate', '30', '--count', '60',
