@@ -141,7 +141,6 @@ for (let m = 0; m < 1200; m++) {
   const date = `${2000 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}-01`;
   for (const k of ['monthly', 'quarterly', 'yearly'] as const) PERIOD_LABELS[k].push(periodOf(k, date));
 }
-const periodLabel = (kind: PeriodKind, m: number, date: string) => (m >= 0 && m < 1200 ? PERIOD_LABELS[kind][m]! : periodOf(kind, date));
 
 /** The no-match result, shared: most checks find nothing and should not allocate. */
 const NONE: IndexMatch[] = Object.freeze([]) as unknown as IndexMatch[];
@@ -210,17 +209,19 @@ export class MemoryDoubleAidIndex implements DoubleAidIndex {
     const t = this._t;
     const out: IndexMatch[] = [];
     const byRank = cp.byRank;
+    const inRange = month >= 0 && month < 1200;
     for (let r = 0; r < byRank.length; r++) {
       const k = byRank[r]!;
       const w = cp.wants[k]!;
       const isName = w.kind === 3;
+      const labels = PERIOD_LABELS[w.plan.period];
       for (let h = 0; h < n; h += 2) {
         if (hits[h + 1] !== k) continue;
         const s = hits[h]!;
         const aux = t.aux(s);
         // Name entries hold the person's key: skip the same person's own; others skip a handout already matched.
         if (isName ? aux === personLo : aux === exclude || seen(out, aux)) continue;
-        out.push({ kind: w.match, severity: w.severity, programmeId: w.plan.id, period: periodLabel(w.plan.period, month, date), village: t.village(s), at: t.at(s), handout: isName ? null : aux });
+        out.push({ kind: w.match, severity: w.severity, programmeId: w.plan.id, period: inRange ? labels[month]! : periodOf(w.plan.period, date), village: t.village(s), at: t.at(s), handout: isName ? null : aux });
       }
     }
     return out.length ? out : NONE;
