@@ -5,21 +5,12 @@
  * one-time "Aktifkan suara" gesture); village C's page stays quiet; acknowledging stops the flashing.
  * The resolution form is a real dialog: Escape closes it, Enter submits it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server as NetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Aedes } from 'aedes';
-import type { Browser, Page } from 'playwright-core';
-import { buildConsoleIfStale, launchChromium } from './browser.ts';
+import type { Page } from 'playwright-core';
 import { loadRegions } from '@sk/protocol/regions';
-import { addUser, loadConfig, startServer, serverPaths, type RunningServer } from '@sk/server';
-import { startPrivateInfluxd, freePort, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
+import { ROOT, startConsoleStack, type ConsoleStack } from './browser.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CONSOLE = join(ROOT, 'console');
 const SHOTS = join(ROOT, 'docs', 'screenshots');
 const PASSWORD = 'uji-konsol-rahasia';
 const villages = loadRegions().villages;
@@ -28,21 +19,11 @@ const NIK = '3510215207900001'; // Kalipuro, a woman born 12-07-1990 (day + 40)
 const KK = '3510212304150001';
 
 describe('double-aid alarm across village pages (headless Chromium)', () => {
-  let dir: string;
-  let influx: PrivateInfluxd;
-  let brokerNet: NetServer;
-  let broker: Aedes;
-  let server: RunningServer;
-  let browser: Browser;
+  let stack: ConsoleStack;
   const pages: Record<string, Page> = {};
 
   async function login(username: string): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: { width: 1366, height: 768 } })).newPage();
-    await page.goto(server.url);
-    await page.getByLabel('Nama pengguna').fill(username);
-    await page.getByLabel('Kata sandi').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Masuk' }).click();
-    await page.getByTestId('connection').and(page.locator('[data-state="connected"]')).waitFor();
+    const page = await stack.login(username);
     await page.getByTestId('aid-panel').waitFor();
     return page;
   }
@@ -59,32 +40,14 @@ describe('double-aid alarm across village pages (headless Chromium)', () => {
   }
 
   beforeAll(async () => {
-    buildConsoleIfStale();
-    dir = mkdtempSync(join(tmpdir(), 'sk-console-aid-'));
-    influx = await startPrivateInfluxd({ dir: join(dir, 'influx'), port: await freePort() });
-    broker = await Aedes.createBroker();
-    brokerNet = createServer(broker.handle);
-    await new Promise<void>((r) => brokerNet.listen(0, '127.0.0.1', () => r()));
-    const mqttUrl = `mqtt://127.0.0.1:${(brokerNet.address() as { port: number }).port}`;
-    const cfg = loadConfig({ INFLUX_URL: influx.url, MQTT_URL: mqttUrl, HTTP_PORT: '0', DATA_DIR: join(dir, 'data'), CONSOLE_DIR: join(CONSOLE, 'dist'), LOG_LEVEL: 'silent', MQTT_CLIENT_ID: 'sk-server-console-aid' });
-    const users = serverPaths(cfg.dataDir).users;
-    for (const [u, v] of [['desa.a', A], ['desa.b', B], ['desa.c', C]] as const) {
-      await addUser(users, { username: u, role: 'village', displayName: `Petugas ${v.name}`, villageCode: v.code, password: PASSWORD });
-    }
-    server = await startServer(cfg);
-    browser = await launchChromium();
+    stack = await startConsoleStack('console-aid', ([['desa.a', A], ['desa.b', B], ['desa.c', C]] as const).map(([username, v]) => ({ username, role: 'village' as const, displayName: `Petugas ${v.name}`, villageCode: v.code })), { password: PASSWORD });
     pages.A = await login('desa.a');
     pages.B = await login('desa.b');
     pages.C = await login('desa.c');
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await new Promise<void>((r) => (broker ? broker.close(() => r()) : r()));
-    await new Promise<void>((r) => (brokerNet ? brokerNet.close(() => r()) : r()));
-    await influx?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await stack?.close();
   });
 
   it('a second handout of the same programme sounds and flashes on both villages’ pages, not on a third', async () => {

@@ -4,23 +4,13 @@
  * sees expected arrivals with names, overdue ones highlighted, and marks one "Sudah tiba"; the
  * quarantine card shows occupancy. The server's clock is injected (no timed waits).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server as NetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Aedes } from 'aedes';
-import mqtt, { type MqttClient } from 'mqtt';
-import type { Browser, Page } from 'playwright-core';
-import { buildConsoleIfStale, launchChromium } from './browser.ts';
 import { ulid } from 'ulid';
-import { deviceTopic, type Scan } from '@sk/protocol';
-import { addUser, loadConfig, startServer, serverPaths, type RunningServer } from '@sk/server';
-import { startPrivateInfluxd, freePort, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
+import type { Scan } from '@sk/protocol';
+import type { RunningServer } from '@sk/server';
+import { ROOT, startConsoleStack, type ConsoleStack } from './browser.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CONSOLE = join(ROOT, 'console');
 const SHOTS = join(ROOT, 'docs', 'screenshots');
 const PASSWORD = 'uji-konsol-rahasia';
 const VILLAGE = '35.10.11.2001';
@@ -37,51 +27,22 @@ function scan(name: string, health: Partial<Scan['health']> = {}): Scan {
 }
 
 describe('console alerts, expected arrivals and quarantine (headless Chromium)', () => {
-  let dir: string;
-  let influx: PrivateInfluxd;
-  let brokerNet: NetServer;
-  let broker: Aedes;
+  let stack: ConsoleStack;
+  let publish: ConsoleStack['publish'];
   let server: RunningServer;
-  let device: MqttClient;
-  let browser: Browser;
   let clockOffsetMs = 0;
-
-  const publish = (s: Scan) => device.publishAsync(deviceTopic(s.checkpointId, s.deviceId, 'scans'), JSON.stringify(s), { qos: 1 });
-  async function login(username: string): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
-    await page.goto(server.url);
-    await page.getByLabel('Nama pengguna').fill(username);
-    await page.getByLabel('Kata sandi').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Masuk' }).click();
-    await page.getByTestId('connection').and(page.locator('[data-state="connected"]')).waitFor();
-    return page;
-  }
+  const login = (username: string) => stack.login(username, { viewport: { width: 1366, height: 900 } });
 
   beforeAll(async () => {
-    buildConsoleIfStale();
-    dir = mkdtempSync(join(tmpdir(), 'sk-console-alerts-'));
-    influx = await startPrivateInfluxd({ dir: join(dir, 'influx'), port: await freePort() });
-    broker = await Aedes.createBroker();
-    brokerNet = createServer(broker.handle);
-    await new Promise<void>((r) => brokerNet.listen(0, '127.0.0.1', () => r()));
-    const mqttUrl = `mqtt://127.0.0.1:${(brokerNet.address() as { port: number }).port}`;
-    const cfg = loadConfig({ INFLUX_URL: influx.url, MQTT_URL: mqttUrl, HTTP_PORT: '0', DATA_DIR: join(dir, 'data'), CONSOLE_DIR: join(CONSOLE, 'dist'), LOG_LEVEL: 'silent', MQTT_CLIENT_ID: 'sk-server-console-alerts' });
-    const users = serverPaths(cfg.dataDir).users;
-    await addUser(users, { username: 'komando', role: 'command', displayName: 'Pusat Komando', password: PASSWORD });
-    await addUser(users, { username: 'desa.kalibaru', role: 'village', displayName: 'Petugas Desa', villageCode: VILLAGE, password: PASSWORD });
-    server = await startServer(cfg, { now: () => new Date(Date.now() + clockOffsetMs), tuning: { overdueAfterMs: 60_000, overdueCheckMs: 100 } });
-    device = await mqtt.connectAsync(mqttUrl, { clientId: 'kalibaru-01', reconnectPeriod: 0 });
-    browser = await launchChromium();
-  });
+    stack = await startConsoleStack('console-alerts', [
+      { username: 'komando', role: 'command', displayName: 'Pusat Komando' },
+      { username: 'desa.kalibaru', role: 'village', displayName: 'Petugas Desa', villageCode: VILLAGE },
+    ], { password: PASSWORD, deviceClientId: 'kalibaru-01', overrides: { now: () => new Date(Date.now() + clockOffsetMs), tuning: { overdueAfterMs: 60_000, overdueCheckMs: 100 } } });
+    ({ publish, server } = stack);
+  }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await device?.endAsync();
-    await server?.close();
-    await new Promise<void>((r) => (broker ? broker.close(() => r()) : r()));
-    await new Promise<void>((r) => (brokerNet ? brokerNet.close(() => r()) : r()));
-    await influx?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await stack?.close();
   });
 
   it('a critical alert announces itself on the command centre; acknowledge then clear it', async () => {

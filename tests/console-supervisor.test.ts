@@ -3,19 +3,12 @@
  * mqtt.js, private influxd, socket.io): a scan at their checkpoint shows live, one at another
  * checkpoint does not; their devices and alerts only; NIK masked; Bahasa Indonesia first, English toggle.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server as NetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Aedes } from 'aedes';
-import mqtt, { type MqttClient } from 'mqtt';
-import type { Browser, Page } from 'playwright-core';
+import type { MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
 import { deviceTopic, type DeviceStatus, type Scan } from '@sk/protocol';
-import { addUser, loadConfig, startServer, serverPaths, type RunningServer } from '@sk/server';
-import { startPrivateInfluxd, freePort, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
-import { buildConsoleIfStale, CONSOLE, launchChromium } from './browser.ts';
+import type { RunningServer } from '@sk/server';
+import { startConsoleStack, type ConsoleStack } from './browser.ts';
 
 const PASSWORD = 'uji-pos-rahasia';
 const OWN = 'ketapang';
@@ -42,57 +35,23 @@ function status(cp: string): DeviceStatus {
 }
 
 describe('checkpoint supervisor console (headless Chromium, real server)', () => {
-  let dir: string;
-  let influx: PrivateInfluxd;
-  let brokerNet: NetServer;
-  let broker: Aedes;
+  let stack: ConsoleStack;
+  let publish: ConsoleStack['publish'];
+  let login: ConsoleStack['login'];
   let server: RunningServer;
   let device: MqttClient;
-  let browser: Browser;
-
-  // One MQTT client for both checkpoints: its messages reach the server in publish order.
-  const publish = (s: Scan) => device.publishAsync(deviceTopic(s.checkpointId, s.deviceId, 'scans'), JSON.stringify(s), { qos: 1 });
-
-  async function login(username: string): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: { width: 1366, height: 768 } })).newPage();
-    await page.goto(server.url);
-    await page.getByLabel('Nama pengguna').fill(username);
-    await page.getByLabel('Kata sandi').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Masuk' }).click();
-    await page.getByTestId('connection').and(page.locator('[data-state="connected"]')).waitFor();
-    return page;
-  }
 
   beforeAll(async () => {
-    buildConsoleIfStale();
-    dir = mkdtempSync(join(tmpdir(), 'sk-console-supervisor-'));
-    influx = await startPrivateInfluxd({ dir: join(dir, 'influx'), port: await freePort() });
-    broker = await Aedes.createBroker();
-    brokerNet = createServer(broker.handle);
-    await new Promise<void>((r) => brokerNet.listen(0, '127.0.0.1', () => r()));
-    const mqttUrl = `mqtt://127.0.0.1:${(brokerNet.address() as { port: number }).port}`;
-    const cfg = loadConfig({
-      INFLUX_URL: influx.url, MQTT_URL: mqttUrl, HTTP_PORT: '0', DATA_DIR: join(dir, 'data'),
-      CONSOLE_DIR: join(CONSOLE, 'dist'), LOG_LEVEL: 'silent', MQTT_CLIENT_ID: 'sk-server-supervisor-test',
-    });
-    await addUser(serverPaths(cfg.dataDir).users, { username: 'pos.ketapang', role: 'checkpoint', displayName: 'Pengawas Ketapang', checkpointId: OWN, password: PASSWORD });
-    server = await startServer(cfg);
-    device = await mqtt.connectAsync(mqttUrl, { clientId: 'supervisor-test-devices', reconnectPeriod: 0 });
+    stack = await startConsoleStack('console-supervisor', [{ username: 'pos.ketapang', role: 'checkpoint', displayName: 'Pengawas Ketapang', checkpointId: OWN }], { password: PASSWORD });
+    ({ publish, login, server, device } = stack);
     for (const s of [status(OTHER), status(OWN)]) await device.publishAsync(deviceTopic(s.checkpointId, s.deviceId, 'status'), JSON.stringify(s), { qos: 1, retain: true });
     // History: one scan at each checkpoint before the supervisor signs in.
     await publish(scan('Riwayat Kalibaru', OTHER));
     await publish(scan('Riwayat Ketapang', OWN));
-    browser = await launchChromium();
-  });
+  }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await device?.endAsync();
-    await server?.close();
-    await new Promise<void>((r) => (broker ? broker.close(() => r()) : r()));
-    await new Promise<void>((r) => (brokerNet ? brokerNet.close(() => r()) : r()));
-    await influx?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await stack?.close();
   });
 
   it('sees a scan at its checkpoint live and not one at another checkpoint; its devices and alerts only', async () => {

@@ -3,23 +3,16 @@
  * socket.io. A scan published over MQTT appears live; names render as text; a village officer sees
  * only their own village. Saves screenshots of the main screens to docs/screenshots/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server as NetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Aedes } from 'aedes';
-import mqtt, { type MqttClient } from 'mqtt';
-import type { Browser, Page } from 'playwright-core';
-import { buildConsoleIfStale, launchChromium } from './browser.ts';
+import type { MqttClient } from 'mqtt';
+import type { Browser } from 'playwright-core';
 import { ulid } from 'ulid';
 import { deviceTopic, type DeviceStatus, type Scan } from '@sk/protocol';
-import { addUser, loadConfig, startServer, serverPaths, type RunningServer } from '@sk/server';
-import { startPrivateInfluxd, freePort, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
+import type { RunningServer } from '@sk/server';
+import { ROOT, startConsoleStack, type ConsoleStack } from './browser.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CONSOLE = join(ROOT, 'console');
 const SHOTS = join(ROOT, 'docs', 'screenshots');
 const PASSWORD = 'uji-konsol-rahasia';
 // Kalibaru district (35.10.11): the officer's village and a neighbour whose arrivals they must not see.
@@ -41,65 +34,30 @@ function scan(name: string, villageCode: string, sex: 'L' | 'P' = 'P'): Scan {
 }
 
 describe('console (headless Chromium, real server)', () => {
-  let dir: string;
-  let influx: PrivateInfluxd;
-  let brokerNet: NetServer;
-  let broker: Aedes;
+  let stack: ConsoleStack;
+  let publish: ConsoleStack['publish'];
   let server: RunningServer;
   let device: MqttClient;
   let browser: Browser;
   const dialogs: string[] = [];
-
-  async function publish(s: Scan): Promise<void> {
-    await device.publishAsync(deviceTopic(s.checkpointId, s.deviceId, 'scans'), JSON.stringify(s), { qos: 1 });
-  }
-
-  async function login(username: string): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-    const page = await ctx.newPage();
-    page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
-    await page.goto(server.url);
-    await page.getByLabel('Nama pengguna').fill(username);
-    await page.getByLabel('Kata sandi').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Masuk' }).click();
-    await page.getByTestId('connection').and(page.locator('[data-state="connected"]')).waitFor();
-    return page;
-  }
+  const login = (username: string) => stack.login(username, { onPage: (page) => page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); }) });
 
   beforeAll(async () => {
-    buildConsoleIfStale();
     mkdirSync(SHOTS, { recursive: true });
-    dir = mkdtempSync(join(tmpdir(), 'sk-console-'));
-    influx = await startPrivateInfluxd({ dir: join(dir, 'influx'), port: await freePort() });
-    broker = await Aedes.createBroker();
-    brokerNet = createServer(broker.handle);
-    await new Promise<void>((r) => brokerNet.listen(0, '127.0.0.1', () => r()));
-    const mqttUrl = `mqtt://127.0.0.1:${(brokerNet.address() as { port: number }).port}`;
-    const cfg = loadConfig({
-      INFLUX_URL: influx.url, MQTT_URL: mqttUrl, HTTP_PORT: '0', DATA_DIR: join(dir, 'data'),
-      CONSOLE_DIR: join(CONSOLE, 'dist'), LOG_LEVEL: 'silent', MQTT_CLIENT_ID: 'sk-server-console-test',
-    });
-    const users = serverPaths(cfg.dataDir).users;
-    await addUser(users, { username: 'komando', role: 'command', displayName: 'Pusat Komando', password: PASSWORD });
-    await addUser(users, { username: 'desa.kalibarukulon', role: 'village', displayName: 'Petugas Desa', villageCode: OWN_VILLAGE, password: PASSWORD });
-    server = await startServer(cfg);
-    device = await mqtt.connectAsync(mqttUrl, { clientId: 'kalibaru-01', reconnectPeriod: 0 });
+    stack = await startConsoleStack('console', [
+      { username: 'komando', role: 'command', displayName: 'Pusat Komando' },
+      { username: 'desa.kalibarukulon', role: 'village', displayName: 'Petugas Desa', villageCode: OWN_VILLAGE },
+    ], { password: PASSWORD, deviceClientId: 'kalibaru-01' });
+    ({ publish, server, device, browser } = stack);
     const status: DeviceStatus = {
       v: 1, checkpointId: 'kalibaru', deviceId: 'kalibaru-01', state: 'online', at: new Date().toISOString(), version: '0.1.0',
       outbox: { depth: 3, oldestAgeSec: 4, diskBytes: 4096, diskLimitBytes: 268_435_456 }, lastScanAt: null, clockSkewMs: 1200,
     };
     await device.publishAsync(deviceTopic('kalibaru', 'kalibaru-01', 'status'), JSON.stringify(status), { qos: 1, retain: true });
-    browser = await launchChromium();
-  });
+  }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await device?.endAsync();
-    await server?.close();
-    await new Promise<void>((r) => (broker ? broker.close(() => r()) : r()));
-    await new Promise<void>((r) => (brokerNet ? brokerNet.close(() => r()) : r()));
-    await influx?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await stack?.close();
   });
 
   it('a wrong password shows a sentence, not a stack', async () => {
