@@ -180,9 +180,6 @@ export class MemoryDoubleAidIndex implements DoubleAidIndex {
     const cp = checkPlans(q.programmeId)[hh ? 1 : 0];
     const m = monthNo(q.date);
     const g = groupOf(m);
-    const want = this._want;
-    const last = q.name ? cp.end[2] : cp.end[1];
-    for (let k = 0; k < last; k++) want[k] = tagFor(cp.kinds[k]!, cp.plans[k]!, m);
     const t = this._t;
     const nm = q.name;
     const p = q.person;
@@ -195,6 +192,10 @@ export class MemoryDoubleAidIndex implements DoubleAidIndex {
     const c = nm ? t.home(nm.hi >>> 0, nm.lo >>> 0, g) : -1;
     const may = t.maybe3(a, b, c);
     if (may === 0) return NONE;
+    // The wanted tags only now: most checks (first handouts) never get here.
+    const want = this._want;
+    const last = nm ? cp.end[2] : cp.end[1];
+    for (let k = 0; k < last; k++) want[k] = tagFor(cp.kinds[k]!, cp.plans[k]!, m);
     let n = 0;
     // One pass per key: person (own programme + person conflicts), household, name.
     if (may & 1) n = t.scanAt(ph, pl, a, want, 0, cp.end[0], n);
