@@ -18,6 +18,8 @@
  * Pure: no I/O. Several entries may share a (key, tag): a double that was recorded stays until resolved.
  */
 
+import { probeStats, type ProbeStats } from './probe-stats.ts';
+
 const EMPTY = 0;
 const RESERVED = 0xffffffff;
 /** Words per slot: 0 hi, 1 lo, 2 tag, 3 aux, 4 at, 5 village (low 16) | distance from home (high 16). */
@@ -28,16 +30,7 @@ export const MAX_DISTANCE = 0xffff;
 /** Words of a run that {@link HashTable.maybe3} pulls into cache ahead of the scan (16 slots). */
 const TOUCH_WORDS = 16 * STRIDE;
 
-export interface ProbeStats {
-  /** Mean slots a miss reads from a random home before it can stop. */
-  meanMissScan: number;
-  /** Mean and largest distance of an entry from its home slot. */
-  meanDistance: number;
-  maxDistance: number;
-  /** The longest run of occupied slots. */
-  maxRun: number;
-  load: number;
-}
+export type { ProbeStats } from './probe-stats.ts';
 
 export interface TableImage { words: Uint32Array; capacity: number; size: number; maxLoad: number }
 
@@ -285,38 +278,7 @@ export class HashTable {
 
   /** Probe health at the current load (one O(capacity) pass; for benchmarks and tests). */
   probeStats(): ProbeStats {
-    const w = this._w;
-    const cap = this._cap;
-    let run = 0;
-    let maxRun = 0;
-    let dist = 0;
-    let maxDistance = 0;
-    for (let i = 0; i < cap; i++) {
-      const o = i * STRIDE;
-      if (w[o + 2] === EMPTY) {
-        run = 0;
-        continue;
-      }
-      const d = w[o + 5]! >>> 16;
-      dist += d;
-      if (d > maxDistance) maxDistance = d;
-      if (++run > maxRun) maxRun = run;
-    }
-    // A miss from home h reads until an empty slot or an entry with distance < its own: count it
-    // exactly on a sample of homes (a full pass would be O(cap × run)).
-    const sample = Math.min(cap, 100_000);
-    let sampled = 0;
-    for (let s = 0; s < sample; s++) {
-      let i = Math.floor((s * cap) / sample);
-      let d = 0;
-      for (; d <= MAX_DISTANCE; d++) {
-        const o = i * STRIDE;
-        if (w[o + 2] === EMPTY || w[o + 5]! >>> 16 < d) break;
-        if (++i === cap) i = 0;
-      }
-      sampled += d + 1;
-    }
-    return { meanMissScan: sampled / sample, meanDistance: this._size ? dist / this._size : 0, maxDistance, maxRun, load: this._size / cap };
+    return probeStats(this.image());
   }
 
   /** The raw state for a snapshot: the slot words (shared, not copied) and the counters. */
