@@ -41,6 +41,8 @@ export class Alerts {
   readonly #perMinute = new Map<string, Map<number, number>>();
   /** Per checkpoint: the per-minute series the surge rule reads, as of `minute`. */
   readonly #surgeSeries = new Map<string, { minute: number; series: number[] }>();
+  /** The minute this instance started counting: a surge needs a full baseline behind it. */
+  readonly #countingSince: number;
   readonly #surge: SurgeOptions;
   readonly #backlog: BacklogOptions;
   readonly #now: () => Date;
@@ -50,6 +52,7 @@ export class Alerts {
     this.#now = o.now ?? (() => new Date());
     this.#surge = { ...SURGE_DEFAULTS, ...o.surge };
     this.#backlog = { ...BACKLOG, ...o.backlog };
+    this.#countingSince = Math.floor(this.#now().getTime() / 60_000);
     const journal = o.journalFile ? new Journal<AlertRecord>(o.journalFile, (r) => String(r.id)) : undefined;
     this.book = new AlertBook({ now: this.#now, journal, dedupWindowMs: o.dedupWindowMs ?? DEDUP_WINDOW_MS, onChange: (a) => o.emit?.(a), onRecord: o.share });
   }
@@ -118,6 +121,9 @@ export class Alerts {
       this.#surgeSeries.set(checkpointId, cached);
     }
     cached.series[span - 1] = buckets.get(minute) ?? 0;
+    // Counts live in memory: until a whole window + baseline has been seen since start, the baseline is
+    // made of minutes we did not count (zeros), and every checkpoint would "surge" after a start or restart.
+    if (minute - this.#countingSince < span) return;
     const key = `arrival_surge|${checkpointId}`;
     if (this.book.isOpen(key)) return; // one surge alert until someone clears it; no storm of updates
     const s = surgeCheck(cached.series, this.#surge);
