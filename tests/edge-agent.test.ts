@@ -92,6 +92,24 @@ describe('edge agent', () => {
     expect(server.uniqueScanIds().size).toBe(20);
   });
 
+  it('resendUnacked (the simulators\' duplicate fault) sends every unacknowledged scan again, and only those', async () => {
+    const { agent, server } = await setup();
+    await until(() => agent.stats().connected, 'agent connected');
+    await Promise.all(Array.from({ length: 5 }, (_, i) => agent.submit(validScanInput(i))));
+    await until(() => agent.stats().outbox.depth === 0, 'first five acked');
+    server.setAcking(false);
+    await Promise.all(Array.from({ length: 7 }, (_, i) => agent.submit(validScanInput(100 + i))));
+    await server.waitForUnique(12);
+    const before = server.received.length;
+    expect(agent.resendUnacked()).toBe(7);
+    await until(() => server.received.length >= before + 7, 'duplicates arrived');
+    expect(server.received.slice(before).map((s) => s.seq).sort((a, b) => a - b)).toEqual([6, 7, 8, 9, 10, 11, 12]);
+    expect(server.uniqueScanIds().size).toBe(12);
+    server.setAcking(true);
+    agent.resendUnacked(); // once more, now acknowledged: the outbox empties without waiting for the retransmit timer
+    await until(() => agent.stats().outbox.depth === 0, 'all acked');
+  });
+
   it('live lane: a new scan goes out at once while an old backlog waits behind it', async () => {
     const { broker, agent, server: old } = await setup({ maxInFlight: 50 });
     await until(() => agent.stats().connected, 'agent connected');

@@ -64,15 +64,15 @@ describe('simulators end to end with the real server', () => {
     expect(v.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('through link drops, power cycles, hostile payloads and clock skew: nothing lost, nothing doubled, nothing hostile stored', async () => {
-    const r = await sim(['load', '--bare', '--rate', '60', '--count', '300', '--devices', '2', '--faults', 'drop,restart,hostile,skew', '--fault-every', '0.5', '--seed', 'gangguan', '--json',
+  it('through link drops, power cycles, duplicate delivery, hostile payloads and clock skew: nothing lost, nothing doubled, nothing hostile stored', async () => {
+    const r = await sim(['load', '--bare', '--rate', '60', '--count', '300', '--devices', '2', '--faults', 'drop,restart,hostile,skew,duplicate', '--fault-every', '0.5', '--seed', 'gangguan', '--json',
       '--broker', broker.url, '--server', server.url, '--user', 'pusat', '--password', PASSWORD, '--data-dir', tempDir('sim-faults'), '--drain-timeout', '90']);
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson(r.stdout);
     expect(s.rejectReasons).toEqual({});
     expect(s, r.stderr).toMatchObject({ submitted: 300, rejected: 0, acked: 300, stored: 300, lost: 0, doubled: 0, verified: true });
     expect(s.faults.hostileStored).toBe(0);
-    expect(s.faults.hostile.sent + s.faults.drop + s.faults.restart).toBeGreaterThan(0);
+    expect(s.faults.hostile.sent + s.faults.drop + s.faults.restart + s.faults.duplicate.injections).toBeGreaterThan(0);
     expect(s.faults.errors).toEqual([]);
   });
 

@@ -142,6 +142,24 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
     return { ok: true, scanId, seq };
   }
 
+  /**
+   * Publishes every scan the server has not acknowledged yet once more, now, as after a reconnect
+   * whose acks were lost. The server must store each once (simulators' `duplicate` fault). Returns how
+   * many were sent again (0 while disconnected).
+   */
+  resendUnacked(): number {
+    const outbox = this.#outbox;
+    if (!outbox || !this.#connected || !this.#running) return 0;
+    let n = 0;
+    for (const p of outbox.pending()) {
+      if (n >= this.config.maxInFlight) break;
+      this.#counters.retransmits++;
+      this.#publish(p.seq, p.payload);
+      n++;
+    }
+    return n;
+  }
+
   stats(): AgentStats {
     return {
       connected: this.#connected,

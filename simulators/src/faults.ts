@@ -10,12 +10,14 @@ import type { Fleet } from './fleet.ts';
 import { hostilePayloads } from './hostile.ts';
 import { Rng } from './rng.ts';
 
-export const FAULT_KINDS = ['drop', 'restart', 'hostile', 'skew', 'revoke'] as const;
+export const FAULT_KINDS = ['drop', 'restart', 'hostile', 'skew', 'revoke', 'duplicate'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultReport {
   drop: number;
   restart: number;
+  /** Duplicate delivery: times a device sent its unacknowledged scans again at once, and how many scans. */
+  duplicate: { injections: number; scans: number };
   hostile: { sent: number; kinds: Record<string, number>; scanIds: string[] };
   skew: { deviceId: string; injectedMs: number; measuredMs: number | null }[];
   /** Devices whose broker identity was revoked mid-run; their later scans stay held in their outboxes. */
@@ -49,7 +51,7 @@ export interface FaultInjectorOptions {
 
 export class FaultInjector {
   readonly #rng: Rng;
-  readonly report: FaultReport = { drop: 0, restart: 0, hostile: { sent: 0, kinds: {}, scanIds: [] }, skew: [], revoked: [], errors: [] };
+  readonly report: FaultReport = { drop: 0, restart: 0, duplicate: { injections: 0, scans: 0 }, hostile: { sent: 0, kinds: {}, scanIds: [] }, skew: [], revoked: [], errors: [] };
   readonly #busy = new Set<Promise<unknown>>();
 
   constructor(private readonly fleet: Fleet, private readonly o: FaultInjectorOptions) {
@@ -76,6 +78,11 @@ export class FaultInjector {
     } else if (kind === 'restart') {
       await this.fleet.restartDevice(deviceId, this.#rng.int(200, 2000));
       this.report.restart++;
+    } else if (kind === 'duplicate') {
+      const d = this.fleet.devices().find((x) => x.deviceId === deviceId);
+      if (!d?.agent.resendUnacked) throw new Error('duplicate needs the real edge agent');
+      this.report.duplicate.scans += d.agent.resendUnacked();
+      this.report.duplicate.injections++;
     } else if (kind === 'hostile') {
       await this.#hostile(checkpointId, deviceId);
     } else if (kind === 'revoke') {

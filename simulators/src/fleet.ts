@@ -17,6 +17,8 @@ export interface AgentLike {
   submit(input: ScanInput): Promise<SubmitResult>;
   stats(): unknown;
   stop(): Promise<void>;
+  /** Sends every unacknowledged scan again (the `duplicate` fault); absent on test doubles. */
+  resendUnacked?(): number;
   /** EdgeAgent emits `acked` once the server's ack is durable in its outbox. */
   on?(event: 'acked', listener: (e: { ranges: [number, number][] }) => void): unknown;
 }

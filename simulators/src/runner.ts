@@ -156,7 +156,7 @@ export function formatSummary(s: RunSummary): string {
     `  submit→ack  p50 ${ms(s.latencyMs.p50)}  p95 ${ms(s.latencyMs.p95)}  p99 ${ms(s.latencyMs.p99)}  max ${ms(s.latencyMs.max)}`,
     ...(s.faults
       ? [
-          `  faults   drop ${s.faults.drop}  restart ${s.faults.restart}  hostile ${s.faults.hostile.sent} sent, ${s.faults.hostileStored ?? 'not verified'} stored${s.faults.errors.length ? `  errors: ${s.faults.errors.slice(0, 3).join('; ')}` : ''}`,
+          `  faults   drop ${s.faults.drop}  restart ${s.faults.restart}  duplicate ${s.faults.duplicate.scans} scans (${s.faults.duplicate.injections}×)  hostile ${s.faults.hostile.sent} sent, ${s.faults.hostileStored ?? 'not verified'} stored${s.faults.errors.length ? `  errors: ${s.faults.errors.slice(0, 3).join('; ')}` : ''}`,
           ...s.faults.revoked.map((r) => `  revoked  ${r.deviceId} at ${r.at}: ${r.heldInOutbox} scans held in its outbox (not lost)`),
           ...s.faults.skew.map((k) => `  skew     ${k.deviceId} injected ${(k.injectedMs / 1000).toFixed(0)}s, measured ${k.measuredMs === null ? '–' : `${(k.measuredMs / 1000).toFixed(1)}s`}`),
         ]
