@@ -5,6 +5,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceTopic, SERVER_SUBSCRIPTIONS } from '@sk/protocol';
 import { addDevice, addServer, revoke, startBroker, type RunningBroker } from '@sk/broker';
+import mqtt from 'mqtt';
 import { collect, connect, memoryLogger, subscribe, waitFor } from './broker-helpers.ts';
 
 const KETAPANG = { checkpointId: 'ketapang', deviceId: 'ketapang-01' };
@@ -160,6 +161,27 @@ describe('broker: login throttling', () => {
       for (let i = 0; i < 3; i++) await expect(connect(b.mqttPort, { ...good, password: 'wrong' })).rejects.toMatchObject({ code: 4 });
       await expect(connect(b.mqttPort, good)).rejects.toMatchObject({ code: 5 });
       expect(b.metrics().refusals.throttled).toBe(1);
+    } finally {
+      await b.close();
+    }
+  });
+});
+
+describe('broker: connection rate per address', () => {
+  it('a client reconnecting in a loop is refused at its CONNECT once over the burst, before any credential check', async () => {
+    const b = await startBroker({ mqttPort: 0, credentialsFile: file, logger: memoryLogger(), connectRate: { burst: 3, perSecond: 0.01, limitLoopback: true } });
+    /** true: CONNACK received; false: the broker closed the connection first. */
+    const attempt = () => new Promise<boolean>((resolve) => {
+      const c = mqtt.connect(`mqtt://127.0.0.1:${b.mqttPort}`, { clientId: 'kalibaru-01', username: 'kalibaru-01', password: secrets['kalibaru-01']!, reconnectPeriod: 0, connectTimeout: 10_000 });
+      c.once('connect', () => { c.end(true); resolve(true); });
+      c.once('close', () => { c.end(true); resolve(false); });
+    });
+    try {
+      const results: boolean[] = [];
+      for (let i = 0; i < 5; i++) results.push(await attempt());
+      expect(results).toEqual([true, true, true, false, false]);
+      expect(b.metrics().refusals.rate_limited).toBe(2);
+      expect(b.metrics().refusals.bad_credentials).toBe(0);
     } finally {
       await b.close();
     }

@@ -17,10 +17,11 @@ import { MAX_PAYLOAD_BYTES } from '@sk/protocol';
 import { redisBackends, type ClusterBackends } from './cluster.ts';
 import { orderEnqueues, type EnqueuePersistence } from './ordered-enqueue.ts';
 import { tierPersistence, type PersistenceLike } from './tiered-persistence.ts';
-import { createAuthHooks, type Admission } from './auth-hooks.ts';
+import { clientIp, createAuthHooks, type Admission } from './auth-hooks.ts';
 import { loadCredentials, type CredentialStore } from './credentials.ts';
 import { createLogger, safe, type BrokerLogger } from './log.ts';
 import { LoginThrottle, type ThrottleOptions } from './login-throttle.ts';
+import { ConnectRate, type ConnectRateOptions } from './connect-rate.ts';
 import { BrokerMetricsRecorder, type BrokerMetrics } from './metrics.ts';
 
 export interface BrokerOptions {
@@ -37,6 +38,8 @@ export interface BrokerOptions {
   tls?: { certFile: string; keyFile: string };
   logger?: BrokerLogger;
   loginThrottle?: Partial<ThrottleOptions>;
+  /** Connection attempts per client IP (token bucket, connect-rate.ts); default 30 at once, 2/s after. */
+  connectRate?: Partial<ConnectRateOptions>;
   /** false = bare aedes without any hook, for the bench's overhead ratio only. Default true. */
   auth?: boolean;
   /** Watch the credentials file and reload on change. Default true. */
@@ -108,6 +111,19 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   };
   if (auth) {
     Object.assign(aedesOpts, createAuthHooks({ store: () => store, throttle: new LoginThrottle(opts.loginThrottle), metrics, log, maxPayloadBytes, admitted }));
+    // Before any credential work: a client reconnecting in a loop is refused at its CONNECT.
+    const rate = new ConnectRate(opts.connectRate);
+    let lastWarn = 0;
+    aedesOpts.preConnect = (client, _packet, done) => {
+      const ip = clientIp(client);
+      if (rate.take(ip)) return done(null, true);
+      metrics.refused('rate_limited');
+      if (Date.now() - lastWarn > 10_000) {
+        lastWarn = Date.now();
+        log.warn({ area: 'auth', ip }, 'connection attempts over the per-address rate; refusing for now');
+      }
+      done(null, false);
+    };
     aedesOpts.authorizeForward = (_client, packet) => {
       if (!packet.topic.startsWith('$')) metrics.messageOut();
       return packet;

@@ -36,6 +36,9 @@ Environment:
   REDIS_URL      cluster mode: share messages, sessions and queued QoS 1 with every broker on this
                  Redis (mqemitter-redis + aedes-persistence-redis) instead of broker/db; e.g. redis://127.0.0.1:6379
   BROKER_METRICS_PORT  serve Prometheus text on http://MQTT_HOST:PORT/metrics (default off; npm start uses 9883)
+  BROKER_CONNECT_BURST, BROKER_CONNECT_PER_SEC   connection attempts per client IP: a burst, then a
+                 sustained rate (default 30 at once, 2 per second after); over it a CONNECT is refused
+                 (loopback clients, i.e. the server and local tools, are not limited)
 Stops cleanly on SIGINT/SIGTERM.`,
   'device add': `Usage: sk-broker device add <checkpointId> <deviceId>
   Enrols a device at a checkpoint (ids: lower-case a-z, 0-9, -). The secret is printed once; only its
@@ -69,7 +72,7 @@ async function runStart(): Promise<void> {
   }
   const c = result.config;
   const logger = createLogger(c.logLevel);
-  const broker = await startBroker({ host: c.host, mqttPort: c.mqttPort, wsPort: c.wsPort, credentialsFile: c.credentialsFile, persistenceDir: c.persistenceDir, redisUrl: c.redisUrl, tls: c.tls, logger });
+  const broker = await startBroker({ host: c.host, mqttPort: c.mqttPort, wsPort: c.wsPort, credentialsFile: c.credentialsFile, persistenceDir: c.persistenceDir, redisUrl: c.redisUrl, tls: c.tls, connectRate: c.connectRate, logger });
   // Prometheus scrape endpoint: connected clients, messages in/out, refusals by reason (no personal data).
   const metricsServer = c.metricsPort === undefined ? undefined : createHttpServer((req, res) => {
     if (req.method !== 'GET' || req.url !== '/metrics') return void res.writeHead(404).end('not found\n');

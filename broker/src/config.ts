@@ -9,6 +9,7 @@
  *   LOG_LEVEL      default info
  *   REDIS_URL      cluster mode (redis:// or rediss://); unset = single node
  *   BROKER_METRICS_PORT  Prometheus /metrics over HTTP on this port; default off
+ *   BROKER_CONNECT_BURST, BROKER_CONNECT_PER_SEC  connection attempts per client IP (default 30 at once, 2/s after)
  */
 import { join, resolve } from 'node:path';
 
@@ -24,11 +25,20 @@ export interface BrokerConfig {
   redisUrl: string | undefined;
   /** Prometheus text at http://{host}:{port}/metrics; undefined = off. */
   metricsPort: number | undefined;
+  /** Connection attempts per client IP: a burst, then a sustained rate (connect-rate.ts). */
+  connectRate: { burst: number; perSecond: number };
 }
 
 export type ConfigResult = { ok: true; config: Readonly<BrokerConfig> } | { ok: false; errors: string[] };
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function positive(name: string, raw: string | undefined, fallback: number, errors: string[]): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > 100_000) errors.push(`${name} must be a number above 0 (at most 100000), got ${JSON.stringify(raw)}`);
+  return n;
+}
 
 function port(name: string, raw: string | undefined, fallback: number, errors: string[]): number {
   if (raw === undefined || raw === '') return fallback;
@@ -55,6 +65,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ConfigResult {
   if (!LEVELS.includes(logLevel)) errors.push(`LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
   const redisUrl = env.REDIS_URL || undefined;
   const metricsPort = !env.BROKER_METRICS_PORT || env.BROKER_METRICS_PORT === 'off' ? undefined : port('BROKER_METRICS_PORT', env.BROKER_METRICS_PORT, 9883, errors);
+  const connectRate = { burst: positive('BROKER_CONNECT_BURST', env.BROKER_CONNECT_BURST, 30, errors), perSecond: positive('BROKER_CONNECT_PER_SEC', env.BROKER_CONNECT_PER_SEC, 2, errors) };
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) errors.push(`REDIS_URL must start with redis:// or rediss://, got ${JSON.stringify(redisUrl)}`);
   if (errors.length) return { ok: false, errors };
   return {
@@ -68,6 +79,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ConfigResult {
       logLevel,
       redisUrl,
       metricsPort,
+      connectRate,
     }),
   };
 }

@@ -10,6 +10,7 @@ export const REFUSAL_REASONS = [
   'bad_credentials',
   'revoked',
   'throttled',
+  'rate_limited',
   'client_id',
   'publish_acl',
   'payload_too_large',
