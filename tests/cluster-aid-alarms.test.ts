@@ -11,16 +11,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AidAlarm, AidAuditEntry, AidCheckResult, AidRecordResult } from '@sk/protocol';
 import { loadRegions } from '@sk/protocol/regions';
 import type { RunningServer } from '@sk/server';
-import { ClusterRig, type Child } from './cluster-helpers.ts';
-import { liveSocket, signIn, until, type LiveSocket } from './server-fixtures.ts';
+import { ClusterRig, twoAidServers, type Child } from './cluster-helpers.ts';
+import { signIn, until, type LiveSocket } from './server-fixtures.ts';
 
 const villages = loadRegions().villages;
 const [A, B] = [villages[5]!.code, villages[140]!.code];
 const rig = new ClusterRig();
 let s1: Child;
 let s2: Child;
-const cookies: Record<string, string> = {};
-const sockets: LiveSocket[] = [];
+let cookies: Record<string, string>;
+let stop: () => Promise<void>;
 /** Every aid:alarm-update each village's console received, in order. */
 const updates: Record<'A' | 'B', AidAlarm[]> = { A: [], B: [] };
 let serial = 1;
@@ -47,27 +47,15 @@ const doubleOn = async (server: Child, other: Child) => {
 const listed = async (server: Child, id: number) => (await call<AidAlarm[]>(server, 'pusat', '/api/aid/alarms?active=false')).data.find((a) => a.id === id);
 
 beforeAll(async () => {
-  process.env.AID_HMAC_SECRET = 'cluster-aid-alarms-secret-0123456789';
-  await rig.start();
-  const broker = await rig.broker('broker-a', { redis: false });
-  s1 = await rig.server('server-1', [broker.url], { redis: true });
-  s2 = await rig.server('server-2', [broker.url], { redis: true });
-  cookies.A = await signIn({ url: s1.url } as RunningServer, join(rig.dir, 'server-1'), 'desa-a', 'village', { villageCode: A });
-  cookies.B = await signIn({ url: s2.url } as RunningServer, join(rig.dir, 'server-2'), 'desa-b', 'village', { villageCode: B });
-  cookies.pusat = await signIn({ url: s1.url } as RunningServer, join(rig.dir, 'server-1'), 'pusat', 'command');
+  let consoles: Record<'A' | 'B', LiveSocket>;
   // Each console on the server its officer does not act through.
-  for (const [who, server] of [['A', s2], ['B', s1]] as const) {
-    const s = liveSocket({ url: server.url } as RunningServer, cookies[who]);
-    s.on('aid:alarm-update', (a) => updates[who].push(a));
-    sockets.push(s);
-    await new Promise<void>((r) => s.once('hello', () => r()));
-  }
+  ({ s1, s2, cookies, consoles, stop } = await twoAidServers(rig, 'cluster-aid-alarms-secret-0123456789', A, B));
+  for (const who of ['A', 'B'] as const) consoles[who].on('aid:alarm-update', (a) => updates[who].push(a));
+  cookies.pusat = await signIn({ url: s1.url } as RunningServer, join(rig.dir, 'server-1'), 'pusat', 'command');
 }, 240_000);
 
 afterAll(async () => {
-  for (const s of sockets) s.close();
-  delete process.env.AID_HMAC_SECRET;
-  await rig.stop();
+  await stop?.();
 }, 60_000);
 
 describe('double-aid alarms on two servers', () => {

@@ -4,22 +4,20 @@
  * concurrent POSTs, one per server, different villages): exactly one double-aid alarm, received once
  * by each village's console whichever server it is connected to.
  */
-import { join } from 'node:path';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AidAlarm, AidRecordResult } from '@sk/protocol';
 import { loadRegions } from '@sk/protocol/regions';
-import type { RunningServer } from '@sk/server';
-import { ClusterRig, type Child } from './cluster-helpers.ts';
-import { liveSocket, signIn, until, type LiveSocket } from './server-fixtures.ts';
+import { ClusterRig, twoAidServers, type Child } from './cluster-helpers.ts';
+import { until, type LiveSocket } from './server-fixtures.ts';
 
 const villages = loadRegions().villages;
 const [A, B] = [villages[3]!.code, villages[120]!.code];
 const rig = new ClusterRig();
 let s1: Child;
 let s2: Child;
-const cookies: Record<string, string> = {};
-const sockets: LiveSocket[] = [];
+let cookies: Record<string, string>;
+let stop: () => Promise<void>;
 const got: Record<'A' | 'B', AidAlarm[]> = { A: [], B: [] };
 let serial = 1;
 const nik = () => `3510211207${'90'}${String(serial++).padStart(4, '0')}`;
@@ -33,27 +31,13 @@ const post = async (server: Child, who: 'A' | 'B', body: unknown) => {
 };
 
 beforeAll(async () => {
-  // Every instance must key people with the same HMAC secret (children inherit process.env).
-  process.env.AID_HMAC_SECRET = 'cluster-aid-test-secret-0123456789';
-  await rig.start();
-  const broker = await rig.broker('broker-a', { redis: false });
-  s1 = await rig.server('server-1', [broker.url], { redis: true });
-  s2 = await rig.server('server-2', [broker.url], { redis: true });
-  // Sessions live in Redis: sign in through one instance, connect the console to the other.
-  cookies.A = await signIn({ url: s1.url } as RunningServer, join(rig.dir, 'server-1'), 'desa-a', 'village', { villageCode: A });
-  cookies.B = await signIn({ url: s2.url } as RunningServer, join(rig.dir, 'server-2'), 'desa-b', 'village', { villageCode: B });
-  for (const [who, server] of [['A', s2], ['B', s1]] as const) {
-    const s = liveSocket({ url: server.url } as RunningServer, cookies[who]);
-    s.on('aid:alarm', (a) => got[who].push(a));
-    sockets.push(s);
-    await new Promise<void>((r) => s.once('hello', () => r()));
-  }
+  let consoles: Record<'A' | 'B', LiveSocket>;
+  ({ s1, s2, cookies, consoles, stop } = await twoAidServers(rig, 'cluster-aid-test-secret-0123456789', A, B));
+  for (const who of ['A', 'B'] as const) consoles[who].on('aid:alarm', (a) => got[who].push(a));
 }, 240_000);
 
 afterAll(async () => {
-  for (const s of sockets) s.close();
-  delete process.env.AID_HMAC_SECRET;
-  await rig.stop();
+  await stop?.();
 }, 60_000);
 
 describe('double aid across two server instances', () => {

@@ -15,7 +15,8 @@ import { CHECKPOINT_IDS } from '@sk/protocol';
 import { EdgeAgent } from '@sk/edge-agent';
 import { startPrivateInfluxd, freePort, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
 import { startPrivateRedis, type PrivateRedis } from '../scripts/lib/redis.ts';
-import { until } from './server-fixtures.ts';
+import type { RunningServer } from '@sk/server';
+import { liveSocket, signIn, until, type LiveSocket } from './server-fixtures.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -166,6 +167,34 @@ export class ClusterRig {
 }
 
 /** Waits until every agent's outbox is empty (every scan acknowledged by a server). */
+/**
+ * The double-aid cluster tests' setup: one broker, two servers in cluster mode on one Redis (every
+ * instance keys people with `secret`: the children inherit it), village officer A signed in through
+ * server 1 and B through server 2 (sessions live in Redis), each with a console on the OTHER server.
+ */
+export async function twoAidServers(rig: ClusterRig, secret: string, villageA: string, villageB: string) {
+  process.env.AID_HMAC_SECRET = secret;
+  await rig.start();
+  const broker = await rig.broker('broker-a', { redis: false });
+  const s1 = await rig.server('server-1', [broker.url], { redis: true });
+  const s2 = await rig.server('server-2', [broker.url], { redis: true });
+  const at = (s: Child) => ({ url: s.url }) as RunningServer;
+  const cookies: Record<string, string> = {
+    A: await signIn(at(s1), join(rig.dir, 'server-1'), 'desa-a', 'village', { villageCode: villageA }),
+    B: await signIn(at(s2), join(rig.dir, 'server-2'), 'desa-b', 'village', { villageCode: villageB }),
+  };
+  const consoles = { A: liveSocket(at(s2), cookies.A), B: liveSocket(at(s1), cookies.B) } as Record<'A' | 'B', LiveSocket>;
+  await Promise.all(Object.values(consoles).map((s) => new Promise<void>((r) => s.once('hello', () => r()))));
+  return {
+    s1, s2, cookies, consoles,
+    async stop(): Promise<void> {
+      for (const s of Object.values(consoles)) s.close();
+      delete process.env.AID_HMAC_SECRET;
+      await rig.stop();
+    },
+  };
+}
+
 export async function allAcked(agents: EdgeAgent[], timeoutMs = 90_000, rig?: ClusterRig): Promise<void> {
   try {
     await until('every outbox empty', () => agents.every((a) => a.stats().outbox.depth === 0), timeoutMs);
