@@ -76,11 +76,9 @@ export class Alerts {
   }
 
   onScan(scan: Scan): void {
-    // Most travellers raise nothing: the person key (an HMAC) is computed only for those who do.
-    if (scanAlerts(scan, this.o).length > 0) {
-      const person = this.o.personSecret ? createHmac('sha256', this.o.personSecret).update(scan.nik).digest('base64url').slice(0, 22) : scan.scanId;
-      for (const c of scanAlerts(scan, this.o, person)) this.book.raise(c);
-    }
+    const secret = this.o.personSecret;
+    const person = () => (secret ? createHmac('sha256', secret).update(scan.nik).digest('base64url').slice(0, 22) : scan.scanId);
+    for (const c of scanAlerts(scan, this.o, person)) this.book.raise(c);
     this.#countArrival(scan.checkpointId);
   }
 

@@ -28,11 +28,18 @@ export interface RuleOptions {
   watchOrigins: readonly string[];
 }
 
-/** `personKey` identifies the traveller without being the NIK (an HMAC of it); defaults to the scanId. */
-export function scanAlerts(scan: Scan, o: RuleOptions, personKey: string = scan.scanId): AlertCandidate[] {
+/**
+ * `personKey` identifies the traveller without being the NIK (an HMAC of it); defaults to the scanId.
+ * A function is called only when a rule fires (most travellers raise nothing: no HMAC for them).
+ */
+export function scanAlerts(scan: Scan, o: RuleOptions, personKey: string | (() => string) = scan.scanId): AlertCandidate[] {
   const base = { subject: scan.scanId, scanId: scan.scanId, checkpointId: scan.checkpointId, villageCode: scan.destinationVillageCode };
   const out: AlertCandidate[] = [];
-  const add = (rule: AlertRule, severity: Severity, title: string, text: string) => out.push({ ...base, rule, severity, key: `${rule}|${personKey}`, title, text });
+  let person: string | undefined;
+  const add = (rule: AlertRule, severity: Severity, title: string, text: string) => {
+    person ??= typeof personKey === 'function' ? personKey() : personKey;
+    out.push({ ...base, rule, severity, key: `${rule}|${person}`, title, text });
+  };
   const h = scan.health;
   if (h.rapidTest === 'positif') add('rapid_positive', 'critical', 'Rapid test positif', 'rapid test positif');
   if (h.temperatureC >= o.feverC) add('fever', 'major', 'Demam', `suhu ${h.temperatureC.toFixed(1)} °C ≥ ${o.feverC} °C`);

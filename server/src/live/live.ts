@@ -140,8 +140,12 @@ export class Live {
     this.#cork.hold();
     io.to('command').emit('arrivals', batch);
     // One message per room: a socket is in exactly one room (roomOf), so nobody gets an event twice.
+    // socket.io encodes a message even for a room nobody is in; most of the 217 villages have no
+    // console open. Alone we know our rooms; in cluster mode another instance may hold the socket.
+    const rooms = this.d.adapter ? undefined : io.sockets.adapter.rooms;
     const byRoom = new Map<string, ArrivalEvent[]>();
     const add = (room: string, e: ArrivalEvent) => {
+      if (rooms && !rooms.has(room)) return;
       const list = byRoom.get(room);
       if (list) list.push(e);
       else byRoom.set(room, [e]);
@@ -150,12 +154,7 @@ export class Live {
       add(`village:${e.destinationVillageCode}`, e);
       add(`checkpoint:${e.checkpointId}`, e);
     }
-    // socket.io encodes a message even for a room nobody is in; most of the 217 villages have no
-    // console open. Alone we know our rooms; in cluster mode another instance may hold the socket.
-    const rooms = this.d.adapter ? undefined : io.sockets.adapter.rooms;
-    for (const [room, events] of byRoom) {
-      if (!rooms || rooms.has(room)) io.to(room).emit('arrivals', events);
-    }
+    for (const [room, events] of byRoom) io.to(room).emit('arrivals', events);
   };
 
   /** The TCP sockets under the consoles' WebSocket transports (not long-polling ones). */
