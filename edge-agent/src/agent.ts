@@ -9,12 +9,12 @@
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { monotonicFactory } from 'ulid';
-import { deviceTopic, ScanAckSchema, type DeviceStatus, type Scan } from '@sk/protocol';
+import { brokerServers, deviceTopic, ScanAckSchema, type DeviceStatus, type Scan } from '@sk/protocol';
 import { checkScanInput } from '@sk/protocol/validate';
 import { loadRegions } from '@sk/protocol/regions';
 import { Outbox, OutboxFullError, protocolStats } from './outbox.ts';
 import { silentLogger, type Logger } from './log.ts';
-import { bounded, brokerServers } from './agent-util.ts';
+import { bounded } from './agent-util.ts';
 import type { AgentStats, EdgeAgentConfig, EdgeAgentEvents, SubmitResult } from './agent-types.ts';
 
 export type { AgentStats, EdgeAgentConfig, EdgeAgentEvents, SubmitResult } from './agent-types.ts';

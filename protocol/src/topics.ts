@@ -59,3 +59,15 @@ export function topicMatches(filter: string, topic: string): boolean {
   }
   return f.length === t.length;
 }
+
+/**
+ * Broker URLs (`mqtt://a:1883`, `mqtts://b`) → mqtt.js `servers` entries: devices and servers list
+ * every broker of a cluster, and mqtt.js moves to the next on each reconnect.
+ */
+export function brokerServers(urls: readonly string[]): { host: string; port: number; protocol: 'mqtt' | 'mqtts' }[] {
+  return urls.map((u) => {
+    const url = new URL(u);
+    const protocol = url.protocol.replace(/:$/, '') as 'mqtt' | 'mqtts';
+    return { host: url.hostname, port: Number(url.port) || (protocol === 'mqtts' ? 8883 : 1883), protocol };
+  });
+}

@@ -3,14 +3,8 @@
  * on each reconnect, so a client whose broker died carries on at another.
  */
 import type { IClientOptions } from 'mqtt';
+import { brokerServers } from '@sk/protocol';
 
 export function brokerOptions(urls: readonly string[]): Pick<IClientOptions, 'servers'> {
-  if (urls.length < 2) return {};
-  return {
-    servers: urls.map((u) => {
-      const url = new URL(u);
-      const protocol = url.protocol.replace(/:$/, '') as 'mqtt' | 'mqtts';
-      return { host: url.hostname, port: Number(url.port) || (protocol === 'mqtts' ? 8883 : 1883), protocol };
-    }),
-  };
+  return urls.length < 2 ? {} : { servers: brokerServers(urls) };
 }
