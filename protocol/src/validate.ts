@@ -55,6 +55,18 @@ export function checkScanPayload(
   } catch {
     return reject('not_json', 'payload is not JSON');
   }
+  return checkScanValue(json, expected);
+}
+
+/**
+ * Validates an already-parsed scan value (e.g. one element of a batched message): schema, topic
+ * identity, semantics — everything checkScanPayload does after JSON.parse.
+ * Example: `checkScanValue(JSON.parse(text), { checkpointId: 'ketapang', deviceId: 'dev-01' })`.
+ */
+export function checkScanValue(
+  json: unknown,
+  expected?: { checkpointId: string; deviceId: string },
+): Checked<Scan> {
   const parsed = ScanSchema.safeParse(json);
   if (!parsed.success) return reject('schema', describeIssues(parsed.error));
   const scan = parsed.data;
