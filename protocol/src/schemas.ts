@@ -8,18 +8,24 @@ import { ID_PATTERN } from './topics.ts';
 /** The broker refuses bigger publishes; the server dead-letters them too (defence in depth). */
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
 
+// The patterns are exported once so the hand-written fast path (`fast-scan.ts`) checks exactly the same.
 /** ULID: 26 Crockford base-32 characters, time-ordered. */
-export const UlidSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'not a ULID');
+export const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+export const NIK_PATTERN = /^\d{16}$/;
+export const VILLAGE_CODE_PATTERN = /^\d{2}\.\d{2}\.\d{2}\.\d{4}$/;
+export const ISO_DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+export const UlidSchema = z.string().regex(ULID_PATTERN, 'not a ULID');
 export const IdSchema = z.string().regex(ID_PATTERN, 'not a lower-case id');
-export const NikSchema = z.string().regex(/^\d{16}$/, 'NIK must be 16 digits');
-export const VillageCodeSchema = z.string().regex(/^\d{2}\.\d{2}\.\d{2}\.\d{4}$/, 'not a village code like 35.10.21.2001');
-export const IsoDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'not a date YYYY-MM-DD');
+export const NikSchema = z.string().regex(NIK_PATTERN, 'NIK must be 16 digits');
+export const VillageCodeSchema = z.string().regex(VILLAGE_CODE_PATTERN, 'not a village code like 35.10.21.2001');
+export const IsoDateSchema = z.string().regex(ISO_DATE_PATTERN, 'not a date YYYY-MM-DD');
 /** An instant, ISO 8601 in UTC with milliseconds, e.g. `2026-11-28T01:02:03.456Z`. */
 export const InstantSchema = z.iso.datetime({ precision: 3 });
 
 // Control characters (incl. newline) have no place in a name or address on a KTP; everything else
 // (commas, quotes, `=`, `<`, non-Latin letters) is stored and shown as text.
-const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
+export const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+const noControl = (s: string) => !CONTROL_CHARS.test(s);
 export const PersonNameSchema = z.string().trim().min(1).max(100).refine(noControl, 'control characters are not allowed');
 export const AddressSchema = z.string().trim().max(200).refine(noControl, 'control characters are not allowed');
 

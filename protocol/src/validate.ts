@@ -2,6 +2,7 @@
  * Full validation of a scan, shared by the edge agent (before it acknowledges the officer) and the
  * server (at ingest). Node only (uses the region list).
  */
+import { fastScan } from './fast-scan.ts';
 import { validateNik } from './nik.ts';
 import type { ParsedNik } from './nik-core.ts';
 import { loadRegions, type Village } from './regions.ts';
@@ -67,9 +68,13 @@ export function checkScanValue(
   json: unknown,
   expected?: { checkpointId: string; deviceId: string },
 ): Checked<Scan> {
-  const parsed = ScanSchema.safeParse(json);
-  if (!parsed.success) return reject('schema', describeIssues(parsed.error));
-  const scan = parsed.data;
+  // The fast path answers for well-formed scans; zod decides (and words the error) for the rest.
+  let scan = fastScan(json);
+  if (!scan) {
+    const parsed = ScanSchema.safeParse(json);
+    if (!parsed.success) return reject('schema', describeIssues(parsed.error));
+    scan = parsed.data;
+  }
   if (expected && (scan.checkpointId !== expected.checkpointId || scan.deviceId !== expected.deviceId)) {
     return reject('topic_mismatch', 'checkpointId/deviceId in the payload differ from the topic');
   }
