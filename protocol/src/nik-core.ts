@@ -78,21 +78,46 @@ export function isValidDate(year: number, month: number, day: number): boolean {
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
+/** `today` (YYYY-MM-DD) as the number yyyymmdd, remembered for the last string seen (it is the same all day). */
+let lastToday = '';
+let lastTodayNum = 0;
+function todayNumber(today: string): number {
+  if (today !== lastToday) {
+    const [ty, tm, td] = today.split('-').map(Number) as [number, number, number];
+    lastTodayNum = ty * 10_000 + tm * 100 + td;
+    lastToday = today;
+  }
+  return lastTodayNum;
+}
+
 /**
  * The NIK has a two-digit year: the century is the one that puts the birth date not in the future
  * relative to `today` (a traveller is not born tomorrow).
  */
 export function inferBirthYear(yy: number, month: number, day: number, today: string): number {
-  const [ty, tm, td] = today.split('-').map(Number) as [number, number, number];
-  const candidate = Math.floor(ty / 100) * 100 + yy;
-  const iso = `${candidate}-${pad(month)}-${pad(day)}`;
-  const todayIso = `${ty}-${pad(tm)}-${pad(td)}`;
-  return iso > todayIso ? candidate - 100 : candidate;
+  const t = todayNumber(today);
+  const candidate = Math.floor(t / 1_000_000) * 100 + yy;
+  // yyyymmdd numbers order like the ISO dates they stand for (month and day are below 100).
+  return candidate * 10_000 + month * 100 + day > t ? candidate - 100 : candidate;
 }
 
-/** Today's calendar date in Asia/Jakarta (WIB), `YYYY-MM-DD`. */
-export function todayWib(now: Date = new Date()): string {
-  return new Date(now.getTime() + 7 * 3600_000).toISOString().slice(0, 10);
+const DAY_MS = 86_400_000;
+const WIB_OFFSET_MS = 7 * 3600_000;
+// The WIB day [start, end) in epoch ms whose date is `cachedDay`: the hot path asks on every scan
+// and the answer only changes at midnight WIB, so it is computed once a day (exactly, not approximately).
+let cachedDay = '';
+let cachedStart = 0;
+let cachedEnd = 0;
+
+/** Today's calendar date in Asia/Jakarta (WIB), `YYYY-MM-DD`. `todayWib(new Date('2026-11-28T17:00:00Z'))` → `'2026-11-29'` */
+export function todayWib(now?: Date): string {
+  const ms = now === undefined ? Date.now() : now.getTime();
+  if (ms >= cachedStart && ms < cachedEnd) return cachedDay;
+  const day = new Date(ms + WIB_OFFSET_MS).toISOString().slice(0, 10); // throws on an invalid Date, as before
+  cachedStart = Math.floor((ms + WIB_OFFSET_MS) / DAY_MS) * DAY_MS - WIB_OFFSET_MS;
+  cachedEnd = cachedStart + DAY_MS;
+  cachedDay = day;
+  return day;
 }
 
 /**
