@@ -12,6 +12,8 @@ export interface BenchResult {
   metrics: Record<string, number | string | boolean | null>;
   /** The limit or peer measured in the same run, when there is one. */
   limit?: { name: string; metrics: Record<string, number | string | boolean | null> };
+  /** A second limit of the same run (e2e: the bare broker carrying the same batches). */
+  limitSameBatches?: { name: string; metrics: Record<string, number | string | boolean | null> };
   ratio?: Record<string, number>;
   goal?: Record<string, string>;
   notes?: string[];

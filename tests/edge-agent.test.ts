@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeviceStatusSchema, deviceTopic } from '@sk/protocol';
+import { DeviceStatusSchema, deviceTopic, MAX_PAYLOAD_BYTES } from '@sk/protocol';
 import { EdgeAgent, startAgents, type EdgeAgentConfig } from '@sk/edge-agent';
 import { freePort } from '../scripts/lib/influxd.ts';
 import { startAckingServer, startAedes, until, validScanInput, type AckingServer, type TestBroker } from '../edge-agent/src/testing.ts';
@@ -79,6 +79,39 @@ describe('edge agent', () => {
     const seen = new Set<number>();
     for (const s of server.received) if (!seen.has(s.seq)) (seen.add(s.seq), firstSeen.push(s.seq));
     expect(firstSeen).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    // The backlog travelled in batches (up to 32 scans per message, each within the broker's limit).
+    expect(server.messages.length).toBeLessThan(200 / 4);
+    expect(Math.max(...server.messages.map((m) => m.scans))).toBe(32);
+    expect(server.messages.every((m) => m.bytes <= MAX_PAYLOAD_BYTES)).toBe(true);
+    expect(agent.stats().messages).toBeLessThan(agent.stats().published);
+  });
+
+  it('maxScansPerMessage 1: a backlog goes one scan per message; long names make batches smaller, never too big', async () => {
+    const { broker, agent, server } = await setup({ maxScansPerMessage: 1 });
+    await until(() => agent.stats().connected, 'agent connected');
+    const port = broker!.port;
+    await broker!.close();
+    await until(() => !agent.stats().connected, 'agent noticed the outage');
+    await Promise.all(Array.from({ length: 30 }, (_, i) => agent.submit(validScanInput(i))));
+    const again = await startAedes(port, broker!.persistence);
+    cleanups.push(() => again.close());
+    await server.waitForUnique(30);
+    expect(server.messages.every((m) => m.scans === 1)).toBe(true);
+
+    const big = await setup({ deviceId: 'ketapang-02', maxScansPerMessage: 64 });
+    await until(() => big.agent.stats().connected, 'second agent connected');
+    big.server.setAcking(false);
+    const port2 = big.broker!.port;
+    await big.broker!.close();
+    await until(() => !big.agent.stats().connected, 'second agent noticed the outage');
+    const longName = 'Ni Luh Putu Ayu '.repeat(6).trim().slice(0, 100);
+    const longAddress = 'Jl. Raya Denpasar–Gilimanuk, Br. Dinas '.repeat(6).slice(0, 200);
+    await Promise.all(Array.from({ length: 64 }, (_, i) => big.agent.submit({ ...validScanInput(i), name: longName, originAddress: longAddress })));
+    const again2 = await startAedes(port2, big.broker!.persistence);
+    cleanups.push(() => again2.close());
+    await big.server.waitForUnique(64);
+    expect(big.server.messages.length).toBeGreaterThan(1);
+    expect(big.server.messages.every((m) => m.bytes <= MAX_PAYLOAD_BYTES)).toBe(true);
   });
 
   it('retransmits scans the server has not acknowledged yet (e.g. its database was down)', async () => {

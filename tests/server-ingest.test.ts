@@ -96,6 +96,40 @@ describe('server ingest: duplicates, hostile input, outages, restarts', () => {
     await dev.endAsync();
   });
 
+  it('a batched message: each scan is stored, acked or dead-lettered on its own; a redelivered batch stores nothing twice', async () => {
+    const dev = await publisher(broker.url);
+    const acks: [number, number][] = [];
+    await dev.subscribeAsync(deviceTopic('ketapang', 'ketapang-07', 'acks'), { qos: 1 });
+    dev.on('message', (_t, p) => acks.push(...(JSON.parse(p.toString()) as { ranges: [number, number][] }).ranges));
+    const topic = deviceTopic('ketapang', 'ketapang-07', 'scans');
+    const scans = Array.from({ length: 10 }, (_, i) => makeScan(101 + i, i === 3 ? { name: 'x=1,y=2 <b>"A"</b>' } : {}, 'ketapang', 'ketapang-07'));
+    const poison = { ...makeScan(111, {}, 'ketapang', 'ketapang-07'), nik: '9910210107900001' };
+    const foreign = makeScan(112, {}, 'ketapang', 'ketapang-08'); // claims another device
+    const before = server.stats().deadLettered;
+    const batch = JSON.stringify([...scans, poison, foreign]);
+    await dev.publishAsync(topic, batch, { qos: 1 });
+    await dev.publishAsync(topic, batch, { qos: 1 }); // redelivered (e.g. the device missed the ack)
+    const acked = (seq: number) => acks.some(([a, b]) => a <= seq && seq <= b);
+    await until('every seq of the batch acked', () => Array.from({ length: 12 }, (_, i) => 101 + i).every(acked));
+    await until('stored', async () => {
+      const ids = await storedIds(server, cookie);
+      return scans.every((s) => ids.includes(s.scanId));
+    });
+    const ids = await storedIds(server, cookie);
+    for (const s of scans) expect(ids.filter((id) => id === s.scanId)).toHaveLength(1);
+    expect(ids).not.toContain(poison.scanId);
+    expect(ids).not.toContain(foreign.scanId);
+    expect(server.stats().deadLettered - before).toBe(4); // poison + foreign, in each of the two deliveries
+    const dl = await api<{ deadLetters: { reason: string; topic: string }[] }>(server, '/api/dead-letters?limit=10', cookie);
+    expect(dl.body.data!.deadLetters.filter((d) => d.topic === topic).map((d) => d.reason).sort()).toEqual(['invalid_nik', 'invalid_nik', 'topic_mismatch', 'topic_mismatch']);
+    // A message that is an empty or over-long array is one dead letter.
+    const before2 = server.stats().deadLettered;
+    await dev.publishAsync(topic, '[]', { qos: 1 });
+    await dev.publishAsync(topic, JSON.stringify(Array.from({ length: 65 }, () => 1)), { qos: 1 });
+    await until('both dead-lettered', () => server.stats().deadLettered - before2 === 2);
+    await dev.endAsync();
+  });
+
   it('dead-letters hostile payloads with reasons, stays up, and keeps hostile-but-valid names intact', async () => {
     const dev = await publisher(broker.url);
     const topic = deviceTopic('wongsorejo', 'wongsorejo-01', 'scans');

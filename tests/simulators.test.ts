@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deviceTopic, SERVER_SUBSCRIPTIONS, type ScanAck } from '@sk/protocol';
-import { checkScanPayload } from '@sk/protocol/validate';
+import { deviceTopic, SERVER_SUBSCRIPTIONS, toRanges, type ScanAck } from '@sk/protocol';
+import { checkScanMessage } from '@sk/protocol/scan-batch';
 import { Fleet, generateTravellers, loadWorld, readLedger } from '@sk/simulators';
 import { addDevice, addServer, startBroker } from '@sk/broker';
 import { writeFileSync } from 'node:fs';
@@ -32,15 +32,19 @@ async function startAckResponder(url: string) {
   const client: MqttClient = await mqtt.connectAsync(url, { clientId: 'test-ack-responder' });
   client.on('message', (topic, payload) => {
     const [, , , cp, , dev] = topic.split('/');
-    const checked = checkScanPayload(payload, { checkpointId: cp!, deviceId: dev! });
-    if (!checked.ok) {
-      invalid++;
-      return;
+    const seqs: number[] = [];
+    for (const { result: checked } of checkScanMessage(payload, { checkpointId: cp!, deviceId: dev! })) {
+      if (!checked.ok) {
+        invalid++;
+        continue;
+      }
+      const scan = checked.value;
+      received.set(scan.scanId, (received.get(scan.scanId) ?? 0) + 1);
+      seqs.push(scan.seq);
     }
-    const scan = checked.value;
-    received.set(scan.scanId, (received.get(scan.scanId) ?? 0) + 1);
-    const ack: ScanAck = { v: 1, ranges: [[scan.seq, scan.seq]], serverTime: new Date().toISOString() };
-    client.publish(deviceTopic(scan.checkpointId, scan.deviceId, 'acks'), JSON.stringify(ack), { qos: 1 });
+    if (seqs.length === 0) return;
+    const ack: ScanAck = { v: 1, ranges: toRanges(seqs), serverTime: new Date().toISOString() };
+    client.publish(deviceTopic(cp!, dev!, 'acks'), JSON.stringify(ack), { qos: 1 });
   });
   await client.subscribeAsync(SERVER_SUBSCRIPTIONS.scans, { qos: 1 });
   return { received, invalid: () => invalid, close: () => client.endAsync() };
@@ -159,9 +163,11 @@ describe('simulator fleet against the authenticating broker', () => {
 async function startAckResponderAs(url: string, username: string, password: string) {
   const client: MqttClient = await mqtt.connectAsync(url, { clientId: username, username, password });
   client.on('message', (_topic, payload) => {
-    const scan = JSON.parse(payload.toString()) as { checkpointId: string; deviceId: string; seq: number };
-    const ack: ScanAck = { v: 1, ranges: [[scan.seq, scan.seq]], serverTime: new Date().toISOString() };
-    client.publish(deviceTopic(scan.checkpointId, scan.deviceId, 'acks'), JSON.stringify(ack), { qos: 1 });
+    type Sent = { checkpointId: string; deviceId: string; seq: number };
+    const value = JSON.parse(payload.toString()) as Sent | Sent[];
+    const scans = Array.isArray(value) ? value : [value];
+    const ack: ScanAck = { v: 1, ranges: toRanges(scans.map((s) => s.seq)), serverTime: new Date().toISOString() };
+    client.publish(deviceTopic(scans[0]!.checkpointId, scans[0]!.deviceId, 'acks'), JSON.stringify(ack), { qos: 1 });
   });
   await client.subscribeAsync(SERVER_SUBSCRIPTIONS.scans, { qos: 1 });
   return { close: () => client.endAsync() };

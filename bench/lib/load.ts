@@ -52,7 +52,7 @@ export async function startPublishers(o: Omit<PubInit, 'clients'> & { clients: P
   try {
     await Promise.all(procs.map((c, i) => {
       const ready = nextMsg(c, `pub${i}`, ['ready'], 60_000);
-      const cfg: PubInit = { url: o.url, window: o.window, ratePerClient: o.ratePerClient, serverAcks: o.serverAcks, seed: o.seed + i, clients: plan[i]! };
+      const cfg: PubInit = { url: o.url, window: o.window, ratePerClient: o.ratePerClient, serverAcks: o.serverAcks, seed: o.seed + i, batch: o.batch, clients: plan[i]! };
       c.send({ type: 'init', cfg });
       return ready;
     }));

@@ -11,6 +11,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { monotonicFactory } from 'ulid';
 import { deviceTopic, ScanAckSchema } from '@sk/protocol';
+import { groupForMessages } from '@sk/protocol/scan-batch';
 import { loadWorld, TravellerGenerator } from '@sk/simulators';
 
 export interface PubClientPlan { checkpointId: string; deviceId: string; username?: string; password?: string; count: number }
@@ -21,6 +22,8 @@ export interface PubInit {
   ratePerClient: number;
   serverAcks: boolean;
   seed: number;
+  /** Scans per MQTT message (a JSON array from 2 on, as an edge agent drains a backlog); default 1. */
+  batch?: number;
   clients: PubClientPlan[];
 }
 export interface PubDone {
@@ -109,14 +112,15 @@ function go(): void {
   onServerAck = finish;
   reportNow = () => finish(true);
   timers.push(setInterval(() => send({ type: 'log', msg: `published ${published}, PUBACKed ${devs.reduce((n, d) => n + d.pubacked, 0)}, server-acked ${devs.reduce((n, d) => n + d.serverAcked, 0)}` }), 3000));
+  const batch = Math.max(1, cfg.batch ?? 1);
   for (const d of devs) {
     let next = 0, inflight = 0;
     const count = d.plan.count;
     const allowed = cfg.ratePerClient > 0 ? () => Math.floor((cfg.ratePerClient * (now() - t0)) / 1000) + 1 : () => Infinity;
-    const onPuback = (err?: Error) => {
-      inflight--;
+    const onPuback = (n: number, err?: Error) => {
+      inflight -= n;
       if (err) errors++;
-      d.pubacked++;
+      d.pubacked += n;
       lastPuback = now();
       if (d.pubacked === count) finish();
       else pump();
@@ -126,12 +130,17 @@ function go(): void {
       while (inflight < cfg.window && next < lim) {
         const t = now();
         if (!firstPub) firstPub = t;
-        const seq = next + 1;
-        const payload = `{"v":1,"scanId":"${d.ids[next]}${d.head}${seq},"scannedAt":"${new Date(t).toISOString()}",${d.bodies[next % d.bodies.length]}`;
-        next++;
-        inflight++;
-        published++;
-        d.client.publish(d.topic, payload, { qos: 1 }, onPuback);
+        const take = Math.min(batch, cfg.window - inflight, lim - next);
+        const scans: string[] = [];
+        for (let k = 0; k < take; k++, next++) {
+          scans.push(`{"v":1,"scanId":"${d.ids[next]}${d.head}${next + 1},"scannedAt":"${new Date(t).toISOString()}",${d.bodies[next % d.bodies.length]}`);
+        }
+        for (const group of groupForMessages(scans, (x) => x.length)) {
+          const n = group.length;
+          inflight += n;
+          published += n;
+          d.client.publish(d.topic, n === 1 ? group[0]! : `[${group.join(',')}]`, { qos: 1 }, (err) => onPuback(n, err));
+        }
       }
     };
     if (cfg.ratePerClient > 0) timers.push(setInterval(pump, 2));

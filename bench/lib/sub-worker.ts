@@ -1,7 +1,7 @@
 /**
  * Counting subscriber process (the limit runs): one plain mqtt.js client with a QoS 1 subscription
  * to every device's scans. It reads the scanId straight from the payload's fixed prefix (no JSON
- * parse on the hot path) to tell duplicates from new scans. IPC: init → ready, then done when
+ * parse on the hot path) to tell duplicates from new scans, in single-scan and batched messages. IPC: init → ready, then done when
  * `expected` unique scans arrived; report on demand; exit.
  */
 import mqtt, { type MqttClient } from 'mqtt';
@@ -9,7 +9,8 @@ import { SERVER_SUBSCRIPTIONS } from '@sk/protocol';
 
 export interface SubInit { url: string; username?: string; password?: string; expected: number }
 
-const PREFIX = '{"v":1,"scanId":"'.length;
+const HEAD = Buffer.from('{"v":1,"scanId":"');
+const PREFIX = HEAD.length;
 const send = (m: unknown) => process.send?.(m);
 const now = () => performance.timeOrigin + performance.now();
 let client: MqttClient | undefined;
@@ -29,8 +30,16 @@ process.on('message', async (m: { type: string; cfg?: SubInit }) => {
         const t = now();
         if (!first) first = t;
         last = t;
-        total++;
-        seen.add(payload.toString('latin1', PREFIX, PREFIX + 26));
+        if (payload[0] === 0x5b) {
+          // A batch: `[{"v":1,"scanId":"…",…},{"v":1,"scanId":"…",…}]`
+          for (let at = payload.indexOf(HEAD); at >= 0; at = payload.indexOf(HEAD, at + HEAD.length)) {
+            total++;
+            seen.add(payload.toString('latin1', at + PREFIX, at + PREFIX + 26));
+          }
+        } else {
+          total++;
+          seen.add(payload.toString('latin1', PREFIX, PREFIX + 26));
+        }
         if (!reported && seen.size >= expected) { reported = true; report('done'); }
       });
       await new Promise<void>((res, rej) => { client!.once('connect', () => res()); client!.once('error', rej); });

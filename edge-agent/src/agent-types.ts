@@ -15,6 +15,8 @@ export interface EdgeAgentConfig {
   version?: string;
   retransmitAfterMs?: number;
   maxInFlight?: number;
+  /** A backlog is published up to this many scans per MQTT message (1…64, default 32; 1 = one scan per message). */
+  maxScansPerMessage?: number;
   statusIntervalMs?: number;
   outboxMaxBytes?: number;
   reconnectPeriodMs?: number;
@@ -31,7 +33,10 @@ export interface AgentStats {
   connected: boolean;
   outbox: OutboxHealth;
   inFlight: number;
+  /** Scans published (first sends and retransmits). */
   published: number;
+  /** MQTT messages those scans travelled in (fewer than `published` while a backlog drains in batches). */
+  messages: number;
   retransmits: number;
   acked: number;
   accepted: number;

@@ -4,13 +4,16 @@
  * PUBACK proves nothing about storage: mosquitto#1855).
  *
  * Live lane (iotedge#2486): a new scan is published at once, even while an old backlog drains in
- * seq order behind it through a bounded window of `maxInFlight` unacknowledged publishes.
+ * seq order behind it through a bounded window of `maxInFlight` unacknowledged scans. A backlog travels
+ * up to `maxScansPerMessage` scans per MQTT message (protocol/src/scan-batch.ts): after an outage the
+ * broker, the server and the link carry one PUBLISH per batch instead of one per scan.
  */
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { monotonicFactory } from 'ulid';
 import { brokerServers, deviceTopic, ScanAckSchema, type DeviceStatus, type Scan } from '@sk/protocol';
 import { checkScanInput } from '@sk/protocol/validate';
+import { groupForMessages, joinScanPayloads, MAX_SCANS_PER_MESSAGE } from '@sk/protocol/scan-batch';
 import { loadRegions } from '@sk/protocol/regions';
 import { Outbox, OutboxFullError, protocolStats } from './outbox.ts';
 import { silentLogger, type Logger } from './log.ts';
@@ -33,7 +36,7 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
   #timers: NodeJS.Timeout[] = [];
   #connected = false;
   #running = false;
-  #counters = { published: 0, retransmits: 0, acked: 0, accepted: 0, rejected: 0 };
+  #counters = { published: 0, messages: 0, retransmits: 0, acked: 0, accepted: 0, rejected: 0 };
   #lastScanAt: string | null = null;
   #clockSkewMs: number | null = null;
 
@@ -48,6 +51,7 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
       version: config.version ?? '0.1.0',
       retransmitAfterMs: config.retransmitAfterMs ?? 10_000,
       maxInFlight: config.maxInFlight ?? 500,
+      maxScansPerMessage: Math.max(1, Math.min(MAX_SCANS_PER_MESSAGE, config.maxScansPerMessage ?? 32)),
       statusIntervalMs: config.statusIntervalMs ?? 30_000,
       reconnectPeriodMs: config.reconnectPeriodMs ?? 1000,
       outboxMaxBytes: config.outboxMaxBytes,
@@ -150,14 +154,14 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
   resendUnacked(): number {
     const outbox = this.#outbox;
     if (!outbox || !this.#connected || !this.#running) return 0;
-    let n = 0;
+    const again: { seq: number; payload: Buffer }[] = [];
     for (const p of outbox.pending()) {
-      if (n >= this.config.maxInFlight) break;
-      this.#counters.retransmits++;
-      this.#publish(p.seq, p.payload);
-      n++;
+      if (again.length >= this.config.maxInFlight) break;
+      again.push(p);
     }
-    return n;
+    this.#counters.retransmits += again.length;
+    this.#publishBatched(again);
+    return again.length;
   }
 
   stats(): AgentStats {
@@ -253,16 +257,21 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
   #pump(): void {
     const outbox = this.#outbox;
     if (!outbox || !this.#connected || !this.#running) return;
+    const room = this.config.maxInFlight - this.#sent.size;
+    if (room <= 0) return;
+    const next: { seq: number; payload: Buffer }[] = [];
     for (const p of outbox.pending()) {
-      if (this.#sent.size >= this.config.maxInFlight) break;
-      if (!this.#sent.has(p.seq)) this.#publish(p.seq, p.payload);
+      if (next.length >= room) break;
+      if (!this.#sent.has(p.seq)) next.push(p);
     }
+    this.#publishBatched(next);
   }
 
   #retransmitDue(): void {
     const outbox = this.#outbox;
     if (!outbox || !this.#connected) return;
     const due = this.#now() - this.config.retransmitAfterMs;
+    const again: { seq: number; payload: Buffer }[] = [];
     for (const [seq, sentAt] of this.#sent) {
       if (sentAt > due) continue;
       const p = outbox.get(seq);
@@ -270,19 +279,31 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
         this.#sent.delete(seq);
         continue;
       }
-      this.#counters.retransmits++;
-      this.#publish(seq, p.payload);
+      again.push(p);
     }
+    this.#counters.retransmits += again.length;
+    this.#publishBatched(again);
     this.#pump();
   }
 
   #publish(seq: number, payload: Buffer): void {
-    this.#sent.set(seq, this.#now());
-    this.#counters.published++;
-    // The callback is the broker's PUBACK only; delivery is proven by the server's ScanAck.
-    this.#client!.publish(this.topics.scans, payload, { qos: 1 }, (err) => {
-      if (err) this.#log.debug({ seq, err: err.message }, 'publish not confirmed by the broker; will retransmit');
-    });
+    this.#publishBatched([{ seq, payload }]);
+  }
+
+  /** Publishes these scans in as few messages as fit (one scan alone travels as it is). */
+  #publishBatched(scans: readonly { seq: number; payload: Buffer }[]): void {
+    if (scans.length === 0) return;
+    const at = this.#now();
+    for (const group of groupForMessages(scans, (p) => p.payload.length, this.config.maxScansPerMessage)) {
+      for (const p of group) this.#sent.set(p.seq, at);
+      this.#counters.published += group.length;
+      this.#counters.messages++;
+      const first = group[0]!.seq;
+      // The callback is the broker's PUBACK only; delivery is proven by the server's ScanAck.
+      this.#client!.publish(this.topics.scans, joinScanPayloads(group.map((p) => p.payload)) as Buffer, { qos: 1 }, (err) => {
+        if (err) this.#log.debug({ seq: first, scans: group.length, err: err.message }, 'publish not confirmed by the broker; will retransmit');
+      });
+    }
   }
 
   #fail(err: unknown): void {

@@ -21,7 +21,8 @@ Commands:
 
 Options:
   --config FILE     JSON config file (keys: brokerUrls, checkpointId, deviceId, password, dataDir,
-                    httpPort, httpHost, version, retransmitAfterMs, maxInFlight, statusIntervalMs,
+                    httpPort, httpHost, version, retransmitAfterMs, maxInFlight, maxScansPerMessage
+                    (backlog scans per MQTT message, 1-64, default 32), statusIntervalMs,
                     outboxMaxBytes, logLevel)
   --stdin           read ScanInput JSON lines on stdin, write one JSON reply line per input to stdout
   --http-port N     serve POST /scans and GET /status on 127.0.0.1:N (0 = any free port)

@@ -29,6 +29,8 @@ export const AgentFileConfigSchema = z.strictObject({
   version: z.string().max(40).default('0.1.0'),
   retransmitAfterMs: z.number().int().min(50).default(10_000),
   maxInFlight: z.number().int().min(1).max(65_535).default(500),
+  /** A backlog is sent up to this many scans per MQTT message (1 = one per message). */
+  maxScansPerMessage: z.number().int().min(1).max(64).default(32),
   statusIntervalMs: z.number().int().min(100).default(30_000),
   outboxMaxBytes: z.number().int().min(64 * 1024).default(DEFAULT_OUTBOX_MAX_BYTES),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

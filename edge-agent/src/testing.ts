@@ -8,7 +8,7 @@ import { Aedes } from 'aedes';
 // The CommonJS export is a factory `() => persistence`; its .d.ts does not say so.
 import memoryPersistence from 'aedes-persistence';
 import mqtt, { type MqttClient } from 'mqtt';
-import { parseDeviceTopic, SERVER_SUBSCRIPTIONS, deviceTopic, type Scan } from '@sk/protocol';
+import { parseDeviceTopic, SERVER_SUBSCRIPTIONS, deviceTopic, toRanges, type Scan } from '@sk/protocol';
 
 export { validScanInput } from './fixtures.ts';
 
@@ -51,6 +51,8 @@ export interface AckingServer {
   client: MqttClient;
   /** Every scan received, transport duplicates included. */
   received: Scan[];
+  /** For each MQTT message received: how many scans it carried and its size in bytes. */
+  messages: { scans: number; bytes: number }[];
   uniqueScanIds(): Set<string>;
   /** Stop/resume sending ScanAcks (e.g. the server's database is down). */
   setAcking(on: boolean): void;
@@ -59,22 +61,27 @@ export interface AckingServer {
   close(): Promise<void>;
 }
 
-/** A stand-in server: subscribes to every device's scans and acks each seq as "stored". */
+/** A stand-in server: subscribes to every device's scans (one per message or a batch) and acks each seq as "stored". */
 export async function startAckingServer(url: string, clientId = `test-server-${process.pid}-${Math.random().toString(16).slice(2)}`): Promise<AckingServer> {
   const client = mqtt.connect(url, { clientId, clean: false, reconnectPeriod: 100 });
   const received: Scan[] = [];
+  const messages: { scans: number; bytes: number }[] = [];
   const unique = new Set<string>();
   let acking = true;
   let waiters: { n: number; resolve: () => void }[] = [];
   client.on('message', (topic, payload) => {
     const t = parseDeviceTopic(topic);
     if (!t || t.kind !== 'scans') return;
-    const scan = JSON.parse(payload.toString()) as Scan;
-    received.push(scan);
-    unique.add(scan.scanId);
+    const value = JSON.parse(payload.toString()) as Scan | Scan[];
+    const scans = Array.isArray(value) ? value : [value];
+    messages.push({ scans: scans.length, bytes: payload.length });
+    for (const scan of scans) {
+      received.push(scan);
+      unique.add(scan.scanId);
+    }
     waiters = waiters.filter((w) => (unique.size >= w.n ? (w.resolve(), false) : true));
     if (!acking) return;
-    const ack = { v: 1, ranges: [[scan.seq, scan.seq]], serverTime: new Date().toISOString() };
+    const ack = { v: 1, ranges: toRanges(scans.map((s) => s.seq)), serverTime: new Date().toISOString() };
     client.publish(deviceTopic(t.checkpointId, t.deviceId, 'acks'), JSON.stringify(ack), { qos: 1 });
   });
   await new Promise<void>((resolve, reject) => {
@@ -85,6 +92,7 @@ export async function startAckingServer(url: string, clientId = `test-server-${p
   return {
     client,
     received,
+    messages,
     uniqueScanIds: () => new Set(unique),
     setAcking: (on) => { acking = on; },
     waitForUnique: (n) => (unique.size >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),

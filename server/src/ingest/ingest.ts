@@ -9,8 +9,8 @@
  * instead of dropping. The device's own outbox waits for our ScanAck, not for the PUBACK.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { deviceTopic, DeviceStatusSchema, parseDeviceTopic, SERVER_SUBSCRIPTIONS, type DeviceStatus, type Scan, type ScanAck } from '@sk/protocol';
-import { checkScanPayload } from '@sk/protocol/validate';
+import { deviceTopic, DeviceStatusSchema, parseDeviceTopic, SERVER_SUBSCRIPTIONS, toRanges, type DeviceStatus, type Scan, type ScanAck } from '@sk/protocol';
+import { checkScanMessage } from '@sk/protocol/scan-batch';
 import type { Village } from '@sk/protocol/regions';
 import type { ParsedNik } from '@sk/protocol/nik';
 import type { Logger } from '../log.ts';
@@ -161,26 +161,30 @@ export class Ingest {
     const where = parseDeviceTopic(topic);
     if (where?.kind === 'status') return this.#status(topic, payload, where);
     if (where?.kind !== 'scans') return;
-    const checked = checkScanPayload(payload, where);
-    if (!checked.ok) {
-      this.received++;
-      this.d.deadLetters.add({ topic, reason: checked.reason, message: checked.message.slice(0, 300), receivedAt: new Date().toISOString() });
-      // A rejected scan would be rejected again on every resend, and would pin the device's outbox for
-      // ever: it is kept here as a dead letter for an operator, so release it from the device's outbox.
-      const seq = rejectedSeq(payload);
-      if (seq !== undefined) this.publishAck(where.checkpointId, where.deviceId, [[seq, seq]]);
-      return;
-    }
-    const scan = checked.value;
-    const fresh = await this.d.seen.markSeen(scan.scanId);
-    if (fresh) {
-      this.received++;
-      this.d.onArrival(scan, checked.nik, checked.village);
-    } else {
-      this.duplicates++;
-    }
+    // One scan, or a device's backlog in one message: each scan is taken (or rejected) on its own.
     const writer = this.d.writer();
-    writer.enqueue({ scan, duplicate: !fresh });
+    const release: number[] = [];
+    for (const item of checkScanMessage(payload, where)) {
+      const checked = item.result;
+      if (!checked.ok) {
+        this.received++;
+        this.d.deadLetters.add({ topic, reason: checked.reason, message: checked.message.slice(0, 300), receivedAt: new Date().toISOString() });
+        // A rejected scan would be rejected again on every resend, and would pin the device's outbox for
+        // ever: it is kept here as a dead letter for an operator, so release it from the device's outbox.
+        release.push(...item.release);
+        continue;
+      }
+      const scan = checked.value;
+      const fresh = await this.d.seen.markSeen(scan.scanId);
+      if (fresh) {
+        this.received++;
+        this.d.onArrival(scan, checked.nik, checked.village);
+      } else {
+        this.duplicates++;
+      }
+      writer.enqueue({ scan, duplicate: !fresh });
+    }
+    if (release.length > 0) this.publishAck(where.checkpointId, where.deviceId, toRanges(release));
     await writer.belowLimit(this.opts.maxPending ?? 5_000);
   }
 
@@ -197,16 +201,5 @@ export class Ingest {
       return;
     }
     this.d.onStatus(parsed.data);
-  }
-}
-
-/** The sequence number of a rejected scan payload, when it has a usable one (it is the device's own topic). */
-function rejectedSeq(payload: Buffer): number | undefined {
-  if (payload.length > 1024 * 1024) return undefined;
-  try {
-    const seq = (JSON.parse(payload.toString('utf8')) as { seq?: unknown } | null)?.seq;
-    return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 1 ? seq : undefined;
-  } catch {
-    return undefined;
   }
 }
