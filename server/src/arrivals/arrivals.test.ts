@@ -44,6 +44,19 @@ describe('journal', () => {
     expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2); // compacted
   });
 
+  it('reads a flushed group (one array line) and the older one-record lines alike, last record winning', () => {
+    const file = join(temp(), 'g.jsonl');
+    type R = { id: string; v: number };
+    writeFileSync(file, '{"id":"a","v":1}\n[{"id":"b","v":1},{"id":"a","v":2}]\n{"id":"b","v":2}\n');
+    const j = new Journal<R>(file, (r) => r.id);
+    expect(j.load()).toEqual([{ id: 'a', v: 2 }, { id: 'b', v: 2 }]);
+    j.append({ id: 'c', v: 1 });
+    j.append({ id: 'a', v: 3 });
+    j.close();
+    expect(readFileSync(file, 'utf8').trim().split('\n').at(-1)).toBe('[{"id":"c","v":1},{"id":"a","v":3}]');
+    expect(new Journal<R>(file, (r) => r.id).load()).toEqual([{ id: 'a', v: 3 }, { id: 'b', v: 2 }, { id: 'c', v: 1 }]);
+  });
+
   it('compacts in the background without losing a change made meanwhile', async () => {
     const file = join(temp(), 'k.jsonl');
     type R = { id: string; v: number };
@@ -94,6 +107,21 @@ describe('expected arrivals', () => {
     again.start(3600_000);
     expect(again.get(r.scanId)).toMatchObject({ arrivedBy: 'desa' });
     again.stop();
+  });
+});
+
+describe('expected arrivals ETA', () => {
+  it('follows the server clock from scan to scan (the last ETA text is reused only for the same instant)', () => {
+    let now = new Date('2026-11-28T03:00:00.000Z');
+    const book = new ExpectedArrivals({ travelTimes: DEFAULT_TRAVEL_TIMES, overdueAfterMs: 3600_000, now: () => now, raise: () => {}, clearAlert: () => {} });
+    book.add(event('01JD0000000000000000000001'));
+    book.add(event('01JD0000000000000000000002'));
+    now = new Date('2026-11-28T03:00:00.001Z');
+    book.add(event('01JD0000000000000000000003'));
+    book.add(event('01JD0000000000000000000004', '35.10.01.2001')); // Pesanggaran: a longer trip
+    expect(['1', '2', '3', '4'].map((n) => book.get(`01JD000000000000000000000${n}`)?.eta)).toEqual([
+      '2026-11-28T03:20:00.000Z', '2026-11-28T03:20:00.000Z', '2026-11-28T03:20:00.001Z', '2026-11-28T05:30:00.001Z',
+    ]);
   });
 });
 

@@ -87,24 +87,37 @@ export class ExpectedArrivals {
     const route = `${e.checkpointId}>${e.destinationDistrictCode}`;
     let minutes = this.#minutes.get(route);
     if (minutes === undefined) this.#minutes.set(route, (minutes = travelMinutes(e.checkpointId, e.destinationDistrictCode, this.o.travelTimes)));
+    // From the later of the device's and the server's clock: a late-delivered scan is not overdue at once.
+    const etaMs = Math.max(Date.parse(e.scannedAt), this.#now().getTime()) + minutes * 60_000;
     const r: ExpectedArrival = {
       scanId: e.scanId, checkpointId: e.checkpointId, scannedAt: e.scannedAt,
-      // From the later of the device's and the server's clock: a late-delivered scan is not overdue at once.
-      eta: new Date(Math.max(Date.parse(e.scannedAt), this.#now().getTime()) + minutes * 60_000).toISOString(),
+      eta: this.#iso(etaMs),
       villageCode: e.destinationVillageCode, villageName: e.destinationVillageName,
       districtCode: e.destinationDistrictCode, districtName: e.destinationDistrictName,
       nikMasked: e.nikMasked, name: e.name, sex: e.sex, birthDate: e.birthDate,
       originRegencyName: e.originRegencyName, healthStatus: e.healthStatus,
     };
     this.#byScan.set(r.scanId, r);
-    this.#schedule(r);
+    this.#schedule(r, etaMs);
     this.#save(r);
-    this.#bound();
+    if (this.#byScan.size > (this.o.maxKept ?? 200_000)) this.#bound();
   }
 
-  #schedule(r: ExpectedArrival): void {
+  // A batch of scans handled in one turn mostly gets the same ETA instant (the server's clock, same
+  // travel time): remember the last one's text instead of formatting it again (issue 5).
+  #lastIsoMs = Number.NaN;
+  #lastIso = '';
+  #iso(ms: number): string {
+    if (ms !== this.#lastIsoMs) {
+      this.#lastIso = new Date(ms).toISOString();
+      this.#lastIsoMs = ms;
+    }
+    return this.#lastIso;
+  }
+
+  #schedule(r: ExpectedArrival, etaMs = Date.parse(r.eta)): void {
     if (r.arrivedAt || r.overdueAt) return;
-    const minute = Math.floor((Date.parse(r.eta) + this.o.overdueAfterMs) / 60_000);
+    const minute = Math.floor((etaMs + this.o.overdueAfterMs) / 60_000);
     const list = this.#due.get(minute);
     if (list) list.push(r.scanId);
     else this.#due.set(minute, [r.scanId]);
@@ -190,9 +203,13 @@ export class ExpectedArrivals {
   }
 
   #save(r: ExpectedArrival): void {
-    this.#journal?.append(r);
-    this.#journal?.compactIfLarge(() => [...this.#byScan.values()]);
+    if (!this.#journal) return;
+    this.#journal.append(r);
+    this.#journal.compactIfLarge(this.#all);
   }
+
+  /** Made once, not per save (a closure per scan was garbage on the hot path). */
+  readonly #all = (): ExpectedArrival[] => [...this.#byScan.values()];
 
   /** Bounded memory: drop the oldest (insertion order) past `maxKept`. */
   #bound(): void {

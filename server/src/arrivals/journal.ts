@@ -4,6 +4,9 @@
  * key wins. Writes are group-committed (one append per `flushMs`, and on `close()`), so thousands of
  * scans per second cost one write call, not thousands; a crash loses at most `flushMs` of changes.
  * A torn last line (crash mid-write) is skipped on load. The file is rewritten (compacted) on load.
+ * A line holds one record (`{…}`) or a whole flushed group (`[{…},{…}]`): one JSON.stringify call per
+ * group instead of one per record plus a join cut the flush cost about threefold at e2e load (issue 5).
+ * Records are therefore objects, never arrays. Order and "last wins" are the same in both forms.
  * The file may hold names (expected arrivals): mode 0600 in a 0700 directory, like users.json.
  *
  * Compaction while running (`compactIfLarge`) is written in slices between event-loop turns: one
@@ -39,8 +42,9 @@ export class Journal<T> {
       for (const line of readFileSync(this.file, 'utf8').split('\n')) {
         if (!line) continue;
         try {
-          const r = JSON.parse(line) as T;
-          latest.set(this.keyOf(r), r);
+          const v = JSON.parse(line) as T | T[];
+          if (Array.isArray(v)) for (const r of v) latest.set(this.keyOf(r), r);
+          else latest.set(this.keyOf(v), v);
         } catch {
           // a torn final line from a crash: the change it held was never confirmed to anyone durable
         }
@@ -60,8 +64,9 @@ export class Journal<T> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#buffer.length === 0) return;
-    const chunk = this.#buffer.map((r) => JSON.stringify(r) + '\n').join('');
+    const group = this.#buffer;
     this.#buffer = [];
+    const chunk = `${JSON.stringify(group.length === 1 ? group[0] : group)}\n`;
     appendFileSync(this.file, chunk, { mode: 0o600 });
     this.#bytes += Buffer.byteLength(chunk);
     this.#duringCompaction?.push(chunk);
@@ -98,8 +103,7 @@ export class Journal<T> {
       await writeFile(tmp, '', { mode: 0o600 });
       let bytes = 0;
       for (let i = 0; i < records.length; i += 2000) {
-        let body = '';
-        for (const r of records.slice(i, i + 2000)) body += JSON.stringify(r) + '\n';
+        const body = `${JSON.stringify(records.slice(i, i + 2000))}\n`;
         await appendFile(tmp, body);
         bytes += Buffer.byteLength(body);
       }
