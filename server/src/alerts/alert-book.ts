@@ -64,20 +64,19 @@ export class AlertBook {
 
   /** Raises or updates; returns the alert and whether it is new. */
   raise(c: AlertCandidate): { alert: AlertEvent; created: boolean } {
-    const at = this.#now().toISOString();
+    const now = this.#now();
+    const at = now.toISOString();
     const existing = this.#active.get(c.key);
-    if (existing && Date.parse(at) - Date.parse(existing.lastSeenAt) <= (this.o.dedupWindowMs ?? 6 * 3600_000)) {
+    if (existing && now.getTime() - Date.parse(existing.lastSeenAt) <= (this.o.dedupWindowMs ?? 6 * 3600_000)) {
       existing.count++;
       existing.lastSeenAt = at;
-      this.#changed(existing);
-      return { alert: publicView(existing), created: false };
+      return { alert: this.#changed(existing), created: false };
     }
     const { key, ...rest } = c;
     const alert: AlertRecord = { ...rest, key, id: this.#nextId++, state: 'active', count: 1, startedAt: at, lastSeenAt: at };
     this.#index(alert);
     this.#trim();
-    this.#changed(alert);
-    return { alert: publicView(alert), created: true };
+    return { alert: this.#changed(alert), created: true };
   }
 
   acknowledge(id: number, by: string): AlertEvent | undefined {
@@ -86,8 +85,7 @@ export class AlertBook {
     a.state = 'acknowledged';
     a.ackedBy = by;
     a.ackedAt = this.#now().toISOString();
-    this.#changed(a);
-    return publicView(a);
+    return this.#changed(a);
   }
 
   clear(id: number, by: string): AlertEvent | undefined {
@@ -97,8 +95,7 @@ export class AlertBook {
     a.clearedBy = by;
     a.clearedAt = this.#now().toISOString();
     if (this.#active.get(a.key) === a) this.#active.delete(a.key);
-    this.#changed(a);
-    return publicView(a);
+    return this.#changed(a);
   }
 
   /** Clears the open alert for this key if any (e.g. a device back online). */
@@ -179,10 +176,16 @@ export class AlertBook {
     }
   }
 
-  #changed(a: AlertRecord): void {
+  /** Journals and announces a change; returns the public view (one copy for the live channel and the caller). */
+  #changed(a: AlertRecord): AlertEvent {
     this.o.journal?.append(a);
-    this.o.journal?.compactIfLarge(() => [...this.#all.values()]);
-    this.o.onChange?.(publicView(a));
+    this.o.journal?.compactIfLarge(this.#records);
+    const view = publicView(a);
+    this.o.onChange?.(view);
     this.o.onRecord?.({ ...a });
+    return view;
   }
+
+  /** Made once, not per change. */
+  readonly #records = (): AlertRecord[] => [...this.#all.values()];
 }

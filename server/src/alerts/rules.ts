@@ -33,22 +33,31 @@ export interface RuleOptions {
  * A function is called only when a rule fires (most travellers raise nothing: no HMAC for them).
  */
 export function scanAlerts(scan: Scan, o: RuleOptions, personKey: string | (() => string) = scan.scanId): AlertCandidate[] {
-  const base = { subject: scan.scanId, scanId: scan.scanId, checkpointId: scan.checkpointId, villageCode: scan.destinationVillageCode };
-  const out: AlertCandidate[] = [];
-  let person: string | undefined;
-  const add = (rule: AlertRule, severity: Severity, title: string, text: string) => {
-    person ??= typeof personKey === 'function' ? personKey() : personKey;
-    out.push({ ...base, rule, severity, key: `${rule}|${person}`, title, text });
-  };
+  // Most travellers raise nothing: for them no candidate, closure or origin string is built (issue 5).
   const h = scan.health;
-  if (h.rapidTest === 'positif') add('rapid_positive', 'critical', 'Rapid test positif', 'rapid test positif');
-  if (h.temperatureC >= o.feverC) add('fever', 'major', 'Demam', `suhu ${h.temperatureC.toFixed(1)} °C ≥ ${o.feverC} °C`);
-  if (h.symptoms.length > 0) add('symptoms', 'minor', 'Bergejala', `gejala: ${h.symptoms.join(', ')}`);
-  const province = scan.nik.slice(0, 2);
-  const regency = `${province}.${scan.nik.slice(2, 4)}`;
-  const watched = o.watchOrigins.find((c) => c === province || c === regency);
+  const positive = h.rapidTest === 'positif';
+  const fever = h.temperatureC >= o.feverC;
+  const symptoms = h.symptoms.length > 0;
+  const watched = o.watchOrigins.length > 0 ? watchedOrigin(scan.nik, o.watchOrigins) : undefined;
+  if (!positive && !fever && !symptoms && !watched) return [];
+  const person = typeof personKey === 'function' ? personKey() : personKey;
+  const out: AlertCandidate[] = [];
+  const add = (rule: AlertRule, severity: Severity, title: string, text: string) => {
+    out.push({ subject: scan.scanId, scanId: scan.scanId, checkpointId: scan.checkpointId, villageCode: scan.destinationVillageCode, rule, severity, key: `${rule}|${person}`, title, text });
+  };
+  if (positive) add('rapid_positive', 'critical', 'Rapid test positif', 'rapid test positif');
+  if (fever) add('fever', 'major', 'Demam', `suhu ${h.temperatureC.toFixed(1)} °C ≥ ${o.feverC} °C`);
+  if (symptoms) add('symptoms', 'minor', 'Bergejala', `gejala: ${h.symptoms.join(', ')}`);
   if (watched) add('watch_origin', 'warning', 'Asal daerah pantauan', `asal daerah dalam pantauan (${watched})`);
   return out;
+}
+
+/** The first watched code (province `51` or regency `35.09`) that is the NIK's origin, if any. */
+function watchedOrigin(nik: string, watch: readonly string[]): string | undefined {
+  const province = nik.slice(0, 2);
+  const regency = `${province}.${nik.slice(2, 4)}`;
+  for (const c of watch) if (c === province || c === regency) return c;
+  return undefined;
 }
 
 /** A device is offline when it says so, or when its last status is older than `offlineAfterMs`. */
