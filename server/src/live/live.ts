@@ -13,6 +13,7 @@ import type { SessionStore } from '../auth/sessions.ts';
 import type { PublicUser } from '../auth/users.ts';
 import { readCookie, SESSION_COOKIE } from '../http/cookies.ts';
 import { TickCork } from './tick-cork.ts';
+import { encodeEventsAsJson } from './json-encoder.ts';
 
 interface SocketData { scope: LiveScope }
 type LiveServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -70,6 +71,7 @@ export class Live {
   start(http: HttpServer): void {
     const io: LiveServer = new Server(http, { serveClient: false, cors: { origin: false }, ...(this.d.adapter ? { adapter: this.d.adapter } : {}) });
     this.#io = io;
+    encodeEventsAsJson(io);
     io.use((socket, next) => {
       const token = readCookie(socket.request.headers.cookie, SESSION_COOKIE);
       const fail = () => next(Object.assign(new Error('unauthorized'), { data: { code: 'unauthorized' } }));
