@@ -67,7 +67,15 @@ function fail(error: NikError, detail?: string): NikFailure {
   return { ok: false, error, message: detail ? `${MESSAGES[error]} (${detail})` : MESSAGES[error] };
 }
 
+const MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Gregorian month length, as `Date.UTC` computes it — without a Date per call on the scan hot path. */
 function daysInMonth(year: number, month: number): number {
+  if (Number.isInteger(year) && Math.abs(year) < 100_000 && Number.isInteger(month) && month >= 1 && month <= 12) {
+    if (month !== 2) return MONTH_DAYS[month]!;
+    const y = year >= 0 && year <= 99 ? 1900 + year : year; // Date.UTC reads years 0–99 as 1900–1999
+    return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  }
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
@@ -120,6 +128,49 @@ export function todayWib(now?: Date): string {
   return day;
 }
 
+/** What the first six digits of a NIK say (province, regency, district), looked up once per prefix. */
+interface Origin {
+  provinceCode: string;
+  provinceName: string | undefined;
+  regencyCode: string;
+  regencyName: string | null;
+  districtCode: string;
+  districtName: string | null;
+}
+
+// A checkpoint sees the same few hundred origin prefixes all day: remembering the answers saves three
+// lookups keyed by freshly built strings per scan (issue 5). Per lookup object, bounded; a lookup's
+// answers must not change while it is in use (the Kemendagri codes are static data).
+const ORIGIN_CACHE_MAX = 20_000;
+let cacheOwner: RegionLookup | undefined;
+let originCache = new Map<string, Origin>();
+
+function originOf(nik: string, regions: RegionLookup): Origin {
+  if (regions !== cacheOwner) {
+    cacheOwner = regions;
+    originCache = new Map();
+  }
+  const prefix = nik.slice(0, 6);
+  let o = originCache.get(prefix);
+  if (o === undefined) {
+    const pp = nik.slice(0, 2);
+    const provinceName = regions.province(pp);
+    const regencyCode = `${pp}.${nik.slice(2, 4)}`;
+    const districtCode = `${regencyCode}.${nik.slice(4, 6)}`;
+    o = provinceName === undefined
+      ? { provinceCode: pp, provinceName, regencyCode, regencyName: null, districtCode, districtName: null }
+      : { provinceCode: pp, provinceName, regencyCode, regencyName: regions.regency(regencyCode) ?? null, districtCode, districtName: regions.district(districtCode) ?? null };
+    if (originCache.size >= ORIGIN_CACHE_MAX) originCache.clear();
+    originCache.set(prefix, o);
+  }
+  return o;
+}
+
+/** `'01'`…`'99'`: two-digit texts for months and days without a padStart per call. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => pad(i));
+/** The number formed by the digits at `i` and `i + 1` (the caller has checked they are digits). */
+const twoDigits = (s: string, i: number) => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
+
 /**
  * `parseNik('3510214107900001', regions)` → `{ ok: true, sex: 'P', birthDate: '1990-07-01', districtName: 'Kalipuro', … }`
  *
@@ -127,15 +178,13 @@ export function todayWib(now?: Date): string {
  */
 export function parseNik(nik: string, regions: RegionLookup, today: string = todayWib()): ParsedNik | NikFailure {
   if (typeof nik !== 'string' || !/^\d{16}$/.test(nik)) return fail('format');
-  const pp = nik.slice(0, 2);
-  const rr = nik.slice(2, 4);
-  const dd = nik.slice(4, 6);
-  const provinceName = regions.province(pp);
-  if (!provinceName) return fail('unknown_province', pp);
+  const origin = originOf(nik, regions);
+  const provinceName = origin.provinceName;
+  if (!provinceName) return fail('unknown_province', origin.provinceCode);
 
-  let day = Number(nik.slice(6, 8));
-  const month = Number(nik.slice(8, 10));
-  const yy = Number(nik.slice(10, 12));
+  let day = twoDigits(nik, 6);
+  const month = twoDigits(nik, 8);
+  const yy = twoDigits(nik, 10);
   let sex: 'L' | 'P' = 'L';
   if (day > 40) {
     sex = 'P';
@@ -148,22 +197,19 @@ export function parseNik(nik: string, regions: RegionLookup, today: string = tod
   const serial = nik.slice(12);
   if (serial === '0000') return fail('zero_serial');
 
-  const regencyCode = `${pp}.${rr}`;
-  const districtCode = `${regencyCode}.${dd}`;
-  const regencyName = regions.regency(regencyCode) ?? null;
-  const districtName = regions.district(districtCode) ?? null;
+  const { regencyCode, regencyName, districtCode, districtName } = origin;
   const warnings: NikWarning[] = [];
   if (!regencyName) warnings.push('unknown_regency');
   if (!districtName) warnings.push('unknown_district');
   return {
     ok: true,
-    provinceCode: pp,
+    provinceCode: origin.provinceCode,
     provinceName,
     regencyCode,
     regencyName,
     districtCode,
     districtName,
-    birthDate: `${year}-${pad(month)}-${pad(day)}`,
+    birthDate: `${year}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}`,
     sex,
     serial,
     warnings,

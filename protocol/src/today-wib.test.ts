@@ -4,7 +4,7 @@
  * plain string comparison it replaced. The clock is mocked, nothing waits.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { inferBirthYear, todayWib } from './nik-core.ts';
+import { inferBirthYear, isValidDate, todayWib } from './nik-core.ts';
 
 afterEach(() => vi.useRealTimers());
 
@@ -51,6 +51,17 @@ describe('inferBirthYear', () => {
         for (let m = 1; m <= 12; m++)
           for (let d = 1; d <= 31; d++) if (inferBirthYear(yy, m, d, today) !== plain(yy, m, d, today)) differ.push(`${yy}/${m}/${d}@${today}`);
     }
+    expect(differ).toEqual([]);
+  });
+});
+
+describe('isValidDate', () => {
+  it('agrees with the Date.UTC month length for every year from -500 to 3000 and months 0–13', () => {
+    const plain = (y: number, m: number, d: number) => m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+    const differ: string[] = [];
+    for (let y = -500; y <= 3000; y++)
+      for (let m = 0; m <= 13; m++)
+        for (const d of [0, 1, 28, 29, 30, 31, 32]) if (isValidDate(y, m, d) !== plain(y, m, d)) differ.push(`${y}-${m}-${d}`);
     expect(differ).toEqual([]);
   });
 });
