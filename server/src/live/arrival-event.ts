@@ -2,10 +2,33 @@
 import { healthStatus, maskNik, type ArrivalEvent, type Scan } from '@sk/protocol';
 import type { Regions } from '@sk/protocol/regions';
 
+// The origin regency (code and name) per first four NIK digits, remembered: building `35.10` and
+// looking it up by that fresh string for every scan showed in the hot-path profile (issue 5).
+// Per regions object (static data), bounded by the 10,000 possible prefixes.
+let cacheOwner: Regions | undefined;
+let regencies = new Map<string, { code: string; name: string | null }>();
+
+function originRegency(nik: string, regions: Regions): { code: string; name: string | null } {
+  if (regions !== cacheOwner) {
+    cacheOwner = regions;
+    regencies = new Map();
+  }
+  const prefix = nik.slice(0, 4);
+  let r = regencies.get(prefix);
+  if (r === undefined) {
+    const code = `${nik.slice(0, 2)}.${nik.slice(2, 4)}`;
+    r = { code, name: regions.regency(code) ?? null };
+    regencies.set(prefix, r);
+  }
+  return r;
+}
+
 export function toArrivalEvent(scan: Scan, eventId: number, receivedAt: string, regions: Regions, feverC: number): ArrivalEvent {
   const village = regions.village(scan.destinationVillageCode);
-  const regencyCode = `${scan.nik.slice(0, 2)}.${scan.nik.slice(2, 4)}`;
-  const districtCode = scan.destinationVillageCode.slice(0, 8);
+  const regency = originRegency(scan.nik, regions);
+  // A known village carries its district (the same `35.10.21` prefix of its code); look up only otherwise.
+  const districtCode = village ? village.districtCode : scan.destinationVillageCode.slice(0, 8);
+  const districtName = village ? village.districtName || null : regions.district(districtCode) ?? null;
   return {
     eventId,
     scanId: scan.scanId,
@@ -18,12 +41,12 @@ export function toArrivalEvent(scan: Scan, eventId: number, receivedAt: string, 
     sex: scan.sex,
     birthDate: scan.birthDate,
     originAddress: scan.originAddress,
-    originRegencyCode: regencyCode,
-    originRegencyName: regions.regency(regencyCode) ?? null,
+    originRegencyCode: regency.code,
+    originRegencyName: regency.name,
     destinationVillageCode: scan.destinationVillageCode,
     destinationVillageName: village?.name ?? null,
     destinationDistrictCode: districtCode,
-    destinationDistrictName: regions.district(districtCode) ?? null,
+    destinationDistrictName: districtName,
     health: scan.health,
     healthStatus: healthStatus(scan.health, feverC),
   };
