@@ -19,6 +19,8 @@ const TICKS = 100; // USER_HZ on Linux
 export function spawnTsx(name: string, file: string, args: string[], env: Record<string, string>, echo = true): ChildProcess {
   // BENCH_CPU_PROF=<dir>: every child writes V8 CPU profiles (one per thread) to <dir>/<name>/ on a clean exit (SIGTERM → close → exit).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/${name}`] : [];
+  // BENCH_NODE_FLAGS="--trace-gc …": extra node flags for every spawned child (flags NODE_OPTIONS refuses).
+  prof.push(...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean));
   const child = spawn(process.execPath, [...prof, '--import', 'tsx', file, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   track(child, name, echo);
   return child;
