@@ -145,16 +145,12 @@ for (let m = 0; m < 1200; m++) {
 /** The no-match result, shared: most checks find nothing and should not allocate. */
 const NONE: IndexMatch[] = Object.freeze([]) as unknown as IndexMatch[];
 
-/** True when `out` already holds a match for this handout (a plain loop: no closure per entry). */
-function seen(out: readonly IndexMatch[], handout: number): boolean {
-  for (let i = 0; i < out.length; i++) if (out[i]!.handout === handout) return true;
-  return false;
-}
-
 export class MemoryDoubleAidIndex implements DoubleAidIndex {
   private _t: HashTable;
   /** Scratch reused by every check (synchronous: never shared between two checks). */
   private readonly _want = new Uint32Array(16);
+  /** Scratch: handout hashes already matched in the check being built (as int32). */
+  private _done = new Int32Array(32);
 
   constructor(capacityHint = 1024, maxLoad?: number) {
     this._t = new HashTable(capacityHint, groupOfTag, maxLoad);
@@ -205,24 +201,42 @@ export class MemoryDoubleAidIndex implements DoubleAidIndex {
     return this._matches(cp, t.hits, n, m, q.date, pl, excludeHandout);
   }
 
-  /** Turns scan hits into matches in the result order (rare path: something matched). */
+  /**
+   * Turns scan hits into matches in the result order (a hit check builds ~10 of them). Handouts
+   * already matched are kept in a scratch int array, not searched for in the result objects.
+   */
   private _matches(cp: CheckPlan, hits: Int32Array, n: number, month: number, date: string, personLo: number, exclude: number | undefined): IndexMatch[] {
     const t = this._t;
     const out: IndexMatch[] = [];
+    let done = this._done;
+    if (done.length < n) done = this._done = new Int32Array(n * 2);
+    let nd = 0;
+    // As int32 like the stored aux; a value no uint32 handout hash can be never matches (NaN).
+    const ex = exclude !== undefined && exclude === exclude >>> 0 ? exclude | 0 : Number.NaN;
+    const self = personLo | 0;
     const byRank = cp.byRank;
     const inRange = month >= 0 && month < 1200;
     for (let r = 0; r < byRank.length; r++) {
       const k = byRank[r]!;
       const w = cp.wants[k]!;
       const isName = w.kind === 3;
-      const labels = PERIOD_LABELS[w.plan.period];
+      let period: string | null = null;
       for (let h = 0; h < n; h += 2) {
         if (hits[h + 1] !== k) continue;
         const s = hits[h]!;
-        const aux = t.aux(s);
+        const aux = t.auxInt(s);
         // Name entries hold the person's key: skip the same person's own; others skip a handout already matched.
-        if (isName ? aux === personLo : aux === exclude || seen(out, aux)) continue;
-        out.push({ kind: w.match, severity: w.severity, programmeId: w.plan.id, period: inRange ? labels[month]! : periodOf(w.plan.period, date), village: t.village(s), at: t.at(s), handout: isName ? null : aux });
+        if (isName) {
+          if (aux === self) continue;
+        } else {
+          if (aux === ex) continue;
+          let d = 0;
+          while (d < nd && done[d] !== aux) d++;
+          if (d < nd) continue;
+          done[nd++] = aux;
+        }
+        period ??= inRange ? PERIOD_LABELS[w.plan.period][month]! : periodOf(w.plan.period, date);
+        out.push({ kind: w.match, severity: w.severity, programmeId: w.plan.id, period, village: t.village(s), at: t.at(s), handout: isName ? null : aux >>> 0 });
       }
     }
     return out.length ? out : NONE;

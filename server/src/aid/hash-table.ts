@@ -129,11 +129,13 @@ export class HashTable {
     let i = home;
     for (let d = 0; d <= MAX_DISTANCE; d++) {
       const o = i * STRIDE;
-      const t = w[o + 2]!;
-      if (t === EMPTY) return n;
+      // The distance word first: an empty slot reads as distance 0, so it ends the scan here for any
+      // d > 0 (and at d = 0 below), and an entry of an earlier home (sd > d) costs this one read.
       const sd = w[o + 5]! >>> 16;
       if (sd < d) return n; // Robin Hood: our home's entries would have been here
       if (sd === d && w[o + 1] === lo && w[o] === hi) {
+        const t = w[o + 2]!;
+        if (t === EMPTY) return n;
         for (let k = from; k < to; k++) {
           if (want[k] === t) {
             if (n + 2 > hits.length) hits = this._growHits();
@@ -184,6 +186,10 @@ export class HashTable {
   }
   aux(slot: number): number {
     return this._w[slot * STRIDE + 3]!;
+  }
+  /** {@link HashTable.aux} as signed 32-bit (compares as a small integer: the hot path's form). */
+  auxInt(slot: number): number {
+    return this._wi[slot * STRIDE + 3]!;
   }
   at(slot: number): number {
     return this._w[slot * STRIDE + 4]!;
