@@ -1,7 +1,7 @@
 /**
  * MQTT topic scheme, version 1. Every topic starts with `sk/v1/` so a v2 can live beside it.
  *
- *   sk/v1/checkpoints/{checkpointId}/devices/{deviceId}/scans   device → server, QoS 1
+ *   sk/v1/checkpoints/{checkpointId}/devices/{deviceId}/scans   device → server, QoS 1 (one Scan, or an array: scan-batch.ts)
  *   sk/v1/checkpoints/{checkpointId}/devices/{deviceId}/status  device → all, QoS 1, retained, also the last will
  *   sk/v1/checkpoints/{checkpointId}/devices/{deviceId}/acks    server → device, QoS 1 ("stored", by sequence number)
  *
