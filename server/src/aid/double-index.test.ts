@@ -34,6 +34,21 @@ describe('double-aid index', () => {
     expect(ix.record(handout({ programmeId: 'pkh', date: '2026-12-30' })).matches.map((m) => m.kind)).toEqual(['same_nik']);
   });
 
+  it('one earlier handout is one match, though its person and household entries both match; its hash stays unsigned', () => {
+    const ix = new MemoryDoubleAidIndex();
+    // Ids picked so the handout hashes cover both halves of the 32-bit range (the index compares them as int32).
+    const ids = Array.from({ length: 64 }, (_, i) => `h-big-${i}`);
+    const big = ids.find((id) => handoutHash(id) >= 2 ** 31)!;
+    const first = handout({ id: big });
+    ix.record(first);
+    const second = handout({ village: 5 });
+    const r = ix.record(second);
+    expect(r.matches.map((m) => [m.kind, m.handout])).toEqual([['same_nik', first.handout]]);
+    expect(first.handout).toBeGreaterThanOrEqual(2 ** 31);
+    // The handout itself, checked with its own hash excluded (as record does), matches only the later one.
+    expect(ix.check(first, first.handout).map((m) => m.handout)).toEqual([second.handout]);
+  });
+
   it('same KK, different person, household programme → same_kk; person programme → nothing', () => {
     const ix = new MemoryDoubleAidIndex();
     ix.record(handout({ nik: '3510214107900001', programmeId: 'bst' }));
