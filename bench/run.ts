@@ -71,7 +71,9 @@ async function main(): Promise<number> {
     at: new Date().toISOString(),
   };
   const line = JSON.stringify(result);
-  const out = join(dirname(fileURLToPath(import.meta.url)), 'results', `${name}.json`);
+  // A partial run names itself (e.g. `aid --checks-only 1` → aid-checks.json) and leaves <name>.json alone.
+  const file = /^[a-z0-9-]+$/.test(result.bench) && result.bench.startsWith(name) ? result.bench : name;
+  const out = join(dirname(fileURLToPath(import.meta.url)), 'results', `${file}.json`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${line}\n`);
   console.log(line);
