@@ -28,6 +28,15 @@ export interface RecentArrival {
 
 export interface Bucket { t: number; n: number }
 
+/**
+ * The groups a query can ask for (rollups.ts STATS_GROUPS, repeated here to keep this module free of
+ * a runtime import cycle; the check below fails the typecheck if one is missing). Callers hand in the
+ * store's whole tag set (device, province too): counting only these halves the per-scan work (issue 5).
+ */
+const GROUPS = ['checkpoint', 'originRegency', 'destDistrict', 'health'] as const satisfies readonly StatsGroup[];
+const allGroupsCounted: [Exclude<StatsGroup, (typeof GROUPS)[number]>] extends [never] ? true : false = true;
+void allGroupsCounted;
+
 export class RecentCounts {
   /** hour start → the scanIds counted in it (a replayed scan is counted once). */
   readonly #hours = new Map<number, Set<string>>();
@@ -57,11 +66,11 @@ export class RecentCounts {
       this.#size++;
       let totals = this.#totals.get(h);
       if (!totals) this.#totals.set(h, (totals = new Map()));
-      for (const g in a.groups) {
-        const group = g as StatsGroup;
+      for (const group of GROUPS) {
+        const v = a.groups[group];
+        if (v === undefined) continue;
         let byValue = totals.get(group);
         if (!byValue) totals.set(group, (byValue = new Map()));
-        const v = a.groups[group];
         byValue.set(v, (byValue.get(v) ?? 0) + 1);
       }
     }
