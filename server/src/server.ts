@@ -84,6 +84,15 @@ export const serverPaths = (dataDir: string) => ({
   rejected: join(dataDir, 'server', 'spool-rejected'),
 });
 
+/** The current instant as ISO text, formatted once per millisecond (thousands of scans share one at load). */
+let lastMs = -1;
+let lastIso = '';
+function receivedAtIso(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) (lastMs = ms), (lastIso = new Date(ms).toISOString());
+  return lastIso;
+}
+
 export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): Promise<RunningServer> {
   const startedAt = Date.now();
   const log = o.log ?? createLogger(cfg.logLevel);
@@ -149,7 +158,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
       writer: () => writer,
       onArrival: (scan) => {
         const announce = (eventId: number) => {
-          const event = toArrivalEvent(scan, eventId, new Date().toISOString(), regions, cfg.feverThresholdC);
+          const event = toArrivalEvent(scan, eventId, receivedAtIso(), regions, cfg.feverThresholdC);
           live.arrival(event);
           alerts.onScan(scan);
           features.onArrival(event);
