@@ -35,6 +35,20 @@ async function setup(opts: Partial<EdgeAgentConfig> = {}, brokerUrl?: string) {
   return { broker, server, agent };
 }
 
+/** Stops the broker until `restart()`, which brings it back on the same port with its sessions. */
+async function outage(broker: TestBroker, agent: EdgeAgent) {
+  const port = broker.port;
+  await broker.close();
+  await until(() => !agent.stats().connected, 'agent noticed the outage');
+  return {
+    restart: async () => {
+      const again = await startAedes(port, broker.persistence);
+      cleanups.push(() => again.close());
+      return again;
+    },
+  };
+}
+
 describe('edge agent', () => {
   it('delivers every accepted scan and empties its outbox once the server acks', async () => {
     const { agent, server } = await setup();
@@ -61,17 +75,14 @@ describe('edge agent', () => {
   it('keeps scans taken while the broker is down and drains them in order when it returns', async () => {
     const { broker, agent, server } = await setup();
     await until(() => agent.stats().connected, 'agent connected');
-    const port = broker!.port;
-    await broker!.close();
-    await until(() => !agent.stats().connected, 'agent noticed the outage');
+    const down = await outage(broker!, agent);
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => agent.submit(validScanInput(i))));
     expect(results.every((r) => r.ok)).toBe(true);
     expect(agent.stats().outbox.depth).toBe(200);
 
     // The broker comes back with its persistence: the server's session and subscription are still
     // there, so nothing published before the server reconnects is lost, and order holds.
-    const again = await startAedes(port, broker!.persistence);
-    cleanups.push(() => again.close());
+    await down.restart();
     await server.waitForUnique(200);
     await until(() => agent.stats().outbox.depth === 0, 'backlog drained');
     // First arrivals come in seq order (retransmits may repeat some later).
@@ -89,26 +100,20 @@ describe('edge agent', () => {
   it('maxScansPerMessage 1: a backlog goes one scan per message; long names make batches smaller, never too big', async () => {
     const { broker, agent, server } = await setup({ maxScansPerMessage: 1 });
     await until(() => agent.stats().connected, 'agent connected');
-    const port = broker!.port;
-    await broker!.close();
-    await until(() => !agent.stats().connected, 'agent noticed the outage');
+    const down = await outage(broker!, agent);
     await Promise.all(Array.from({ length: 30 }, (_, i) => agent.submit(validScanInput(i))));
-    const again = await startAedes(port, broker!.persistence);
-    cleanups.push(() => again.close());
+    await down.restart();
     await server.waitForUnique(30);
     expect(server.messages.every((m) => m.scans === 1)).toBe(true);
 
     const big = await setup({ deviceId: 'ketapang-02', maxScansPerMessage: 64 });
     await until(() => big.agent.stats().connected, 'second agent connected');
     big.server.setAcking(false);
-    const port2 = big.broker!.port;
-    await big.broker!.close();
-    await until(() => !big.agent.stats().connected, 'second agent noticed the outage');
+    const down2 = await outage(big.broker!, big.agent);
     const longName = 'Ni Luh Putu Ayu '.repeat(6).trim().slice(0, 100);
     const longAddress = 'Jl. Raya Denpasar–Gilimanuk, Br. Dinas '.repeat(6).slice(0, 200);
     await Promise.all(Array.from({ length: 64 }, (_, i) => big.agent.submit({ ...validScanInput(i), name: longName, originAddress: longAddress })));
-    const again2 = await startAedes(port2, big.broker!.persistence);
-    cleanups.push(() => again2.close());
+    await down2.restart();
     await big.server.waitForUnique(64);
     expect(big.server.messages.length).toBeGreaterThan(1);
     expect(big.server.messages.every((m) => m.bytes <= MAX_PAYLOAD_BYTES)).toBe(true);
@@ -147,12 +152,9 @@ describe('edge agent', () => {
     const { broker, agent, server: old } = await setup({ maxInFlight: 50 });
     await until(() => agent.stats().connected, 'agent connected');
     await old.close();
-    const port = broker!.port;
-    await broker!.close();
-    await until(() => !agent.stats().connected, 'agent noticed the outage');
+    const down = await outage(broker!, agent);
     await Promise.all(Array.from({ length: 400 }, (_, i) => agent.submit(validScanInput(i))));
-    const again = await startAedes(port, broker!.persistence);
-    cleanups.push(() => again.close());
+    const again = await down.restart();
     const server = await startAckingServer(again.url);
     cleanups.push(() => server.close());
     server.setAcking(false); // the backlog cannot drain: its window fills and stays full

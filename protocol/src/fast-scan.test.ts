@@ -3,6 +3,7 @@
  * output (values, trimming, key order). Generated from a seeded PRNG so a failure is reproducible.
  */
 import { describe, expect, it } from 'vitest';
+import { SAMPLE_SCAN } from './testing.ts';
 import { fastScan } from './fast-scan.ts';
 import { ScanSchema, SYMPTOMS, type Scan } from './schemas.ts';
 
@@ -15,21 +16,7 @@ function prng(seed: number) {
   };
 }
 
-const good: Scan = {
-  v: 1,
-  scanId: '01JD0000000000000000000000',
-  checkpointId: 'ketapang',
-  deviceId: 'ketapang-01',
-  seq: 1,
-  scannedAt: '2026-11-28T01:02:03.456Z',
-  nik: '3510214107900001',
-  name: 'Siti Aminah',
-  sex: 'P',
-  birthDate: '1990-07-01',
-  originAddress: 'Jl. Gajah Mada 12, Denpasar',
-  destinationVillageCode: '35.10.21.1001',
-  health: { temperatureC: 36.6, symptoms: [], rapidTest: 'negatif', vaccinationDoses: 2 },
-};
+const good: Scan = structuredClone(SAMPLE_SCAN);
 
 // Values that sit on or next to a boundary of some field, or are the wrong type altogether.
 const WEIRD: unknown[] = [

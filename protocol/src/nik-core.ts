@@ -11,6 +11,7 @@
  *
  * Pure: no I/O. Region names come from a {@link RegionLookup} (see `regions.ts`, built on idn-area-data).
  */
+import { memoPerOwner } from './memo.ts';
 
 export interface RegionLookup {
   province(code: string): string | undefined;
@@ -141,29 +142,18 @@ interface Origin {
 // A checkpoint sees the same few hundred origin prefixes all day: remembering the answers saves three
 // lookups keyed by freshly built strings per scan (issue 5). Per lookup object, bounded; a lookup's
 // answers must not change while it is in use (the Kemendagri codes are static data).
-const ORIGIN_CACHE_MAX = 20_000;
-let cacheOwner: RegionLookup | undefined;
-let originCache = new Map<string, Origin>();
+const originMemo = memoPerOwner<RegionLookup, Origin>(20_000);
 
 function originOf(nik: string, regions: RegionLookup): Origin {
-  if (regions !== cacheOwner) {
-    cacheOwner = regions;
-    originCache = new Map();
-  }
-  const prefix = nik.slice(0, 6);
-  let o = originCache.get(prefix);
-  if (o === undefined) {
+  return originMemo(regions, nik.slice(0, 6), () => {
     const pp = nik.slice(0, 2);
     const provinceName = regions.province(pp);
     const regencyCode = `${pp}.${nik.slice(2, 4)}`;
     const districtCode = `${regencyCode}.${nik.slice(4, 6)}`;
-    o = provinceName === undefined
+    return provinceName === undefined
       ? { provinceCode: pp, provinceName, regencyCode, regencyName: null, districtCode, districtName: null }
       : { provinceCode: pp, provinceName, regencyCode, regencyName: regions.regency(regencyCode) ?? null, districtCode, districtName: regions.district(districtCode) ?? null };
-    if (originCache.size >= ORIGIN_CACHE_MAX) originCache.clear();
-    originCache.set(prefix, o);
-  }
-  return o;
+  });
 }
 
 /** `'01'`…`'99'`: two-digit texts for months and days without a padStart per call. */

@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { SAMPLE_IDENTITY, SAMPLE_SCAN } from './testing.ts';
 import { healthStatus, MAX_PAYLOAD_BYTES, toRanges, type Scan } from './schemas.ts';
 import { checkScanInput, checkScanPayload } from './validate.ts';
 
-const good: Scan = {
-  v: 1,
-  scanId: '01JD0000000000000000000000',
-  checkpointId: 'ketapang',
-  deviceId: 'ketapang-01',
-  seq: 1,
-  scannedAt: '2026-11-28T01:02:03.456Z',
-  nik: '3510214107900001',
-  name: 'Siti Aminah',
-  sex: 'P',
-  birthDate: '1990-07-01',
-  originAddress: 'Jl. Gajah Mada 12, Denpasar',
-  destinationVillageCode: '35.10.21.1001',
-  health: { temperatureC: 36.6, symptoms: [], rapidTest: 'negatif', vaccinationDoses: 2 },
-};
-const id = { checkpointId: 'ketapang', deviceId: 'ketapang-01' };
+const good: Scan = structuredClone(SAMPLE_SCAN);
+const id = SAMPLE_IDENTITY;
 const json = (o: unknown) => JSON.stringify(o);
 
 describe('checkScanPayload', () => {

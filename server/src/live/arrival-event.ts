@@ -1,26 +1,18 @@
 /** Scan → ArrivalEvent (what the console sees), pure. The NIK leaves the server only masked. */
 import { healthStatus, maskNik, type ArrivalEvent, type Scan } from '@sk/protocol';
+import { memoPerOwner } from '@sk/protocol/memo';
 import type { Regions } from '@sk/protocol/regions';
 
 // The origin regency (code and name) per first four NIK digits, remembered: building `35.10` and
 // looking it up by that fresh string for every scan showed in the hot-path profile (issue 5).
 // Per regions object (static data), bounded by the 10,000 possible prefixes.
-let cacheOwner: Regions | undefined;
-let regencies = new Map<string, { code: string; name: string | null }>();
+const regencyMemo = memoPerOwner<Regions, { code: string; name: string | null }>(10_000);
 
 function originRegency(nik: string, regions: Regions): { code: string; name: string | null } {
-  if (regions !== cacheOwner) {
-    cacheOwner = regions;
-    regencies = new Map();
-  }
-  const prefix = nik.slice(0, 4);
-  let r = regencies.get(prefix);
-  if (r === undefined) {
+  return regencyMemo(regions, nik.slice(0, 4), () => {
     const code = `${nik.slice(0, 2)}.${nik.slice(2, 4)}`;
-    r = { code, name: regions.regency(code) ?? null };
-    regencies.set(prefix, r);
-  }
-  return r;
+    return { code, name: regions.regency(code) ?? null };
+  });
 }
 
 export function toArrivalEvent(scan: Scan, eventId: number, receivedAt: string, regions: Regions, feverC: number): ArrivalEvent {
