@@ -95,15 +95,11 @@ describe('simulator fleet through real edge agents', () => {
 
   it('`sim load --bare --json` runs end to end and reports nothing lost', async () => {
     const dataDir = tempDir('cli');
-    const args = ['tsx', 'simulators/src/cli.ts', 'load', '--bare', '--json', '--count', '80', '--rate', '200', '--devices', '1', '--broker', url, '--data-dir', dataDir, '--drain-timeout', '60'];
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', ...args], { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const args = ['tsx', 'simulators/src/cli.ts', 'load', '--bare', '--json', '--count', '80', '--rate', '200', '--devices', '1', '--broker', url, '--data-dir', dataDir, '--drain-timeout', '60', '--scans-per-message', '1'];
+    const bad = await runCli([...args.slice(0, -1), '65']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--scans-per-message: expected an integer in [1, 64], got "65"');
+    const { code, stdout, stderr } = await runCli(args);
     expect(code, stderr).toBe(0);
     const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(summary).toMatchObject({ scenario: 'load-open', devices: 4, submitted: 80, acked: 80, lost: 0, verified: false });

@@ -31,6 +31,8 @@ export interface AgentConfig {
   dataDir: string;
   /** The device's clock (clock-skew faults). */
   now?: () => number;
+  /** Scans per MQTT message while a backlog drains. */
+  maxScansPerMessage?: number;
 }
 
 export type AgentFactory = (config: AgentConfig) => AgentLike;
@@ -59,6 +61,8 @@ export interface FleetOptions {
   proxied?: boolean;
   /** deviceId → how far its clock is off (ms); devices not listed keep the true time. */
   clockSkewMs?: ReadonlyMap<string, number>;
+  /** Scans per MQTT message when a device drains a backlog (the agent's default when absent). */
+  scansPerMessage?: number;
 }
 
 export interface FleetStats {
@@ -153,7 +157,7 @@ export class Fleet {
           brokerUrls = [await proxy.start()];
         }
         const skew = options.clockSkewMs?.get(deviceId);
-        const config: AgentConfig = { brokerUrls, checkpointId, deviceId, password, dataDir: join(options.dataDir, 'devices', deviceId), ...(skew ? { now: () => Date.now() + skew } : {}) };
+        const config: AgentConfig = { brokerUrls, checkpointId, deviceId, password, dataDir: join(options.dataDir, 'devices', deviceId), ...(skew ? { now: () => Date.now() + skew } : {}), ...(options.scansPerMessage ? { maxScansPerMessage: options.scansPerMessage } : {}) };
         const device: Device = { checkpointId, deviceId, agent: this.#newAgent(deviceId, config), pending: new Map(), early: new Set(), config, proxy, down: false };
         this.#devices.push(device);
         this.#byId.set(deviceId, device);

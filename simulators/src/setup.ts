@@ -11,6 +11,7 @@ export const FLEET: Specs = {
   checkpoints: { type: 'string', help: 'checkpoints to run, comma-separated', default: CHECKPOINT_IDS.join(',') },
   devices: { type: 'string', help: 'devices per checkpoint', default: '2' },
   'drain-timeout': { type: 'string', help: 'seconds to wait for the last acks at the end', default: '30' },
+  'scans-per-message': { type: 'string', help: 'scans per MQTT message while a device drains a backlog (1 = one per message)', default: '32' },
   faults: { type: 'string', help: `inject faults, comma-separated: ${FAULT_KINDS.join(', ')} (drop/restart route devices through a cuttable link)` },
   'fault-every': { type: 'string', help: 'seconds between injected faults', default: '5' },
   'broker-credentials': { type: 'string', help: 'the broker\'s credentials file, for the revoke fault', env: 'SK_BROKER_CREDENTIALS' },
@@ -28,6 +29,7 @@ export function planFleet(c: Checker): () => FleetPlan {
   const dataDir = c.str('data-dir')!;
   const devices = c.num('devices', { min: 1, max: 99, integer: true });
   const drain = c.num('drain-timeout', { min: 0, max: 3600 });
+  const scansPerMessage = c.num('scans-per-message', { min: 1, max: 64, integer: true });
   const checkpointIds = (c.str('checkpoints') ?? '').split(',').filter(Boolean);
   for (const id of checkpointIds) if (!CHECKPOINT_IDS.includes(id)) c.fail(`--checkpoints: unknown checkpoint ${JSON.stringify(id)} (known: ${CHECKPOINT_IDS.join(', ')})`);
   if (checkpointIds.length === 0) c.fail('--checkpoints: at least one');
@@ -63,6 +65,7 @@ export function planFleet(c: Checker): () => FleetPlan {
       observer: observerUser ? { username: observerUser, password: c.str('observer-password') } : undefined,
       proxied: kinds.includes('drop') || kinds.includes('restart'),
       clockSkewMs: skew,
+      scansPerMessage,
     });
     const injector = kinds.length > 0
       ? new FaultInjector(fleet, { kinds: kinds as FaultKind[], seed, brokerUrl: broker!.split(',')[0]!, credentials, skew, brokerCredentialsFile, sampleInput: new TravellerGenerator(loadWorld(), { seed: `${seed}/hostile` }).next().input })
