@@ -13,17 +13,8 @@ import { Journal } from './journal.ts';
 import { AidSnapshots, type LastSnapshot } from './aid-snapshots.ts';
 import type { RedisDoubleAidIndex } from './redis-index.ts';
 import { SharedAidAlarms, type Ack } from '../cluster/shared-aid-alarms.ts';
-
-/** Journal lines (short keys: the journal of a whole regency is millions of lines). */
-type HandoutLine = { t: 'h'; id: string; p: string; d: string; v: string; at: string; by: string; pk: string; kk: string | null; nk: string | null };
-type Line =
-  | HandoutLine
-  | { t: 'a'; alarm: AidAlarm }
-  | { t: 'k'; alarmId: number; by: string; at: string }
-  | { t: 'r'; alarmId: number; action: 'cancel' | 'confirm'; reason: string; by: string; at: string; cancelled: HandoutLine | null }
-  | { t: 'd'; id: string; v: string; by: string; at: string }
-  | { t: 'q'; v: string; p: string; by: string; at: string; matches: number }
-  | { t: 'i'; v: string | null; by: string; at: string; imported: number; errors: number };
+import { AidAudit, type AuditRow } from './aid-audit.ts';
+import type { HandoutLine, Line, ResolveLine, SharedLine } from './aid-lines.ts';
 
 export interface AidDeps {
   dataDir: string;
@@ -41,28 +32,18 @@ export interface AidDeps {
   snapshotEvery?: number;
 }
 
-type ResolveLine = Extract<Line, { t: 'r' }>;
-/** Cluster mode: what instances publish to each other (the journal lines, plus what the others need). */
-type SharedLine = { t: 'a'; alarm: AidAlarm; handout: HandoutLine | null } | Extract<Line, { t: 'k' }> | (ResolveLine & { ack?: Ack | null });
-
-
 type Outcome = { redelivered: boolean; matches: IndexMatch[] };
 
 const SEVERITY_RANK: Record<AidSeverity, number> = { critical: 3, major: 2, minor: 1 };
-const AUDIT_KEPT = 10_000;
-
-/** An audit entry plus every village that may read it (an alarm's entries belong to each village involved). */
-type AuditRow = AidAuditEntry & { scope: readonly string[] };
 
 export class Aid {
   readonly index: DoubleAidIndex;
   readonly #journal: Journal<Line>;
   readonly #alarms = new Map<number, { alarm: AidAlarm; handout: HandoutLine | null }>();
-  readonly #audit: AuditRow[] = [];
+  readonly #audit = new AidAudit();
   readonly #villageIdx: Map<string, number>;
   #keys: AidKeys | undefined;
   #nextAlarm = 1;
-  #auditSeq = 0;
   /** How the last start rebuilt the index: from a snapshot + journal tail, or the whole journal (and why). */
   rebuild: { ms: number; lines: number; bad: number; from: 'snapshot' | 'journal'; reason: string | null } = { ms: 0, lines: 0, bad: 0, from: 'journal', reason: null };
   readonly #snapshots: AidSnapshots<AidAlarm, AuditRow>;
@@ -79,7 +60,7 @@ export class Aid {
       file: join(d.dataDir, 'server', 'aid', 'index.snap'),
       index: this.index,
       journal: this.#journal,
-      state: () => ({ alarms: [...this.#alarms.values()].map((x) => x.alarm), audit: [...this.#audit], nextAlarm: this.#nextAlarm, auditSeq: this.#auditSeq }),
+      state: () => ({ alarms: [...this.#alarms.values()].map((x) => x.alarm), nextAlarm: this.#nextAlarm, ...this.#audit.state() }),
       every: d.snapshotEvery ?? 1_000_000,
     });
   }
@@ -106,9 +87,8 @@ export class Aid {
     const r = this.#snapshots.load();
     if (!r.ok) return r;
     for (const a of r.state.alarms) this.#alarms.set(a.id, { alarm: a, handout: null });
-    this.#audit.push(...r.state.audit);
+    this.#audit.restore(r.state.audit, r.state.auditSeq);
     this.#nextAlarm = r.state.nextAlarm;
-    this.#auditSeq = r.state.auditSeq;
     return { ok: true, offset: r.offset };
   }
 
@@ -209,18 +189,18 @@ export class Aid {
     switch (l.t) {
       case 'h':
         this.index.record(this.#indexed(l));
-        this.#addAudit(l.at, 'handout', l.by, l.v, l.id, null, `${l.p} ${l.d}`);
+        this.#audit.add(l.at, 'handout', l.by, l.v, l.id, null, `${l.p} ${l.d}`);
         break;
       case 'a':
         // Keep the handout line #commit put there (a replay has none: #findHandout reads the journal).
         this.#alarms.set(l.alarm.id, { alarm: l.alarm, handout: this.#alarms.get(l.alarm.id)?.handout ?? null });
         this.#nextAlarm = Math.max(this.#nextAlarm, l.alarm.id + 1);
-        this.#addAudit(l.alarm.raisedAt, 'alarm', 'system', l.alarm.villageCode, l.alarm.handoutId, l.alarm.id, `${l.alarm.severity}: ${l.alarm.matches.map((m) => m.kind).join(',')} villages ${l.alarm.villages.join(',')}`, l.alarm.villages);
+        this.#audit.add(l.alarm.raisedAt, 'alarm', 'system', l.alarm.villageCode, l.alarm.handoutId, l.alarm.id, `${l.alarm.severity}: ${l.alarm.matches.map((m) => m.kind).join(',')} villages ${l.alarm.villages.join(',')}`, l.alarm.villages);
         break;
       case 'k': {
         const a = this.#alarms.get(l.alarmId)?.alarm;
         if (a && !a.acknowledgedAt) Object.assign(a, { acknowledgedAt: l.at, acknowledgedBy: l.by });
-        this.#addAudit(l.at, 'ack', l.by, a?.villageCode ?? null, a?.handoutId ?? null, l.alarmId, '', a?.villages);
+        this.#audit.add(l.at, 'ack', l.by, a?.villageCode ?? null, a?.handoutId ?? null, l.alarmId, '', a?.villages);
         break;
       }
       case 'r': {
@@ -228,25 +208,19 @@ export class Aid {
         if (a) a.resolution = { action: l.action, reason: l.reason, by: l.by, at: l.at };
         if (a && !a.acknowledgedAt) Object.assign(a, { acknowledgedAt: l.at, acknowledgedBy: l.by });
         if (l.cancelled) this.index.cancel(this.#indexed(l.cancelled));
-        this.#addAudit(l.at, 'resolve', l.by, a?.villageCode ?? null, a?.handoutId ?? null, l.alarmId, `${l.action}: ${l.reason}`, a?.villages);
+        this.#audit.add(l.at, 'resolve', l.by, a?.villageCode ?? null, a?.handoutId ?? null, l.alarmId, `${l.action}: ${l.reason}`, a?.villages);
         break;
       }
       case 'd':
-        this.#addAudit(l.at, 'redelivered', l.by, l.v, l.id, null, '');
+        this.#audit.add(l.at, 'redelivered', l.by, l.v, l.id, null, '');
         break;
       case 'q':
-        this.#addAudit(l.at, 'check', l.by, l.v, null, null, `${l.p}: ${l.matches} match(es)`);
+        this.#audit.add(l.at, 'check', l.by, l.v, null, null, `${l.p}: ${l.matches} match(es)`);
         break;
       case 'i':
-        this.#addAudit(l.at, 'import', l.by, l.v, null, null, `${l.imported} imported, ${l.errors} bad rows`);
+        this.#audit.add(l.at, 'import', l.by, l.v, null, null, `${l.imported} imported, ${l.errors} bad rows`);
         break;
     }
-  }
-
-  #addAudit(at: string, type: AidAuditEntry['type'], by: string, villageCode: string | null, handoutId: string | null, alarmId: number | null, detail: string, villages?: readonly string[]): void {
-    const scope = villages ?? (villageCode ? [villageCode] : []);
-    this.#audit.push({ seq: ++this.#auditSeq, at, type, by, villageCode, handoutId, alarmId, detail, scope });
-    if (this.#audit.length > AUDIT_KEPT * 1.1) this.#audit.splice(0, this.#audit.length - AUDIT_KEPT);
   }
 
   #indexed(l: HandoutLine): IndexedHandout {
@@ -376,7 +350,7 @@ export class Aid {
     this.#journal.append(lines);
     for (const l of lines) if (l.t !== 'h') this.#apply(l);
     this.#snapshots.count(stored.length);
-    for (const l of stored) this.#addAudit(l.line.at, 'handout', by, l.line.v, l.line.id, null, `${l.line.p} ${l.line.d}`);
+    for (const l of stored) this.#audit.add(l.line.at, 'handout', by, l.line.v, l.line.id, null, `${l.line.p} ${l.line.d}`);
     // Exactly one instance raises an alarm, and the emit (redis adapter in cluster mode) reaches every instance's consoles.
     for (const a of raised) this.d.emit('aid:alarm', a, this.#rooms(a));
     if (stored.length) this.d.stored?.(stored);
@@ -517,11 +491,6 @@ export class Aid {
   }
 
   audit(scopeVillage: string | null, limit: number): AidAuditEntry[] {
-    // An alarm, its acknowledgement and its resolution are visible to every village involved, not only the recording one.
-    return this.#audit
-      .filter((e) => scopeVillage === null || e.scope.includes(scopeVillage))
-      .slice(-limit)
-      .reverse()
-      .map(({ scope: _scope, ...entry }) => entry);
+    return this.#audit.list(scopeVillage, limit);
   }
 }
