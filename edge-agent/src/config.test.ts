@@ -9,8 +9,13 @@ const env = { SK_BROKER_URLS: 'mqtt://a:1883, mqtts://b:8883', SK_CHECKPOINT_ID:
 describe('loadConfig', () => {
   it('reads the environment, with defaults', () => {
     const r = loadConfig({ env });
-    expect(r.ok && r.config).toMatchObject({ brokerUrls: ['mqtt://a:1883', 'mqtts://b:8883'], deviceId: 'ketapang-01', maxInFlight: 500, retransmitAfterMs: 10_000, httpHost: '127.0.0.1' });
+    expect(r.ok && r.config).toMatchObject({ brokerUrls: ['mqtt://a:1883', 'mqtts://b:8883'], deviceId: 'ketapang-01', maxInFlight: 500, maxScansPerMessage: 32, retransmitAfterMs: 10_000, httpHost: '127.0.0.1' });
     expect(r.ok && r.config.httpPort).toBeUndefined();
+  });
+
+  it('refuses more scans per message than a message may hold', () => {
+    expect(loadConfig({ env, overrides: { maxScansPerMessage: 65 } }).ok).toBe(false);
+    expect(loadConfig({ env, overrides: { maxScansPerMessage: 1 } })).toMatchObject({ ok: true, config: { maxScansPerMessage: 1 } });
   });
 
   it('lists every error at once, naming the env variable', () => {
