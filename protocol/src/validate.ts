@@ -41,8 +41,9 @@ export function checkScanInput(input: unknown): Checked<ScanInput> {
 }
 
 /**
- * Validates a scan payload as it arrives over MQTT. `expected` is the identity from the topic;
- * a payload that claims another device or checkpoint is rejected.
+ * Validates a payload holding ONE scan. `expected` is the identity from the topic; a payload that
+ * claims another device or checkpoint is rejected. The server's ingest reads `…/scans` messages with
+ * `checkScanMessage` (scan-batch.ts), which also takes a device's batch and names the seqs to release.
  */
 export function checkScanPayload(
   payload: Uint8Array | string,

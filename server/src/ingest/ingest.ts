@@ -1,8 +1,9 @@
 /**
  * MQTT ingest: one mqtt.js client with a persistent session (clean:false, stable clientId), QoS 1
  * subscriptions to every device's scans and status. Each scan is validated where it enters
- * (protocol's checkScanPayload against the topic's identity); rejects become dead letters, accepted
- * scans are de-duplicated by scanId, announced live and handed to the batch writer.
+ * (protocol's checkScanMessage against the topic's identity, scan by scan when a device sends a batch);
+ * rejects become dead letters, accepted scans are de-duplicated by scanId, announced live and handed
+ * to the batch writer.
  *
  * The broker's PUBACK is sent when our handler calls back (mqtt.js `handleMessage`); we call back as
  * soon as the scan is queued, except when too much is pending: then reading pauses (backpressure)
