@@ -19,7 +19,7 @@ import { ArrivalRollups } from '../server/src/store/rollups.ts';
 import { startPrivateInfluxd } from '../scripts/lib/influxd.ts';
 import type { BenchResult } from './run.ts';
 import { opt, percentile, progress, round } from './stats.ts';
-import { toLine } from './lib/line-protocol.ts';
+import { pointToLine } from '../server/src/store/line-protocol.ts';
 import { tempDir } from './lib/pipeline.ts';
 import { startServerChild } from './lib/server-child.ts';
 import { cpuSeconds, deadline } from './lib/proc.ts';
@@ -93,7 +93,7 @@ export async function run(args: string[]): Promise<BenchResult> {
             seqs.set(deviceId, seq);
             const pool = pools.get(cp)!;
             const scan: Scan = { v: 1, scanId: nextId(), checkpointId: cp, deviceId, seq, scannedAt: new Date(at).toISOString(), ...pool[rng.int(0, pool.length - 1)]! };
-            lines.push(toLine(scanToPoint(scan, 37.5)));
+            lines.push(pointToLine(scanToPoint(scan, 37.5)));
             if (lines.length >= batch) await flush();
           }
         }
@@ -110,9 +110,9 @@ export async function run(args: string[]): Promise<BenchResult> {
     const today = `'${new Date(todayStart).toISOString()}'`;
     const m = `"${DB}"."arrivals_rp"."arrivals"`;
     const queries: Record<string, () => Promise<unknown>> = {
-      perCheckpointPerDay30d: () => influxQuery(influxd.url, `SELECT count(scanId) FROM ${m} WHERE time >= ${from} GROUP BY time(1d, -7h), checkpoint`),
-      perOriginRegency30d: () => influxQuery(influxd.url, `SELECT count(scanId) FROM ${m} WHERE time >= ${from} GROUP BY originRegency`),
-      perHourToday: () => influxQuery(influxd.url, `SELECT count(scanId) FROM ${m} WHERE time >= ${today} GROUP BY time(1h), checkpoint`),
+      perCheckpointPerDay30d: () => influxQuery(influxd.url, `SELECT count(record) FROM ${m} WHERE time >= ${from} GROUP BY time(1d, -7h), checkpoint`),
+      perOriginRegency30d: () => influxQuery(influxd.url, `SELECT count(record) FROM ${m} WHERE time >= ${from} GROUP BY originRegency`),
+      perHourToday: () => influxQuery(influxd.url, `SELECT count(record) FROM ${m} WHERE time >= ${today} GROUP BY time(1h), checkpoint`),
       storeCountsToday: () => store.countsToday(),
     };
     const metrics: BenchResult['metrics'] = { points: written, days, perDay, loadSeconds: round(loadSec, 1), loadPointsPerSec: Math.round(written / loadSec), loadInfluxdCpuPct: Math.round((100 * loadCpu) / loadSec), writeRetries };

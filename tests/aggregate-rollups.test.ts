@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Scan } from '@sk/protocol';
 import { InfluxScanStore } from '../server/src/store/influx-store.ts';
+import { scanToPointV1 } from '../server/src/store/arrival-point.ts';
+import { pointToLine } from '../server/src/store/line-protocol.ts';
 import { ArrivalRollups, STATS_GROUPS, type StatsInterval, type StatsReply } from '../server/src/store/rollups.ts';
 import { startPrivateInfluxd, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
 import { makeScan } from './server-fixtures.ts';
@@ -48,7 +50,7 @@ async function rollups(): Promise<ArrivalRollups> {
 
 /** The truth: count over the raw points, per bucket start and group value. */
 async function rawCounts(groupBy: string, interval: StatsInterval, from: number, to: number): Promise<Map<string, number>> {
-  const q = `SELECT count(scanId) FROM "${DB}"."arrivals_rp"."arrivals" WHERE time >= ${from}ms AND time < ${to}ms GROUP BY time(${interval === '1h' ? '1h' : '1d, -7h'}), ${groupBy} fill(none)`;
+  const q = `SELECT count(record) FROM "${DB}"."arrivals_rp"."arrivals" WHERE time >= ${from}ms AND time < ${to}ms GROUP BY time(${interval === '1h' ? '1h' : '1d, -7h'}), ${groupBy} fill(none)`;
   const body = (await (await fetch(`${influxd.url}/query?db=${DB}&epoch=ms&q=${encodeURIComponent(q)}`)).json()) as { results: { series?: { tags: Record<string, string>; values: [number, number][] }[] }[] };
   const out = new Map<string, number>();
   for (const s of body.results[0]!.series ?? []) for (const [t, n] of s.values) if (n) out.set(`${s.tags[groupBy]}@${t}`, n);
@@ -123,5 +125,48 @@ describe('arrival stats', () => {
     r.touch(next);
     await expectExact(r, today - 29 * DAY, clock, 'rollup');
     await expectExact(r, today, clock, 'recent');
+  });
+
+  it('upgrades from the v1 point layout: replaces its hourly CQs, counts v1 points, and a v1 point replayed as v2 once', async () => {
+    const influxql = async (q: string) => {
+      const res = await fetch(`${influxd.url}/query?db=${DB}&q=${encodeURIComponent(q)}`, { method: 'POST' });
+      return (await res.json()) as { results: { series?: { values: string[][] }[]; error?: string }[] };
+    };
+    // A server of the v1 layout left this CQ behind (it counted `seq`, which v2 points lack).
+    await influxql(`DROP CONTINUOUS QUERY cq_arrivals_1h_checkpoint ON ${DB}`);
+    const old = await influxql(`CREATE CONTINUOUS QUERY cq_arrivals_1h_checkpoint ON ${DB} RESAMPLE EVERY 10m FOR 2h BEGIN SELECT count(seq) AS n INTO "${DB}"."rollups_rp"."arrivals_1h_checkpoint" FROM "${DB}"."arrivals_rp"."arrivals" GROUP BY time(1h), checkpoint END`);
+    expect(old.results[0]!.error).toBeUndefined();
+    // v1 points (five fields) in an old hour, two of them replayed later as v2 points.
+    const v1 = scans(4, today - 15 * DAY + 3 * HOUR, HOUR, 93_000);
+    const body = v1.map((s) => pointToLine(scanToPointV1(s, 37.5))).join('\n');
+    expect((await fetch(`${influxd.url}/write?db=${DB}&rp=arrivals_rp&precision=n`, { method: 'POST', body })).status).toBe(204);
+    await store.writeBatch(v1.slice(0, 2));
+    const r = await rollups();
+    const cqs = (await influxql('SHOW CONTINUOUS QUERIES')).results[0]!.series!.flatMap((s) => s.values);
+    const cq = cqs.find(([name]) => name === 'cq_arrivals_1h_checkpoint');
+    expect(cq?.[1]).toContain('count(record)');
+    expect(cqs.filter(([, q]) => q?.includes('count(seq)'))).toEqual([]);
+    r.touch(v1);
+    await r.recompute(today - 15 * DAY, today - 14 * DAY);
+    // That WIB day had 40 scans: now 44, from the rollups (a 30-day range) and from raw points (one day).
+    const dayTotal = async (from: number) => {
+      const reply = await r.stats({ from: new Date(from).toISOString(), to: new Date(today - 14 * DAY).toISOString(), groupBy: 'checkpoint', interval: '1d' });
+      return { source: reply.source, n: reply.series.reduce((a, s) => a + (s.points.find((p) => Date.parse(p.t) === today - 15 * DAY)?.n ?? 0), 0) };
+    };
+    expect(await dayTotal(today - 29 * DAY)).toEqual({ source: 'rollup', n: 44 });
+    expect(await dayTotal(today - 15 * DAY)).toEqual({ source: 'raw', n: 44 });
+    await expectExact(r, today - 29 * DAY, clock, 'rollup');
+    // The stored-id listing reads both layouts, each scan once.
+    const ids = await store.storedScanIds(new Date(today - 15 * DAY).toISOString(), new Date(today - 14 * DAY).toISOString());
+    for (const s of v1) expect(ids.filter((id) => id === s.scanId)).toHaveLength(1);
+    // A village officer's query finds the village in v2 records and in the v1 field, never a neighbour's.
+    const at = today - 16 * DAY + HOUR;
+    const mixed = ['35.10.21.2003', '35.10.21.2004', '35.10.21.2003', '35.10.21.2004'].map((code, i) =>
+      makeScan(94_000 + i, { scannedAt: new Date(at + i).toISOString(), destinationVillageCode: code }));
+    const v1Body = mixed.slice(0, 2).map((s) => pointToLine(scanToPointV1(s, 37.5))).join('\n');
+    expect((await fetch(`${influxd.url}/write?db=${DB}&rp=arrivals_rp&precision=n`, { method: 'POST', body: v1Body })).status).toBe(204);
+    await store.writeBatch(mixed.slice(2));
+    const mine = await store.recentArrivals({ villageCode: '35.10.21.2003', before: new Date(at + 4).toISOString(), limit: 2 });
+    expect(mine.map((a) => a.scan)).toEqual([mixed[2], mixed[0]]);
   });
 });

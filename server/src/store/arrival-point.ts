@@ -9,13 +9,19 @@
  * village's query to one district's series. The device tag stays: with seq in the timestamp it keeps
  * two devices' scans of the same millisecond apart.
  *
- * Few fields (issue 5, docs/benchmarks.md): InfluxDB 1.x stores every field of every series as its own
+ * One field (issue 5, docs/benchmarks.md): InfluxDB 1.x stores every field of every series as its own
  * column (its own cache entry, WAL entry and TSM key), so a point's write cost grows with its field
- * count. The 13 fields a point once had made influxd the e2e bench's largest consumer of CPU. Now:
- * `scanId` (counted by the rollups), `seq`, `destVillage` (a village officer's filter), `temperatureC`
- * (the one measurement worth charting) and `record`: the rest of the scan in one string, values
- * separated by U+001F (the schemas refuse control characters in every text, so it cannot occur inside
- * a value), version-prefixed so the layout can change.
+ * count: measured on this box, influxd spent 28.8 µs of CPU per point with five fields and 8.9 µs with
+ * one (13 fields, the first layout, made influxd the e2e bench's largest consumer of CPU). So a point
+ * is its tags plus `record`: the whole scan in one string, values separated by U+001F (the schemas
+ * refuse control characters in every text, so it cannot occur inside a value), version-prefixed so the
+ * layout can change. Record v2 starts with the destination village, so a village officer's query can
+ * match it with an anchored regex (`villageRecordRegex`) inside the district's series.
+ *
+ * Points written before v2 (record v1 plus the fields `scanId`, `seq`, `destVillage`, `temperatureC`)
+ * are still read. A v1 point's scan written again as v2 (a replay across the upgrade) lands on the same
+ * series and timestamp: InfluxDB merges the fields, the v2 record replaces the v1 one, nothing doubles.
+ * Counting uses `count(record)`: every point since record v1 has one.
  */
 import { healthStatus, SYMPTOMS, type Scan } from '@sk/protocol';
 
@@ -50,16 +56,25 @@ export function scanTags(scan: Scan, feverC: number) {
 }
 
 export function scanToPoint(scan: Scan, feverC: number): ArrivalPoint {
-  const code = scan.destinationVillageCode; // 35.10.21.2001
+  return {
+    measurement: MEASUREMENT,
+    tags: scanTags(scan, feverC),
+    fields: { record: encodeRecord(scan) },
+    timestamp: pointTimestampNs(scan.scannedAt, scan.seq),
+  };
+}
+
+/** The v1 point (five fields): still what the InfluxDB 2.x store writes, whose Flux queries read those fields. */
+export function scanToPointV1(scan: Scan, feverC: number): ArrivalPoint {
   return {
     measurement: MEASUREMENT,
     tags: scanTags(scan, feverC),
     fields: {
       scanId: scan.scanId,
       seq: scan.seq,
-      destVillage: code,
+      destVillage: scan.destinationVillageCode,
       temperatureC: scan.health.temperatureC,
-      record: encodeRecord(scan),
+      record: encodeRecordV1(scan),
     },
     timestamp: pointTimestampNs(scan.scannedAt, scan.seq),
   };
@@ -67,11 +82,32 @@ export function scanToPoint(scan: Scan, feverC: number): ArrivalPoint {
 
 const SEP = '\u001f';
 const RECORD_V1 = '1';
+const RECORD_V2 = '2';
 
-/** The scan's personal and health data in one string: `1␟nik␟name␟sex␟birthDate␟address␟symptoms␟rapidTest␟doses␟scannedAt`. */
+/**
+ * The scan in one string, v2: `2␟destVillage␟scanId␟seq␟temperatureC␟nik␟name␟sex␟birthDate␟address␟symptoms␟rapidTest␟doses␟scannedAt`.
+ * The village comes first (see `villageRecordRegex`), scannedAt last (see `rowScannedAt`).
+ */
 export function encodeRecord(scan: Scan): string {
   const h = scan.health;
+  return (
+    RECORD_V2 + SEP + scan.destinationVillageCode + SEP + scan.scanId + SEP + scan.seq + SEP + h.temperatureC + SEP + scan.nik + SEP + scan.name +
+    SEP + scan.sex + SEP + scan.birthDate + SEP + scan.originAddress + SEP + h.symptoms.join(',') + SEP + h.rapidTest + SEP + h.vaccinationDoses + SEP + scan.scannedAt
+  );
+}
+
+/** v1: `1␟nik␟name␟sex␟birthDate␟address␟symptoms␟rapidTest␟doses␟scannedAt` (the other values were fields). */
+export function encodeRecordV1(scan: Scan): string {
+  const h = scan.health;
   return [RECORD_V1, scan.nik, scan.name, scan.sex, scan.birthDate, scan.originAddress, h.symptoms.join(','), h.rapidTest, h.vaccinationDoses, scan.scannedAt].join(SEP);
+}
+
+/**
+ * An InfluxQL regex literal matching the v2 records of one destination village, exactly: anchored at
+ * the start, the code's dots escaped, closed by the separator (so `…2001` never matches `…20011`).
+ */
+export function villageRecordRegex(villageCode: string): string {
+  return `/^${RECORD_V2}\\x1f${villageCode.replace(/[.\\/^$*+?()[\]{}|-]/g, '\\$&')}\\x1f/`;
 }
 
 type Row = Record<string, unknown>;
@@ -82,16 +118,33 @@ type Row = Record<string, unknown>;
  */
 function recordFields(row: Row): Row {
   if (typeof row.record !== 'string') return row;
-  const [v, nik, name, sex, birthDate, originAddress, symptoms, rapidTest, vaccinationDoses, scannedAt] = row.record.split(SEP);
-  if (v !== RECORD_V1) return row;
+  const v = row.record.split(SEP);
+  if (v[0] === RECORD_V2 && v.length === 14) {
+    const [, destVillage, scanId, seq, temperatureC, nik, name, sex, birthDate, originAddress, symptoms, rapidTest, vaccinationDoses, scannedAt] = v;
+    return { ...row, destVillage, scanId, seq: Number(seq), temperatureC: Number(temperatureC), nik, name, sex, birthDate, originAddress, symptoms, rapidTest, vaccinationDoses: Number(vaccinationDoses), scannedAt };
+  }
+  if (v[0] !== RECORD_V1) return row;
+  const [, nik, name, sex, birthDate, originAddress, symptoms, rapidTest, vaccinationDoses, scannedAt] = v;
   return { ...row, nik, name, sex, birthDate, originAddress, symptoms, rapidTest, vaccinationDoses: Number(vaccinationDoses), scannedAt };
 }
 
+const isRecord = (r: unknown): r is string => typeof r === 'string' && (r.startsWith(RECORD_V2 + SEP) || r.startsWith(RECORD_V1 + SEP));
+
 /** scannedAt of a stored row (from its record, or from the old field). */
 export function rowScannedAt(row: Row): string {
-  // The last value of a v1 record (no split: stored-id listings read every row of a range).
-  if (typeof row.record === 'string' && row.record.startsWith(RECORD_V1 + SEP)) return row.record.slice(row.record.lastIndexOf(SEP) + 1);
+  // The last value of a record, either version (no split: stored-id listings read every row of a range).
+  if (isRecord(row.record)) return row.record.slice(row.record.lastIndexOf(SEP) + 1);
   return str(recordFields(row).scannedAt);
+}
+
+/** scanId of a stored row: the third value of a v2 record, else the old field. */
+export function rowScanId(row: Row): string {
+  const r = row.record;
+  if (typeof r === 'string' && r.startsWith(RECORD_V2 + SEP)) {
+    const from = r.indexOf(SEP, 2) + 1;
+    return r.slice(from, r.indexOf(SEP, from));
+  }
+  return str(row.scanId);
 }
 const str = (v: unknown): string => (typeof v === 'string' ? v : String(v ?? ''));
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));

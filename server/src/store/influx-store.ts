@@ -5,7 +5,7 @@
 import Influx from 'influx';
 import { ExponentialBackoff } from 'influx/lib/src/backoff/exponential.js';
 import { CHECKPOINT_IDS, todayWib, type CheckpointCount, type Scan } from '@sk/protocol';
-import { MEASUREMENT, rowScannedAt, rowToScan } from './arrival-point.ts';
+import { MEASUREMENT, rowScanId, rowScannedAt, rowToScan, villageRecordRegex } from './arrival-point.ts';
 import { scansToLines } from './line-protocol.ts';
 import { StoreRejectedError, StoreUnavailableError, type ArrivalFilter, type ScanStore, type StoredArrival } from './scan-store.ts';
 
@@ -78,8 +78,9 @@ export class InfluxScanStore implements ScanStore {
     const where: string[] = [];
     if (f.checkpointId) where.push(`checkpoint = ${q(f.checkpointId)}`);
     if (f.districtCode) where.push(`destDistrict = ${q(f.districtCode)}`);
-    // destVillage is a field: the district tag first narrows the series, then the field filter.
-    if (f.villageCode) where.push(`destDistrict = ${q(f.villageCode.slice(0, 8))}`, `destVillage = ${q(f.villageCode)}`);
+    // The village is inside the record (v2; a field in v1 points): the district tag first narrows the
+    // series, then the anchored record match (arrival-point.ts).
+    if (f.villageCode) where.push(`destDistrict = ${q(f.villageCode.slice(0, 8))}`, `(record =~ ${villageRecordRegex(f.villageCode)} OR destVillage = ${q(f.villageCode)})`);
     if (f.health) where.push(`health = ${q(f.health)}`);
     if (f.before) where.push(`time < ${q(f.before)}`);
     const limit = Math.max(1, Math.min(1000, Math.floor(f.limit)));
@@ -91,7 +92,7 @@ export class InfluxScanStore implements ScanStore {
   async countsToday(now: Date = new Date()): Promise<CheckpointCount[]> {
     const since = new Date(`${todayWib(now)}T00:00:00+07:00`).toISOString();
     const rows = await this.#run(() =>
-      this.#influx.query<{ checkpoint: string; count: number }>(`SELECT count(scanId) AS count FROM ${this.#from()} WHERE time >= ${q(since)} GROUP BY checkpoint`),
+      this.#influx.query<{ checkpoint: string; count: number }>(`SELECT count(record) AS count FROM ${this.#from()} WHERE time >= ${q(since)} GROUP BY checkpoint`),
     );
     const byCp = new Map(rows.map((r) => [r.checkpoint, Number(r.count)]));
     return CHECKPOINT_IDS.map((checkpointId) => ({ checkpointId, today: byCp.get(checkpointId) ?? 0 }));
@@ -100,13 +101,13 @@ export class InfluxScanStore implements ScanStore {
   async storedScanIds(from: string, to: string): Promise<string[]> {
     // The point time is scannedAt + seq ns: widen the upper bound by a millisecond, then filter exactly.
     const rows = await this.#run(() =>
-      this.#influx.query<{ scanId: string; record?: string; scannedAt?: string }>(
+      this.#influx.query<{ scanId?: string; record?: string; scannedAt?: string }>(
         `SELECT scanId, record, scannedAt FROM ${this.#from()} WHERE time >= ${q(new Date(from).toISOString())} AND time < ${q(new Date(Date.parse(to) + 1).toISOString())}`,
       ),
     );
     const lo = Date.parse(from);
     const hi = Date.parse(to);
-    return rows.filter((r) => { const t = Date.parse(rowScannedAt(r)); return t >= lo && t < hi; }).map((r) => r.scanId);
+    return rows.filter((r) => { const t = Date.parse(rowScannedAt(r)); return t >= lo && t < hi; }).map(rowScanId);
   }
 
   async ping(): Promise<boolean> {

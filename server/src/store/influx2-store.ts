@@ -9,7 +9,7 @@
  */
 import { flux, fluxDateTime, fluxString, InfluxDB, Point, setLogger, type QueryApi } from '@influxdata/influxdb-client';
 import { CHECKPOINT_IDS, todayWib, type CheckpointCount, type Scan } from '@sk/protocol';
-import { MEASUREMENT, rowScannedAt, rowToScan, scanToPoint } from './arrival-point.ts';
+import { MEASUREMENT, rowScannedAt, rowToScan, scanToPointV1 } from './arrival-point.ts';
 import { StoreRejectedError, StoreUnavailableError, type ArrivalFilter, type ScanStore, type StoredArrival } from './scan-store.ts';
 
 export interface Influx2StoreOptions {
@@ -26,9 +26,12 @@ setLogger({ error: () => {}, warn: () => {} });
 
 const INT_FIELDS = new Set(['seq']);
 
-/** The 1.x point as a v2 Point: same measurement, tags, fields and nanosecond timestamp. */
+/**
+ * The v1 point layout (five fields, arrival-point.ts) as a v2 Point: same measurement, tags and
+ * nanosecond timestamp as the 1.x store. Its Flux queries filter and pivot on those fields.
+ */
 export function scanToPoint2(scan: Scan, feverC: number): Point {
-  const p = scanToPoint(scan, feverC);
+  const p = scanToPointV1(scan, feverC);
   const point = new Point(p.measurement).timestamp(p.timestamp);
   for (const [k, v] of Object.entries(p.tags)) point.tag(k, v);
   for (const [k, v] of Object.entries(p.fields)) {

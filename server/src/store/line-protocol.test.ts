@@ -1,7 +1,7 @@
 import Influx from 'influx';
 import { describe, expect, it } from 'vitest';
 import type { Scan } from '@sk/protocol';
-import { scanToPoint } from './arrival-point.ts';
+import { scanToPoint, scanToPointV1 } from './arrival-point.ts';
 import { pointToLine, scansToLines } from './line-protocol.ts';
 
 const scan: Scan = {
@@ -33,12 +33,17 @@ describe('arrival line protocol', () => {
     const theirs = (await nodeInfluxBody(points)).split('\n');
     const ours = scansToLines([scan, { ...scan, seq: 2, health: { ...scan.health, symptoms: [] } }], 37.5).split('\n');
     expect(ours.map(canonical)).toEqual(theirs.map(canonical));
+    // The v1 layout (five fields, still read, and written by the 2.x store) too.
+    const v1 = [scanToPointV1(scan, 37.5)];
+    expect(v1.map(pointToLine).map(canonical)).toEqual((await nodeInfluxBody(v1)).split('\n').map(canonical));
   });
 
   it('keeps integers as floats (a field type is fixed per shard) and escapes tag and string specials', () => {
+    const v1 = pointToLine(scanToPointV1(scan, 37.5));
+    expect(v1).toContain('seq=1000007,');
+    expect(v1).not.toMatch(/=\d+i[, ]/);
     const line = pointToLine(scanToPoint(scan, 37.5));
-    expect(line).toContain('seq=1000007,');
-    expect(line).not.toMatch(/=\d+i[, ]/);
+    expect(line).toMatch(/ record="2\u001f35\.10\.21\.2003\u001f01JD0+\u001f1000007\u001f37\.8\u001f/);
     // The name travels inside the record field: its quote and backslash escaped, the rest as it is.
     expect(line).toContain('\u001fNi \\"Luh\\", =x \\\\ <b>\u001f');
     expect(line.startsWith('arrivals,checkpoint=ketapang,destDistrict=35.10.21,device=ketapang-01,health=demam,')).toBe(true);

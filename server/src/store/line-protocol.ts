@@ -21,13 +21,20 @@ const STR_ALL = /["\\]/g;
 const tag = (s: string) => (TAG_SPECIAL.test(s) ? s.replace(TAG_ALL, '\\$&') : s);
 const quoted = (s: string) => `"${STR_SPECIAL.test(s) ? s.replace(STR_ALL, '\\$&') : s}"`;
 
-/** Key orders are the same for every arrival point: computed once. */
-let tagKeys: string[] | undefined;
-let fieldKeys: string[] | undefined;
+/** Sorted key orders, per layout (there are two: arrival-point.ts v2 and v1), computed once each. */
+const sortedKeys = new Map<string, string[]>();
+function sorted(o: object): string[] {
+  const keys = Object.keys(o);
+  if (keys.length === 1) return keys;
+  const sig = keys.join(',');
+  let s = sortedKeys.get(sig);
+  if (!s) sortedKeys.set(sig, (s = keys.sort()));
+  return s;
+}
 
 export function pointToLine(p: ArrivalPoint): string {
-  tagKeys ??= Object.keys(p.tags).sort();
-  fieldKeys ??= Object.keys(p.fields).sort();
+  const tagKeys = sorted(p.tags);
+  const fieldKeys = sorted(p.fields);
   let line = tag(p.measurement);
   for (const k of tagKeys) {
     const v = p.tags[k];

@@ -19,7 +19,7 @@
  */
 import Influx from 'influx';
 import { FEVER_THRESHOLD_C, type Scan } from '@sk/protocol';
-import { MEASUREMENT, scanTags } from './arrival-point.ts';
+import { MEASUREMENT, rowScanId, scanTags } from './arrival-point.ts';
 import { DAY, HOUR, RecentCounts, wibDayStart, type Bucket, type RecentArrival } from './rollups-recent.ts';
 
 export const ROLLUP_RP = 'rollups_rp';
@@ -88,7 +88,7 @@ export class ArrivalRollups {
   // WIB days are summed from the hourly rollup (WIB is UTC+7, whole hours), not counted from raw
   // arrivals again: a refresh then reads the raw data of its dirty hours once per grouping, not a whole day.
   #select = (i: StatsInterval, g: StatsGroup) =>
-    i === '1h' ? `SELECT count(seq) AS n INTO ${this.#rollup(i, g)} FROM ${this.#raw()}` : `SELECT sum(n) AS n INTO ${this.#rollup(i, g)} FROM ${this.#rollup('1h', g)}`;
+    i === '1h' ? `SELECT count(record) AS n INTO ${this.#rollup(i, g)} FROM ${this.#raw()}` : `SELECT sum(n) AS n INTO ${this.#rollup(i, g)} FROM ${this.#rollup('1h', g)}`;
   #by = (i: StatsInterval, g: StatsGroup) => `GROUP BY ${this.#groupTime(i)}, ${g}`;
 
   /** Idempotent: creates the rollup RP and the CQs when missing. Needs the database to exist. */
@@ -97,8 +97,15 @@ export class ArrivalRollups {
     if (!rps.some((p) => p.name === ROLLUP_RP)) {
       await this.#influx.createRetentionPolicy(ROLLUP_RP, { database: this.o.database, duration: this.o.retention ?? 'INF', replication: 1, isDefault: false });
     }
-    const cqs = await this.#influx.query<{ name: string }>(`SHOW CONTINUOUS QUERIES`);
+    const cqs = await this.#influx.query<{ name: string; query?: string }>(`SHOW CONTINUOUS QUERIES`);
     const have = new Set(cqs.map((c) => c.name));
+    // Hourly CQs of the v1 point layout counted `seq`, a field v2 points no longer have: replace them.
+    for (const c of cqs) {
+      if (c.name.startsWith('cq_arrivals_1h_') && c.query?.includes('count(seq)')) {
+        await this.#influx.query(`DROP CONTINUOUS QUERY ${c.name} ON ${this.#db()}`);
+        have.delete(c.name);
+      }
+    }
     for (const i of ['1h', '1d'] as const) {
       // The first layout's CQ grouped by all four tags at once: stop it (its measurement is no longer read).
       if (have.has(`cq_arrivals_${i}`)) await this.#influx.query(`DROP CONTINUOUS QUERY cq_arrivals_${i} ON ${this.#db()}`);
@@ -127,11 +134,11 @@ export class ArrivalRollups {
 
   async #rebuildRecent(): Promise<void> {
     const recent = this.#recent!;
-    for (const s of await this.#query(`SELECT scanId, ${STATS_GROUPS.join(', ')} FROM ${this.#raw()} WHERE time >= ${recent.windowStart}ms`)) {
+    for (const s of await this.#query(`SELECT scanId, record, ${STATS_GROUPS.join(', ')} FROM ${this.#raw()} WHERE time >= ${recent.windowStart}ms`)) {
       const col = Object.fromEntries(s.columns.map((c, i) => [c, i]));
       for (const v of s.values) {
         const groups = Object.fromEntries(STATS_GROUPS.map((g) => [g, String(v[col[g]!] ?? '')])) as RecentArrival['groups'];
-        recent.add({ scanId: String(v[col.scanId!]), at: Number(v[0]), groups });
+        recent.add({ scanId: rowScanId({ scanId: v[col.scanId!], record: v[col.record!] }), at: Number(v[0]), groups });
       }
     }
     this.#recentReady = true;
@@ -276,7 +283,7 @@ export class ArrivalRollups {
   }
 
   async #rawStats(sq: StatsQuery, from: number, to: number): Promise<StatsReply> {
-    const sql = `SELECT count(seq) AS n FROM ${this.#raw()} WHERE ${timeRange(from, to)} GROUP BY ${this.#groupTime(sq.interval)}, ${sq.groupBy} fill(none)`;
+    const sql = `SELECT count(record) AS n FROM ${this.#raw()} WHERE ${timeRange(from, to)} GROUP BY ${this.#groupTime(sq.interval)}, ${sq.groupBy} fill(none)`;
     const byKey = new Map<string, Point[]>();
     for (const s of await this.#query(sql)) byKey.set(s.tags[sq.groupBy] ?? '', s.values.map(([t, n]) => toPoint({ t: Number(t), n: Number(n) })));
     return reply(sq, 'raw', byKey);
