@@ -57,6 +57,21 @@ describe('journal', () => {
     expect(new Journal<R>(file, (r) => r.id).load()).toEqual([{ id: 'a', v: 3 }, { id: 'b', v: 2 }, { id: 'c', v: 1 }]);
   });
 
+  it('writes a large flush as lines of at most 64 records, in order, last record winning', () => {
+    const file = join(temp(), 'big.jsonl');
+    type R = { id: string; v: number };
+    const j = new Journal<R>(file, (r) => r.id);
+    j.load();
+    for (let i = 0; i < 150; i++) j.append({ id: `k${i % 140}`, v: i });
+    j.close();
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as R[]);
+    expect(lines.map((l) => l.length)).toEqual([64, 64, 22]);
+    expect(lines.flat().map((r) => r.v)).toEqual(Array.from({ length: 150 }, (_, i) => i));
+    const loaded = new Journal<R>(file, (r) => r.id).load();
+    expect(loaded).toHaveLength(140);
+    expect(loaded.find((r) => r.id === 'k3')).toEqual({ id: 'k3', v: 143 });
+  });
+
   it('compacts in the background without losing a change made meanwhile', async () => {
     const file = join(temp(), 'k.jsonl');
     type R = { id: string; v: number };

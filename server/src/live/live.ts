@@ -16,6 +16,9 @@ import { TickCork } from './tick-cork.ts';
 import { encodeEventsAsJson } from './json-encoder.ts';
 
 interface SocketData { scope: LiveScope }
+
+/** Arrivals per `arrivals` message (see `#flushArrivals`). */
+const EVENTS_PER_MESSAGE = 64;
 type LiveServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 /** Which live data a user may see; null = no live access (an account without its village/checkpoint). */
@@ -140,7 +143,14 @@ export class Live {
     const io = this.#io;
     if (!io || batch.length === 0) return;
     this.#cork.hold();
-    io.to('command').emit('arrivals', batch);
+    // In messages of at most EVENTS_PER_MESSAGE: one message for a whole turn's batch was a string
+    // of several hundred KB, and turning that into bytes cost about seven times more per event than
+    // for a 30 KB one (measured: 1.35 vs 0.19 µs per event; 10 % of the server's busy time at e2e load).
+    // The writes of one turn still leave corked, in one syscall per console.
+    const emit = (room: string, events: ArrivalEvent[]) => {
+      for (let i = 0; i < events.length; i += EVENTS_PER_MESSAGE) io.to(room).emit('arrivals', events.length <= EVENTS_PER_MESSAGE ? events : events.slice(i, i + EVENTS_PER_MESSAGE));
+    };
+    emit('command', batch);
     // One message per room: a socket is in exactly one room (roomOf), so nobody gets an event twice.
     // socket.io encodes a message even for a room nobody is in; most of the 217 villages have no
     // console open. Alone we know our rooms; in cluster mode another instance may hold the socket.
@@ -156,7 +166,7 @@ export class Live {
       add(`village:${e.destinationVillageCode}`, e);
       add(`checkpoint:${e.checkpointId}`, e);
     }
-    for (const [room, events] of byRoom) io.to(room).emit('arrivals', events);
+    for (const [room, events] of byRoom) emit(room, events);
   };
 
   /** The TCP sockets under the consoles' WebSocket transports (not long-polling ones). */

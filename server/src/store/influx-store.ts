@@ -6,7 +6,7 @@ import Influx from 'influx';
 import { ExponentialBackoff } from 'influx/lib/src/backoff/exponential.js';
 import { CHECKPOINT_IDS, todayWib, type CheckpointCount, type Scan } from '@sk/protocol';
 import { MEASUREMENT, rowScanId, rowScannedAt, rowToScan, villageRecordRegex } from './arrival-point.ts';
-import { scansToLines } from './line-protocol.ts';
+import { scansToBody } from './line-protocol.ts';
 import { StoreRejectedError, StoreUnavailableError, type ArrivalFilter, type ScanStore, type StoredArrival } from './scan-store.ts';
 
 const RP = 'arrivals_rp';
@@ -60,10 +60,10 @@ export class InfluxScanStore implements ScanStore {
 
   async writeBatch(scans: readonly Scan[]): Promise<void> {
     if (scans.length === 0) return;
-    const body = scansToLines(scans, this.opts.feverC);
+    const body = scansToBody(scans, this.opts.feverC);
     let res: Response;
     try {
-      res = await fetch(this.#writeUrl, { method: 'POST', headers: this.#writeHeaders, body, signal: AbortSignal.timeout(10_000) });
+      res = await fetch(this.#writeUrl, { method: 'POST', headers: this.#writeHeaders, body: body as Uint8Array<ArrayBuffer>, signal: AbortSignal.timeout(10_000) });
     } catch (e) {
       throw new StoreUnavailableError(`influxdb unavailable: ${(e as Error).name === 'TimeoutError' ? 'write timed out' : ((e as Error).message || 'network error').slice(0, 120)}`);
     }

@@ -2,7 +2,7 @@ import Influx from 'influx';
 import { describe, expect, it } from 'vitest';
 import type { Scan } from '@sk/protocol';
 import { scanToPoint, scanToPointV1 } from './arrival-point.ts';
-import { pointToLine, scansToLines } from './line-protocol.ts';
+import { pointToLine, scansToBody } from './line-protocol.ts';
 
 const scan: Scan = {
   v: 1, scanId: '01JD0000000000000000000000', checkpointId: 'ketapang', deviceId: 'ketapang-01', seq: 1_000_007,
@@ -31,7 +31,7 @@ describe('arrival line protocol', () => {
   it('writes the same points node-influx wrote (tags, field names and types, escapes, timestamp)', async () => {
     const points = [scanToPoint(scan, 37.5), scanToPoint({ ...scan, seq: 2, health: { ...scan.health, symptoms: [] } }, 37.5)];
     const theirs = (await nodeInfluxBody(points)).split('\n');
-    const ours = scansToLines([scan, { ...scan, seq: 2, health: { ...scan.health, symptoms: [] } }], 37.5).split('\n');
+    const ours = scansToBody([scan, { ...scan, seq: 2, health: { ...scan.health, symptoms: [] } }], 37.5).toString('utf8').split('\n');
     expect(ours.map(canonical)).toEqual(theirs.map(canonical));
     // The v1 layout (five fields, still read, and written by the 2.x store) too.
     const v1 = [scanToPointV1(scan, 37.5)];
@@ -47,5 +47,13 @@ describe('arrival line protocol', () => {
     // The name travels inside the record field: its quote and backslash escaped, the rest as it is.
     expect(line).toContain('\u001fNi \\"Luh\\", =x \\\\ <b>\u001f');
     expect(line.startsWith('arrivals,checkpoint=ketapang,destDistrict=35.10.21,device=ketapang-01,health=demam,')).toBe(true);
+  });
+
+  it('joins the chunks of a long batch with exactly one newline between lines', () => {
+    for (const n of [1, 63, 64, 65, 128, 200]) {
+      const scans = Array.from({ length: n }, (_, i) => ({ ...scan, seq: i + 1, name: i % 3 ? 'Ayu' : 'Dèwi ✓' }));
+      const lines = scansToBody(scans, 37.5).toString('utf8').split('\n');
+      expect(lines, `${n}`).toEqual(scans.map((s) => pointToLine(scanToPoint(s, 37.5))));
+    }
   });
 });
