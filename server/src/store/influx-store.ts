@@ -7,6 +7,7 @@ import { ExponentialBackoff } from 'influx/lib/src/backoff/exponential.js';
 import { CHECKPOINT_IDS, todayWib, type CheckpointCount, type Scan } from '@sk/protocol';
 import { MEASUREMENT, rowScanId, rowScannedAt, rowToScan, villageRecordRegex } from './arrival-point.ts';
 import { scansToBody } from './line-protocol.ts';
+import { HttpPoster } from './http-post.ts';
 import { StoreRejectedError, StoreUnavailableError, type ArrivalFilter, type ScanStore, type StoredArrival } from './scan-store.ts';
 
 const RP = 'arrivals_rp';
@@ -22,15 +23,14 @@ export interface InfluxStoreOptions {
 export class InfluxScanStore implements ScanStore {
   readonly #influx: Influx.InfluxDB;
   /** The hot path writes line protocol itself (see line-protocol.ts); queries go through node-influx. */
-  readonly #writeUrl: string;
-  readonly #writeHeaders: Record<string, string>;
+  readonly #writer: HttpPoster;
   constructor(private readonly opts: InfluxStoreOptions) {
     const u = new URL(opts.url);
     const w = new URL('/write', `${u.protocol}//${u.host}`);
     w.search = new URLSearchParams({ db: opts.database, rp: RP, precision: 'n' }).toString();
-    this.#writeUrl = w.toString();
-    this.#writeHeaders = { 'content-type': 'text/plain; charset=utf-8' };
-    if (u.username) this.#writeHeaders.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+    const writeHeaders: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
+    if (u.username) writeHeaders.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+    this.#writer = new HttpPoster(w.toString(), writeHeaders);
     this.#influx = new Influx.InfluxDB({
       hosts: [{ host: u.hostname, port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), protocol: u.protocol === 'https:' ? 'https' : 'http' }],
       username: u.username ? decodeURIComponent(u.username) : undefined,
@@ -56,22 +56,22 @@ export class InfluxScanStore implements ScanStore {
     });
   }
 
-  async stop(): Promise<void> {}
+  async stop(): Promise<void> {
+    this.#writer.close();
+  }
 
   async writeBatch(scans: readonly Scan[]): Promise<void> {
     if (scans.length === 0) return;
     const body = scansToBody(scans, this.opts.feverC);
-    let res: Response;
+    let status: number;
     try {
-      res = await fetch(this.#writeUrl, { method: 'POST', headers: this.#writeHeaders, body: body as Uint8Array<ArrayBuffer>, signal: AbortSignal.timeout(10_000) });
+      status = await this.#writer.post(body, 10_000);
     } catch (e) {
       throw new StoreUnavailableError(`influxdb unavailable: ${(e as Error).name === 'TimeoutError' ? 'write timed out' : ((e as Error).message || 'network error').slice(0, 120)}`);
     }
-    // The reply may quote the body (personal data): keep only the status.
-    await res.arrayBuffer().catch(() => undefined);
-    if (res.status === 204 || res.status === 200) return;
-    if (res.status >= 400 && res.status < 500) throw new StoreRejectedError(`influxdb refused the write (HTTP ${res.status})`);
-    throw new StoreUnavailableError(`influxdb unavailable: HTTP ${res.status}`);
+    if (status === 204 || status === 200) return;
+    if (status >= 400 && status < 500) throw new StoreRejectedError(`influxdb refused the write (HTTP ${status})`);
+    throw new StoreUnavailableError(`influxdb unavailable: HTTP ${status}`);
   }
 
   async recentArrivals(f: ArrivalFilter): Promise<StoredArrival[]> {
