@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
 import { addUser } from '@sk/server';
-import { CHECKPOINT_IDS, type ArrivalEvent } from '@sk/protocol';
+import { CHECKPOINT_IDS, unpackArrivals, type ArrivalBatch } from '@sk/protocol';
 import { validScanInput } from '../edge-agent/src/testing.ts';
 import { ClusterRig, dupes, type Child } from '../tests/cluster-helpers.ts';
 import type { BenchResult } from './run.ts';
@@ -47,9 +47,9 @@ async function loadPhase(name: string, rig: ClusterRig, brokers: Child[], server
   const sock = io(servers[0]!.url, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false, forceNew: true });
   const lat: number[] = [];
   const seen = new Set<string>();
-  sock.on('arrivals', (es: ArrivalEvent[]) => {
+  sock.on('arrivals', (b: ArrivalBatch) => {
     const now = Date.now();
-    for (const e of es) {
+    for (const e of unpackArrivals(b)) {
       seen.add(e.scanId);
       lat.push(now - Date.parse(e.scannedAt));
     }

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Server } from 'socket.io';
 import { chromium } from 'playwright-core';
-import { CHECKPOINTS, type ArrivalEvent, type ClientToServerEvents, type ServerToClientEvents } from '@sk/protocol';
+import { CHECKPOINTS, packArrivals, type ArrivalEvent, type ClientToServerEvents, type ServerToClientEvents } from '@sk/protocol';
 import type { BenchResult } from './run.ts';
 import { opt, progress, round } from './stats.ts';
 
@@ -154,10 +154,10 @@ export async function run(args: string[]): Promise<BenchResult> {
     const counts: Record<string, number> = {};
     feed = setInterval(() => {
       const due = Math.min(rate, Math.floor(((performance.now() - t0) / 1000) * rate) - sent);
-      // As the server sends them: what one event-loop turn accepted, in one 'arrivals' message.
+      // As the server sends them: what one event-loop turn accepted, packed, up to 64 per 'arrivals' message.
       const batch: ArrivalEvent[] = [];
       for (let i = 0; i < due; i++) { const e = arrival(); counts[e.checkpointId] = (counts[e.checkpointId] ?? 0) + 1; batch.push(e); }
-      if (batch.length) io.emit('arrivals', batch);
+      for (let i = 0; i < batch.length; i += 64) io.emit('arrivals', packArrivals(batch.slice(i, i + 64)));
       sent += Math.max(0, due);
     }, 10);
     const counter = setInterval(() => io.emit('counts', Object.entries(counts).map(([checkpointId, today]) => ({ checkpointId, today }))), 1000);

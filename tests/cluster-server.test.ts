@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHECKPOINT_IDS, type ArrivalEvent } from '@sk/protocol';
+import { CHECKPOINT_IDS, unpackArrivals, type ArrivalEvent } from '@sk/protocol';
 import type { RunningServer } from '@sk/server';
 import { validScanInput } from '../edge-agent/src/testing.ts';
 import { allAcked, ClusterRig, dupes, type Child } from './cluster-helpers.ts';
@@ -51,7 +51,7 @@ describe('two servers on one Redis', () => {
     const cookie = await signIn({ url: s1.url } as RunningServer, join(rig.dir, 'server-1'), 'pusat', 'command');
     const socket = liveSocket({ url: s2.url } as RunningServer, cookie);
     const got: ArrivalEvent[] = [];
-    socket.on('arrivals', (es) => got.push(...es));
+    socket.on('arrivals', (b) => got.push(...unpackArrivals(b)));
     await until('socket on server 2 connected', () => socket.connected);
     const agent = await rig.agent(cp, `${cp}-01`, brokers.map((b) => b.url));
     const r = await agent.submit(validScanInput(1));

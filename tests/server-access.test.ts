@@ -1,6 +1,6 @@
 /** Who sees what: login, throttling, and a village officer scoped to one village over HTTP and socket.io. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ArrivalEvent } from '@sk/protocol';
+import { unpackArrivals, type ArrivalEvent } from '@sk/protocol';
 import type { RunningServer } from '@sk/server';
 import { api, liveSocket, makeScan, publisher, publishScans, serverRig, signIn, until, type ServerRig } from './server-fixtures.ts';
 
@@ -41,8 +41,8 @@ describe('server access', () => {
     const cSock = liveSocket(server, command);
     const vEvents: ArrivalEvent[] = [];
     const cEvents: ArrivalEvent[] = [];
-    vSock.on('arrivals', (es) => vEvents.push(...es));
-    cSock.on('arrivals', (es) => cEvents.push(...es));
+    vSock.on('arrivals', (b) => vEvents.push(...unpackArrivals(b)));
+    cSock.on('arrivals', (b) => cEvents.push(...unpackArrivals(b)));
     const [hello] = await Promise.all([new Promise<{ scope: unknown }>((r) => vSock.once('hello', r)), new Promise((r) => cSock.once('hello', r))]);
     expect(hello.scope).toEqual({ role: 'village', villageCode: OWN });
 

@@ -1,7 +1,7 @@
 /** The ingest path against real parts: aedes, mqtt.js publishers, a private influxd, the server in-process. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
-import { deviceTopic, ScanAckSchema, type ArrivalEvent } from '@sk/protocol';
+import { deviceTopic, ScanAckSchema, unpackArrivals, type ArrivalEvent } from '@sk/protocol';
 import type { RunningServer } from '@sk/server';
 import { api, bootServer, liveSocket, makeScan, publisher, publishScans, signIn, startBareBroker, startInflux, storedIds, tempDir, until } from './server-fixtures.ts';
 
@@ -69,7 +69,7 @@ describe('server ingest: duplicates, hostile input, outages, restarts', () => {
   it('the same scan published twice is stored once and makes one live event', async () => {
     const sock = liveSocket(server, cookie);
     const events: ArrivalEvent[] = [];
-    sock.on('arrivals', (es) => events.push(...es));
+    sock.on('arrivals', (b) => events.push(...unpackArrivals(b)));
     await new Promise<void>((r) => sock.once('hello', () => r()));
     const dev = await publisher(broker.url);
     const scan = makeScan(1, {}, 'kalibaru', 'kalibaru-01');

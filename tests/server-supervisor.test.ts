@@ -5,7 +5,7 @@
  * message published after the foreign one has arrived, the foreign one would have arrived before it.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AlertEvent, ArrivalEvent, DeviceStatus } from '@sk/protocol';
+import { unpackArrivals, type AlertEvent, type ArrivalEvent, type DeviceStatus } from '@sk/protocol';
 import type { RunningServer } from '@sk/server';
 import { api, liveSocket, makeScan, publisher, publishScans, serverRig, signIn, until, type LiveSocket, type ServerRig } from './server-fixtures.ts';
 
@@ -25,7 +25,7 @@ function status(cp: string, dev: string): DeviceStatus {
 async function recorder(server: RunningServer, cookie: string) {
   const sock: LiveSocket = liveSocket(server, cookie);
   const got = { arrivals: [] as ArrivalEvent[], alerts: [] as AlertEvent[], statuses: [] as DeviceStatus[] };
-  sock.on('arrivals', (es) => got.arrivals.push(...es));
+  sock.on('arrivals', (b) => got.arrivals.push(...unpackArrivals(b)));
   sock.on('alert', (a) => got.alerts.push(a));
   sock.on('device:status', (s) => got.statuses.push(s));
   const hello = await new Promise<{ scope: unknown }>((r) => sock.once('hello', r));

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDevice, addServer, revoke, startBroker, type RunningBroker } from '@sk/broker';
 import { EdgeAgent } from '@sk/edge-agent';
 import { validScanInput } from '../edge-agent/src/testing.ts';
-import type { ArrivalEvent } from '@sk/protocol';
+import { unpackArrivals, type ArrivalBatch } from '@sk/protocol';
 import { startServer, type RunningServer } from '@sk/server';
 import { startPrivateInfluxd, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
 import { api, liveSocket, serverConfig, signIn, until } from './server-fixtures.ts';
@@ -54,7 +54,7 @@ describe('a scan travels device → broker → server → InfluxDB → browser',
     const cookie = await signIn(server, join(dir, 'server'), 'pusat', 'command');
     const socket = liveSocket(server, cookie);
     const seen = new Map<string, number>();
-    socket.on('arrivals', (es: ArrivalEvent[]) => { for (const e of es) seen.set(e.scanId, (seen.get(e.scanId) ?? 0) + 1); });
+    socket.on('arrivals', (b: ArrivalBatch) => { for (const e of unpackArrivals(b)) seen.set(e.scanId, (seen.get(e.scanId) ?? 0) + 1); });
     await until('socket connected', () => socket.connected);
 
     const a = await device('ketapang', 'ketapang-01');

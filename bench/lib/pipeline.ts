@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { addDevice, addServer } from '@sk/broker';
-import type { ClientToServerEvents, ServerToClientEvents } from '@sk/protocol';
+import { unpackArrivals, type ClientToServerEvents, type ServerToClientEvents } from '@sk/protocol';
 import { addUser, serverPaths } from '@sk/server';
 import { freePort, startPrivateInfluxd, type PrivateInfluxd } from '../../scripts/lib/influxd.ts';
 import type { PubClientPlan } from './pub-worker.ts';
@@ -120,9 +120,9 @@ export async function startPipeline(o: { devices: PubClientPlan[]; serverEnv?: R
 async function liveCounter(url: string, cookie: string): Promise<LiveCounter> {
   const sock: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false, forceNew: true });
   const c: LiveCounter = { arrivals: 0, unique: new Set(), latenciesMs: [], lastAt: 0, close: () => sock.close() };
-  sock.on('arrivals', (es) => {
+  sock.on('arrivals', (b) => {
     const t = performance.timeOrigin + performance.now();
-    for (const e of es) {
+    for (const e of unpackArrivals(b)) {
       c.arrivals++;
       c.unique.add(e.scanId);
       c.latenciesMs.push(t - Date.parse(e.scannedAt));

@@ -6,6 +6,7 @@ import type { DeviceStatus, HealthScreening, HealthStatus } from './schemas.ts';
 import type { AlertEvent } from './alerts.ts';
 import type { AidAlarm } from './aid.ts';
 import type { PuskesmasMissing } from './puskesmas.ts';
+import type { ArrivalBatch } from './arrival-batch.ts';
 
 /** A scan as the console sees it: personal data only for rooms allowed to see it; NIK masked. */
 export interface ArrivalEvent {
@@ -42,10 +43,11 @@ export interface CatchUpReply {
 
 export interface ServerToClientEvents {
   /**
-   * Accepted scans, oldest first: every arrival of one server event-loop turn in one message (one
-   * encode and one WebSocket frame per room, not one per scan), filtered to the socket's scope.
+   * Accepted scans, oldest first: the arrivals of one server event-loop turn, up to 64 per message (one
+   * encode and one WebSocket frame per room, not one per scan), filtered to the socket's scope. Packed
+   * as rows under column names (arrival-batch.ts): read them with `unpackArrivals`.
    */
-  'arrivals': (events: ArrivalEvent[]) => void;
+  'arrivals': (batch: ArrivalBatch) => void;
   'counts': (counts: CheckpointCount[]) => void;
   /** To `command` and the device's checkpoint room only (a village officer has no business with devices). */
   'device:status': (s: DeviceStatus) => void;

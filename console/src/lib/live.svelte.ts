@@ -4,7 +4,7 @@
  * 1,000 events/s cost ~60 renders/s, not 1,000; the buffer is bounded (ArrivalBuffer).
  */
 import { io, type Socket } from 'socket.io-client';
-import type { AlertEvent, ArrivalEvent, CatchUpReply, CheckpointCount, ClientToServerEvents, DeviceStatus, LiveScope, ServerToClientEvents } from '@sk/protocol';
+import { unpackArrivals, type AlertEvent, type ArrivalEvent, type CatchUpReply, type CheckpointCount, type ClientToServerEvents, type DeviceStatus, type LiveScope, type ServerToClientEvents } from '@sk/protocol';
 import { api, query } from './api.ts';
 import { ArrivalBuffer } from './arrival-buffer.ts';
 import type { MessageKey } from './i18n.svelte.ts';
@@ -61,7 +61,8 @@ export class LiveFeed {
       for (const fn of this.helloListeners) fn();
     });
     socket.on('alert', (a) => { for (const fn of this.alertListeners) fn(a); });
-    socket.on('arrivals', (es) => {
+    socket.on('arrivals', (batch) => {
+      const es = unpackArrivals(batch);
       for (const e of es) for (const fn of this.arrivalListeners) fn(e);
       this.#enqueue(es);
     });
