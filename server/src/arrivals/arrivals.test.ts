@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ArrivalEvent } from '@sk/protocol';
 import type { AlertCandidate } from '../alerts/rules.ts';
 import { DEFAULT_TRAVEL_TIMES, travelMinutes } from './eta.ts';
-import { ExpectedArrivals } from './expected-arrivals.ts';
+import { EXPECTED_CODEC, ExpectedArrivals, type ExpectedArrival } from './expected-arrivals.ts';
 import { Journal } from './journal.ts';
 import { runs } from '../store/rollups.ts';
 
@@ -122,6 +122,31 @@ describe('expected arrivals', () => {
     again.start(3600_000);
     expect(again.get(r.scanId)).toMatchObject({ arrivedBy: 'desa' });
     again.stop();
+  });
+
+  it('journals arrivals in the compact form, and still reads the object lines an older server wrote', () => {
+    const file = join(temp(), 'c.jsonl');
+    const now = new Date('2026-11-28T00:00:00.000Z');
+    const make = () => new ExpectedArrivals({ travelTimes: DEFAULT_TRAVEL_TIMES, overdueAfterMs: 3600_000, now: () => now, journalFile: file, raise: () => {}, clearAlert: () => {} });
+    const book = make();
+    book.start(3600_000);
+    book.add(event('01JD0000000000000000000001'));
+    book.add(event('01JD0000000000000000000002'));
+    book.markArrived('01JD0000000000000000000002', 'desa');
+    book.setHomeUnfit('01JD0000000000000000000002', true);
+    const [a, b] = [book.get('01JD0000000000000000000001')!, book.get('01JD0000000000000000000002')!];
+    book.stop();
+    const last = JSON.parse(readFileSync(file, 'utf8').trim().split('\n').at(-1)!) as unknown[][];
+    expect(last.every((v) => Array.isArray(v) && v[0] === 1)).toBe(true);
+    expect(readFileSync(file, 'utf8')).not.toContain('"scanId"');
+    // An older server's object line for a third arrival, and a line of an unknown later layout.
+    const old: ExpectedArrival = { ...a, scanId: '01JD0000000000000000000003' };
+    appendFileSync(file, `${JSON.stringify(old)}\n[[9,"01JD0000000000000000000004"]]\n`);
+    const again = make();
+    again.start(3600_000);
+    expect([again.get(a.scanId), again.get(b.scanId), again.get(old.scanId), again.get('01JD0000000000000000000004')]).toEqual([a, b, old, undefined]);
+    again.stop();
+    for (const r of [a, b, { ...b, overdueAt: '2026-11-28T02:20:01.000Z', homeUnfit: false }]) expect(EXPECTED_CODEC.decode(JSON.parse(JSON.stringify(EXPECTED_CODEC.encode(r))))).toEqual(r);
   });
 });
 

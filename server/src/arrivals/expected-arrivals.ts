@@ -8,7 +8,7 @@
 import type { ArrivalEvent, HealthStatus } from '@sk/protocol';
 import type { PublicUser } from '../auth/users.ts';
 import type { AlertCandidate } from '../alerts/rules.ts';
-import { Journal } from './journal.ts';
+import { Journal, type JournalCodec } from './journal.ts';
 import { travelMinutes, type TravelTimes } from './eta.ts';
 
 export type ExpectedStatus = 'expected' | 'arrived' | 'overdue';
@@ -35,6 +35,34 @@ export interface ExpectedArrival {
   /** Set by the village officer: the home is not fit for self-isolation (a quarantine reason). */
   homeUnfit?: boolean;
 }
+
+/**
+ * The journal's compact form of an expected arrival (journal.ts `codec`): its values in this order,
+ * version first; the optional state last, trailing unset values left out. One is written per accepted
+ * scan, so its size is the journal's cost (issue 5): ~40 % fewer bytes than the object.
+ */
+export const EXPECTED_CODEC: JournalCodec<ExpectedArrival> = {
+  encode(r) {
+    const v: unknown[] = [1, r.scanId, r.checkpointId, r.scannedAt, r.eta, r.villageCode, r.villageName, r.districtCode, r.districtName,
+      r.nikMasked, r.name, r.sex, r.birthDate, r.originRegencyName, r.healthStatus, r.arrivedAt ?? null, r.arrivedBy ?? null, r.overdueAt ?? null, r.homeUnfit ?? null];
+    while (v[v.length - 1] === null && v.length > 15) v.pop();
+    return v;
+  },
+  decode(v) {
+    if (v[0] !== 1) return undefined as unknown as ExpectedArrival; // a later layout: not guessed at
+    const r: ExpectedArrival = {
+      scanId: v[1] as string, checkpointId: v[2] as string, scannedAt: v[3] as string, eta: v[4] as string,
+      villageCode: v[5] as string, villageName: v[6] as string | null, districtCode: v[7] as string, districtName: v[8] as string | null,
+      nikMasked: v[9] as string, name: v[10] as string, sex: v[11] as 'L' | 'P', birthDate: v[12] as string,
+      originRegencyName: v[13] as string | null, healthStatus: v[14] as HealthStatus,
+    };
+    if (v[15] != null) r.arrivedAt = v[15] as string;
+    if (v[16] != null) r.arrivedBy = v[16] as string;
+    if (v[17] != null) r.overdueAt = v[17] as string;
+    if (v[18] != null) r.homeUnfit = v[18] as boolean;
+    return r;
+  },
+};
 
 export interface ExpectedArrivalsOptions {
   travelTimes: TravelTimes;
@@ -64,7 +92,7 @@ export class ExpectedArrivals {
 
   constructor(private readonly o: ExpectedArrivalsOptions) {
     this.#now = o.now ?? (() => new Date());
-    this.#journal = o.journalFile ? new Journal<ExpectedArrival>(o.journalFile, (r) => r.scanId) : undefined;
+    this.#journal = o.journalFile ? new Journal<ExpectedArrival>(o.journalFile, (r) => r.scanId, { codec: EXPECTED_CODEC }) : undefined;
   }
 
   start(checkEveryMs = 10_000): void {
