@@ -14,6 +14,7 @@ import type { PublicUser } from '../auth/users.ts';
 import { readCookie, SESSION_COOKIE } from '../http/cookies.ts';
 import { TickCork } from './tick-cork.ts';
 import { encodeEventsAsJson } from './json-encoder.ts';
+import { corkEngineSends } from './engine-cork.ts';
 
 interface SocketData { scope: LiveScope }
 
@@ -75,6 +76,7 @@ export class Live {
     const io: LiveServer = new Server(http, { serveClient: false, cors: { origin: false }, ...(this.d.adapter ? { adapter: this.d.adapter } : {}) });
     this.#io = io;
     encodeEventsAsJson(io);
+    corkEngineSends(io);
     io.use((socket, next) => {
       const token = readCookie(socket.request.headers.cookie, SESSION_COOKIE);
       const fail = () => next(Object.assign(new Error('unauthorized'), { data: { code: 'unauthorized' } }));
