@@ -6,7 +6,7 @@ import { serve } from '@hono/node-server';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { LiveScope } from '@sk/protocol';
+import type { ArrivalEvent, LiveScope, Scan } from '@sk/protocol';
 import { loadRegions } from '@sk/protocol/regions';
 import type { ServerConfig } from './config.ts';
 import { area, createLogger, type Logger } from './log.ts';
@@ -149,6 +149,13 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     { [AID_SUBSCRIPTION]: aidDeviceHandler(aid, regions, aidRemote && ((id) => aidRemote.claim(id, cfg.mqttClientId))), [PUSKESMAS_SUBSCRIPTION]: puskesmasDeviceHandler(puskesmas, area(log, 'puskesmas')) },
     area(log, 'aid-mqtt'),
   );
+  const announce = (scan: Scan, eventId: number): ArrivalEvent => {
+    const event = toArrivalEvent(scan, eventId, receivedAtIso(), regions, cfg.feverThresholdC);
+    live.arrival(event);
+    alerts.onScan(scan);
+    features.onArrival(event);
+    return event;
+  };
   const ingest = new Ingest(
     { url: cfg.mqttUrl, failoverUrls: cfg.mqttUrls.slice(1), username: cfg.mqttUsername, password: cfg.mqttPassword, clientId: cfg.mqttClientId, maxPending: cfg.ingestMaxPending, scanFilters: cluster && (() => cluster.scanFilters()) },
     {
@@ -157,15 +164,9 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
       deadLetters,
       writer: () => writer,
       onArrival: (scan) => {
-        const announce = (eventId: number) => {
-          const event = toArrivalEvent(scan, eventId, receivedAtIso(), regions, cfg.feverThresholdC);
-          live.arrival(event);
-          alerts.onScan(scan);
-          features.onArrival(event);
-          return event;
-        };
-        if (cluster) cluster.announce(live, scan, announce);
-        else announce(live.nextEventId());
+        // Alone: no closure per scan (one showed in the e2e profile); cluster mode decides the event id itself.
+        if (cluster) cluster.announce(live, scan, (eventId) => announce(scan, eventId));
+        else announce(scan, live.nextEventId());
       },
       onStatus: (s) => {
         if (!devices.update(s)) return;

@@ -75,10 +75,14 @@ export class Alerts {
     this.book.clearKey(key, by);
   }
 
-  onScan(scan: Scan): void {
+  /** The traveller's alert key: an HMAC of the NIK (never the NIK itself), or the scanId without a secret. */
+  readonly #person = (scan: Scan): string => {
     const secret = this.o.personSecret;
-    const person = () => (secret ? createHmac('sha256', secret).update(scan.nik).digest('base64url').slice(0, 22) : scan.scanId);
-    for (const c of scanAlerts(scan, this.o, person)) this.book.raise(c);
+    return secret ? createHmac('sha256', secret).update(scan.nik).digest('base64url').slice(0, 22) : scan.scanId;
+  };
+
+  onScan(scan: Scan): void {
+    for (const c of scanAlerts(scan, this.o, this.#person)) this.book.raise(c);
     this.#countArrival(scan.checkpointId);
   }
 

@@ -30,9 +30,10 @@ export interface RuleOptions {
 
 /**
  * `personKey` identifies the traveller without being the NIK (an HMAC of it); defaults to the scanId.
- * A function is called only when a rule fires (most travellers raise nothing: no HMAC for them).
+ * A function is called only when a rule fires (most travellers raise nothing: no HMAC for them); it
+ * takes the scan, so the caller makes it once rather than a closure per scan.
  */
-export function scanAlerts(scan: Scan, o: RuleOptions, personKey: string | (() => string) = scan.scanId): AlertCandidate[] {
+export function scanAlerts(scan: Scan, o: RuleOptions, personKey: string | ((scan: Scan) => string) = scan.scanId): AlertCandidate[] {
   // Most travellers raise nothing: for them no candidate, closure or origin string is built (issue 5).
   const h = scan.health;
   const positive = h.rapidTest === 'positif';
@@ -40,7 +41,7 @@ export function scanAlerts(scan: Scan, o: RuleOptions, personKey: string | (() =
   const symptoms = h.symptoms.length > 0;
   const watched = o.watchOrigins.length > 0 ? watchedOrigin(scan.nik, o.watchOrigins) : undefined;
   if (!positive && !fever && !symptoms && !watched) return [];
-  const person = typeof personKey === 'function' ? personKey() : personKey;
+  const person = typeof personKey === 'function' ? personKey(scan) : personKey;
   const out: AlertCandidate[] = [];
   const add = (rule: AlertRule, severity: Severity, title: string, text: string) => {
     out.push({ subject: scan.scanId, scanId: scan.scanId, checkpointId: scan.checkpointId, villageCode: scan.destinationVillageCode, rule, severity, key: `${rule}|${person}`, title, text });
