@@ -15,6 +15,15 @@ describe('arrival point', () => {
     expect(scanToPoint(scan, 37.5).timestamp).toBe(scanToPoint({ ...scan }, 37.5).timestamp);
   });
 
+  it('computes the same nanosecond string as the BigInt sum, for any instant and seq', () => {
+    const big = (at: string, seq: number) => (BigInt(Date.parse(at)) * 1_000_000n + BigInt(seq % 1_000_000)).toString();
+    let x = 12345;
+    const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const cases: [string, number][] = [['1970-01-01T00:00:00.000Z', 7], ['1970-01-01T00:00:00.001Z', 0], ['1969-12-31T23:59:59.999Z', 5], ['1900-01-01T00:00:00.000Z', 999_999]];
+    for (let i = 0; i < 2000; i++) cases.push([new Date(Math.floor(rnd() * 4e12)).toISOString(), Math.floor(rnd() * 1e9) + 1]);
+    for (const [at, seq] of cases) expect(pointTimestampNs(at, seq), `${at} ${seq}`).toBe(big(at, seq));
+  });
+
   it('tags only low-cardinality, non-personal values', () => {
     const p = scanToPoint(scan, 37.5);
     expect(p.tags).toEqual({ checkpoint: 'ketapang', device: 'ketapang-01', originProvince: '51', originRegency: '51.03', destDistrict: '35.10.21', health: 'demam' });

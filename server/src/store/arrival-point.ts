@@ -40,7 +40,11 @@ export interface ArrivalPoint {
  * seq, and the same scan always lands on the same nanosecond.
  */
 export function pointTimestampNs(scannedAt: string, seq: number): string {
-  return (BigInt(Date.parse(scannedAt)) * 1_000_000n + BigInt(seq % 1_000_000)).toString();
+  const ms = Date.parse(scannedAt);
+  // For ms ≥ 0 the sum is the decimal digits of ms followed by seq % 1e6 in six digits: no BigInt
+  // arithmetic per scan (issue 5). Before 1970 the BigInt sum (same result by definition).
+  if (ms >= 0) return ms === 0 ? String(seq % 1_000_000) : `${ms}${String(seq % 1_000_000).padStart(6, '0')}`;
+  return (BigInt(ms) * 1_000_000n + BigInt(seq % 1_000_000)).toString();
 }
 
 /** The point's tags: what the rollups group by (also counted in memory for the open days). */
