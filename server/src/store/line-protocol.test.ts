@@ -2,7 +2,7 @@ import Influx from 'influx';
 import { describe, expect, it } from 'vitest';
 import type { Scan } from '@sk/protocol';
 import { scanToPoint, scanToPointV1 } from './arrival-point.ts';
-import { pointToLine, scansToBody } from './line-protocol.ts';
+import { pointToLine, scanLine, scansToBody } from './line-protocol.ts';
 
 const scan: Scan = {
   v: 1, scanId: '01JD0000000000000000000000', checkpointId: 'ketapang', deviceId: 'ketapang-01', seq: 1_000_007,
@@ -54,6 +54,27 @@ describe('arrival line protocol', () => {
       const scans = Array.from({ length: n }, (_, i) => ({ ...scan, seq: i + 1, name: i % 3 ? 'Ayu' : 'Dèwi ✓' }));
       const lines = scansToBody(scans, 37.5).toString('utf8').split('\n');
       expect(lines, `${n}`).toEqual(scans.map((s) => pointToLine(scanToPoint(s, 37.5))));
+    }
+  });
+
+  it('writes each scan straight to the same line as the generic point serializer', () => {
+    let x = 7;
+    const pick = <T,>(a: readonly T[]): T => a[(x = (x * 1103515245 + 12345) % 2147483648) % a.length]!;
+    const names = ['Ayu', 'Ni "Luh", =x \\ <b>', 'Dèwi Sri ✓', 'a b,c=d', 'O\'Brien\\', '李'];
+    for (let i = 0; i < 2000; i++) {
+      const s: Scan = {
+        ...scan,
+        checkpointId: pick(['ketapang', 'wongsorejo', 'kalibaru', 'blimbingsari']),
+        deviceId: pick(['ketapang-01', 'dev-7', 'x_1']),
+        seq: i + 1,
+        nik: pick(['5103014107900001', '3510210407904005', '1101010101010001']),
+        name: pick(names),
+        originAddress: pick(names),
+        destinationVillageCode: pick(['35.10.21.2003', '35.10.01.2001', '35.10.06.2005']),
+        scannedAt: new Date(1.7e12 + i * 997).toISOString(),
+        health: { temperatureC: pick([36.5, 37.5, 38.2]), symptoms: pick([[], ['batuk'], ['batuk', 'demam']]) as Scan['health']['symptoms'], rapidTest: pick(['negatif', 'positif', 'tidak_dites'] as const), vaccinationDoses: pick([0, 2, 3]) },
+      };
+      expect(scanLine(s, 37.5)).toBe(pointToLine(scanToPoint(s, 37.5)));
     }
   });
 });

@@ -9,8 +9,8 @@
  * (numbers as floats, no `i` suffix: a field's type is fixed per shard, so this must not change),
  * and the same timestamp. server/src/store/line-protocol.test.ts checks it against node-influx.
  */
-import type { Scan } from '@sk/protocol';
-import { scanToPoint, type ArrivalPoint } from './arrival-point.ts';
+import { healthStatus, type Scan } from '@sk/protocol';
+import { encodeRecord, MEASUREMENT, pointTimestampNs, type ArrivalPoint } from './arrival-point.ts';
 
 // Line protocol escapes (InfluxDB 1.x): tag keys/values escape comma, equals and space; string field
 // values escape double quote and backslash.
@@ -50,6 +50,19 @@ export function pointToLine(p: ArrivalPoint): string {
   return `${line} ${p.timestamp}`;
 }
 
+/**
+ * `pointToLine(scanToPoint(scan, feverC))`, written straight from the scan: no point, tag or field
+ * objects and no key sorting per scan (the ingest hot path, issue 5). Tags in sorted key order.
+ * line-protocol.test.ts checks it against the generic form on generated and hostile scans.
+ */
+export function scanLine(scan: Scan, feverC: number): string {
+  const nik = scan.nik;
+  const province = nik.slice(0, 2);
+  let line = `${MEASUREMENT},checkpoint=${tag(scan.checkpointId)},destDistrict=${tag(scan.destinationVillageCode.slice(0, 8))},device=${tag(scan.deviceId)}`;
+  line += `,health=${tag(healthStatus(scan.health, feverC))},originProvince=${tag(province)},originRegency=${tag(`${province}.${nik.slice(2, 4)}`)}`;
+  return `${line} record=${quoted(encodeRecord(scan))} ${pointTimestampNs(scan.scannedAt, scan.seq)}`;
+}
+
 /** Lines per encoded chunk of a write body (see `scansToBody`). */
 const LINES_PER_CHUNK = 64;
 
@@ -64,7 +77,7 @@ export function scansToBody(scans: readonly Scan[], feverC: number): Buffer {
   const parts: Buffer[] = [];
   let chunk = '';
   for (let i = 0; i < scans.length; i++) {
-    chunk += (i === 0 ? '' : '\n') + pointToLine(scanToPoint(scans[i]!, feverC));
+    chunk += (i === 0 ? '' : '\n') + scanLine(scans[i]!, feverC);
     if (i % LINES_PER_CHUNK === LINES_PER_CHUNK - 1 || i === scans.length - 1) {
       parts.push(Buffer.from(chunk));
       chunk = '';
