@@ -151,16 +151,18 @@ describe('expected arrivals', () => {
 });
 
 describe('expected arrivals ETA', () => {
-  it('follows the server clock from scan to scan (the last ETA text is reused only for the same instant)', () => {
+  it('follows the server clock from scan to scan, in whole seconds, per route', () => {
     let now = new Date('2026-11-28T03:00:00.000Z');
     const book = new ExpectedArrivals({ travelTimes: DEFAULT_TRAVEL_TIMES, overdueAfterMs: 3600_000, now: () => now, raise: () => {}, clearAlert: () => {} });
     book.add(event('01JD0000000000000000000001'));
-    book.add(event('01JD0000000000000000000002'));
-    now = new Date('2026-11-28T03:00:00.001Z');
+    book.add(event('01JD0000000000000000000002', '35.10.01.2001')); // Pesanggaran: a longer trip
+    now = new Date('2026-11-28T03:00:00.999Z');
     book.add(event('01JD0000000000000000000003'));
-    book.add(event('01JD0000000000000000000004', '35.10.01.2001')); // Pesanggaran: a longer trip
-    expect(['1', '2', '3', '4'].map((n) => book.get(`01JD000000000000000000000${n}`)?.eta)).toEqual([
-      '2026-11-28T03:20:00.000Z', '2026-11-28T03:20:00.000Z', '2026-11-28T03:20:00.001Z', '2026-11-28T05:30:00.001Z',
+    now = new Date('2026-11-28T03:00:01.000Z');
+    book.add(event('01JD0000000000000000000004', '35.10.01.2001'));
+    book.add(event('01JD0000000000000000000005'));
+    expect(['1', '2', '3', '4', '5'].map((n) => book.get(`01JD000000000000000000000${n}`)?.eta)).toEqual([
+      '2026-11-28T03:20:00.000Z', '2026-11-28T05:30:00.000Z', '2026-11-28T03:20:00.000Z', '2026-11-28T05:30:01.000Z', '2026-11-28T03:20:01.000Z',
     ]);
   });
 });

@@ -80,8 +80,13 @@ export class ExpectedArrivals {
   readonly #byScan = new Map<string, ExpectedArrival>();
   readonly #journal: Journal<ExpectedArrival> | undefined;
   readonly #now: () => Date;
-  /** travelMinutes per `checkpoint>district`: at most 4 × 25 entries, computed once. */
-  readonly #minutes = new Map<string, number>();
+  /**
+   * Per `checkpoint>district` route (at most 4 × 25): its travel minutes, computed once, and the last
+   * ETA text with the second it was made for. ETAs are whole seconds (a travel estimate in minutes has
+   * no milliseconds), so the scans of one route in one second share one text: formatting an ISO time
+   * per scan showed in the e2e profile (issue 5).
+   */
+  readonly #routes = new Map<string, { minutes: number; second: number; eta: string }>();
   #timer: NodeJS.Timeout | undefined;
   /**
    * Open arrivals by the minute their overdue deadline (ETA + overdueAfterMs) falls in: the periodic
@@ -112,14 +117,19 @@ export class ExpectedArrivals {
   /** From an accepted scan (the live ArrivalEvent carries everything needed, NIK already masked). */
   add(e: ArrivalEvent): void {
     if (this.#byScan.has(e.scanId)) return;
-    const route = `${e.checkpointId}>${e.destinationDistrictCode}`;
-    let minutes = this.#minutes.get(route);
-    if (minutes === undefined) this.#minutes.set(route, (minutes = travelMinutes(e.checkpointId, e.destinationDistrictCode, this.o.travelTimes)));
+    const key = `${e.checkpointId}>${e.destinationDistrictCode}`;
+    let route = this.#routes.get(key);
+    if (!route) this.#routes.set(key, (route = { minutes: travelMinutes(e.checkpointId, e.destinationDistrictCode, this.o.travelTimes), second: Number.NaN, eta: '' }));
     // From the later of the device's and the server's clock: a late-delivered scan is not overdue at once.
-    const etaMs = Math.max(Date.parse(e.scannedAt), this.#now().getTime()) + minutes * 60_000;
+    const second = Math.floor(Math.max(Date.parse(e.scannedAt), this.#now().getTime()) / 1000);
+    const etaMs = second * 1000 + route.minutes * 60_000;
+    if (route.second !== second) {
+      route.second = second;
+      route.eta = new Date(etaMs).toISOString();
+    }
     const r: ExpectedArrival = {
       scanId: e.scanId, checkpointId: e.checkpointId, scannedAt: e.scannedAt,
-      eta: this.#iso(etaMs),
+      eta: route.eta,
       villageCode: e.destinationVillageCode, villageName: e.destinationVillageName,
       districtCode: e.destinationDistrictCode, districtName: e.destinationDistrictName,
       nikMasked: e.nikMasked, name: e.name, sex: e.sex, birthDate: e.birthDate,
@@ -129,18 +139,6 @@ export class ExpectedArrivals {
     this.#schedule(r, etaMs);
     this.#save(r);
     if (this.#byScan.size > (this.o.maxKept ?? 200_000)) this.#bound();
-  }
-
-  // A batch of scans handled in one turn mostly gets the same ETA instant (the server's clock, same
-  // travel time): remember the last one's text instead of formatting it again (issue 5).
-  #lastIsoMs = Number.NaN;
-  #lastIso = '';
-  #iso(ms: number): string {
-    if (ms !== this.#lastIsoMs) {
-      this.#lastIso = new Date(ms).toISOString();
-      this.#lastIsoMs = ms;
-    }
-    return this.#lastIso;
   }
 
   #schedule(r: ExpectedArrival, etaMs = Date.parse(r.eta)): void {
