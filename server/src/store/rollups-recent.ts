@@ -37,6 +37,13 @@ const GROUPS = ['checkpoint', 'originRegency', 'destDistrict', 'health'] as cons
 const allGroupsCounted: [Exclude<StatsGroup, (typeof GROUPS)[number]>] extends [never] ? true : false = true;
 void allGroupsCounted;
 
+function count(totals: Map<StatsGroup, Map<string, number>>, group: StatsGroup, v: string | undefined): void {
+  if (v === undefined) return;
+  let byValue = totals.get(group);
+  if (!byValue) totals.set(group, (byValue = new Map()));
+  byValue.set(v, (byValue.get(v) ?? 0) + 1);
+}
+
 export class RecentCounts {
   /** hour start → the scanIds counted in it (a replayed scan is counted once). */
   readonly #hours = new Map<number, Set<string>>();
@@ -57,23 +64,29 @@ export class RecentCounts {
 
   /** Counts `a` once per scanId. False when it is before the window (the caller leaves it to the rollups). */
   add(a: RecentArrival): boolean {
-    if (a.at < this.windowStart) return false;
-    const h = hourStart(a.at);
+    const g = a.groups;
+    return this.addScan(a.scanId, a.at, g.checkpoint, g.originRegency, g.destDistrict, g.health);
+  }
+
+  /**
+   * `add` without the objects: the group values in GROUPS order, straight from a stored scan (the hot
+   * path counts every scan the server stores; building a tag object per scan for it showed in the
+   * e2e profile, issue 5).
+   */
+  addScan(scanId: string, at: number, checkpoint: string | undefined, originRegency: string | undefined, destDistrict: string | undefined, health: string | undefined): boolean {
+    if (at < this.windowStart) return false;
+    const h = hourStart(at);
     let ids = this.#hours.get(h);
     if (!ids) this.#hours.set(h, (ids = new Set()));
-    if (!ids.has(a.scanId)) {
-      ids.add(a.scanId);
-      this.#size++;
-      let totals = this.#totals.get(h);
-      if (!totals) this.#totals.set(h, (totals = new Map()));
-      for (const group of GROUPS) {
-        const v = a.groups[group];
-        if (v === undefined) continue;
-        let byValue = totals.get(group);
-        if (!byValue) totals.set(group, (byValue = new Map()));
-        byValue.set(v, (byValue.get(v) ?? 0) + 1);
-      }
-    }
+    if (ids.has(scanId)) return true;
+    ids.add(scanId);
+    this.#size++;
+    let totals = this.#totals.get(h);
+    if (!totals) this.#totals.set(h, (totals = new Map()));
+    count(totals, 'checkpoint', checkpoint);
+    count(totals, 'originRegency', originRegency);
+    count(totals, 'destDistrict', destDistrict);
+    count(totals, 'health', health);
     return true;
   }
 

@@ -18,8 +18,8 @@
  * database (cluster mode), pass `recent: false`: recent hours then come from raw data as before.
  */
 import Influx from 'influx';
-import { FEVER_THRESHOLD_C, type Scan } from '@sk/protocol';
-import { MEASUREMENT, rowScanId, scanTags } from './arrival-point.ts';
+import { FEVER_THRESHOLD_C, healthStatus, type Scan } from '@sk/protocol';
+import { MEASUREMENT, rowScanId } from './arrival-point.ts';
 import { DAY, HOUR, RecentCounts, wibDayStart, type Bucket, type RecentArrival } from './rollups-recent.ts';
 
 export const ROLLUP_RP = 'rollups_rp';
@@ -178,8 +178,10 @@ export class ArrivalRollups {
     const feverC = this.o.feverC ?? FEVER_THRESHOLD_C;
     for (const s of scans) {
       const at = Date.parse(s.scannedAt);
-      // The same tag values the store writes (scanTags), so memory and rollups group alike.
-      const counted = this.#recent?.add({ scanId: s.scanId, at, groups: scanTags(s, feverC) });
+      // The same values as the store's tags (scanTags), so memory and rollups group alike: tests/aggregate-rollups.test.ts
+      // compares the in-memory counts with counts over the raw points.
+      const nik = s.nik;
+      const counted = this.#recent?.addScan(s.scanId, at, s.checkpointId, `${nik.slice(0, 2)}.${nik.slice(2, 4)}`, s.destinationVillageCode.slice(0, 8), healthStatus(s.health, feverC));
       // Until the counts are rebuilt, queries read the rollups for these hours too: keep them fresh.
       if (!counted || !this.#recentReady) this.#dirtyHours.add(Math.floor(at / HOUR) * HOUR);
     }
