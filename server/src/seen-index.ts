@@ -11,12 +11,13 @@ export interface SeenIndex {
 }
 
 /**
- * In-memory, bounded by count: the oldest ids are forgotten first (a Map keeps insertion order).
+ * In-memory, bounded by count: the oldest ids are forgotten first (insertion order).
  * A duplicate older than the window would make a second live event but never a second stored
  * point (the InfluxDB point identity is deterministic), so the bound only costs a rare extra event.
  */
 export class MemorySeenIndex implements SeenIndex {
-  readonly #ids = new Map<string, true>();
+  /** A Set keeps insertion order too, at two words an entry instead of a Map's three. */
+  readonly #ids = new Set<string>();
   constructor(private readonly maxEntries = 500_000) {}
 
   async markSeen(scanId: string): Promise<boolean> {
@@ -25,9 +26,9 @@ export class MemorySeenIndex implements SeenIndex {
 
   markSeenSync(scanId: string): boolean {
     if (this.#ids.has(scanId)) return false;
-    this.#ids.set(scanId, true);
+    this.#ids.add(scanId);
     if (this.#ids.size > this.maxEntries) {
-      const oldest = this.#ids.keys().next().value;
+      const oldest = this.#ids.values().next().value;
       if (oldest !== undefined) this.#ids.delete(oldest);
     }
     return true;
