@@ -5,6 +5,8 @@
 export interface SeenIndex {
   /** Marks `scanId` seen; true when it was new. Atomic per call (one JS turn). */
   markSeen(scanId: string): Promise<boolean>;
+  /** The same without a promise, for an in-memory index (the ingest then awaits nothing per scan). */
+  markSeenSync?(scanId: string): boolean;
   /** Un-marks ids whose scans could not be made durable, so the device's resend is taken as new. */
   forget(scanIds: readonly string[]): Promise<void>;
   size(): number;
