@@ -53,6 +53,12 @@ const publicView = ({ key: _key, ...a }: AlertRecord): AlertEvent => a;
 export class AlertBook {
   readonly #active = new Map<string, AlertRecord>();
   readonly #all = new Map<number, AlertRecord>();
+  /**
+   * Ids of cleared alerts still kept, in the order they were cleared: the ones `#trim` may forget.
+   * Trimming once walked every kept alert looking for cleared ones — on every raise once more than
+   * `maxKept` were open, which is exactly an epidemic's busy day (seen in the e2e profile, issue 5).
+   */
+  readonly #cleared = new Set<number>();
   #nextId = 1;
   readonly #now: () => Date;
 
@@ -95,7 +101,10 @@ export class AlertBook {
     a.clearedBy = by;
     a.clearedAt = this.#now().toISOString();
     if (this.#active.get(a.key) === a) this.#active.delete(a.key);
-    return this.#changed(a);
+    this.#cleared.add(a.id);
+    const view = this.#changed(a);
+    this.#trim();
+    return view;
   }
 
   /** Clears the open alert for this key if any (e.g. a device back online). */
@@ -121,6 +130,7 @@ export class AlertBook {
     this.#all.set(record.id, record);
     const current = this.#active.get(record.key);
     if (record.state === 'cleared') {
+      this.#cleared.add(record.id);
       if (current === record) this.#active.delete(record.key);
     } else if (!current || current === record || Date.parse(record.startedAt) >= Date.parse(current.startedAt)) {
       this.#active.set(record.key, record);
@@ -164,15 +174,16 @@ export class AlertBook {
     this.#all.set(r.id, r);
     this.#nextId = Math.max(this.#nextId, r.id + 1);
     if (r.state !== 'cleared') this.#active.set(r.key, r);
+    else this.#cleared.add(r.id);
   }
 
-  /** Bounded history: forget the oldest cleared alerts first. */
+  /** Bounded history: forget the alerts cleared longest ago; open alerts are always kept. */
   #trim(): void {
     const max = this.o.maxKept ?? 10_000;
-    if (this.#all.size <= max) return;
-    for (const [id, a] of this.#all) {
+    for (const id of this.#cleared) {
       if (this.#all.size <= max) break;
-      if (a.state === 'cleared') this.#all.delete(id);
+      this.#cleared.delete(id);
+      if (this.#all.get(id)?.state === 'cleared') this.#all.delete(id);
     }
   }
 
