@@ -2,7 +2,7 @@
  * `npm run bench -- console`: what the command centre costs the browser (issue 7).
  *  1. bundle: builds the console (vite) and reports the JS shipped, gzipped (goal < 150 KB);
  *  2. live feed: headless Chromium on the built console, fed by a tiny in-bench HTTP + socket.io
- *     server that answers the console's API with empty lists and emits protocol ArrivalEvents at
+ *     server that answers the console's API with empty lists and emits protocol ArrivalEvents (packed, up to 64 per message) at
  *     --rate per second. The bench measures the browser, so the feed source is a stand-in (the real
  *     server's rate is bench e2e/latency's business); the socket.io protocol and payloads are real.
  *     Frame times are requestAnimationFrame deltas (histogram, constant memory), long tasks come from
@@ -31,7 +31,7 @@ export const help = `Usage: npm run bench -- console [--seconds 60] [--rate 1000
 
 Reports JS gzipped (level 9), frame-time p50/p95/p99 and max (rAF deltas), long tasks, JS heap after
 GC at start and end, and heap growth per minute. The feed comes from an in-bench socket.io server
-emitting protocol ArrivalEvents (the browser is what is measured).`;
+emitting protocol ArrivalEvents packed as the server packs them (the browser is what is measured).`;
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'console', 'dist');
@@ -197,7 +197,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       bench: 'console',
       metrics: {
         jsGzipKB: round(size.jsGzip / 1024), jsRawKB: round(size.jsRaw / 1024), cssGzipKB: round(size.cssGzip / 1024), jsFiles: size.files,
-        feedSource: 'in-bench socket.io server (protocol ArrivalEvents)', ratePerS: rate, measuredS: round(measuredS), events, eventsPerS: round(events / measuredS),
+        feedSource: 'in-bench socket.io server (protocol ArrivalEvents, packed up to 64 per message)', ratePerS: rate, measuredS: round(measuredS), events, eventsPerS: round(events / measuredS),
         frames: b.n, fps: round(b.n / measuredS), frameP50Ms: pct(b.hist, b.n, 50), frameP95Ms: pct(b.hist, b.n, 95), frameP99Ms: pct(b.hist, b.n, 99), frameMaxMs: round(b.max),
         longTasks: b.longTasks, longTaskMsTotal: round(b.longTaskMs), heapStartMB: mb(heapStart), heapEndMB: mb(heapEnd),
         heapGrowthMBPerMin: round((heapEnd - heapStart) / 2 ** 20 / (measuredS / 60), 3), newestShown: shown === newest, drainAfterStopS: round(drainS),
