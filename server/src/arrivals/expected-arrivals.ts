@@ -49,7 +49,7 @@ export const EXPECTED_CODEC: JournalCodec<ExpectedArrival> = {
     return v;
   },
   decode(v) {
-    if (v[0] !== 1) return undefined as unknown as ExpectedArrival; // a later layout: not guessed at
+    if (v[0] !== 1) return undefined; // a later layout: not guessed at
     const r: ExpectedArrival = {
       scanId: v[1] as string, checkpointId: v[2] as string, scannedAt: v[3] as string, eta: v[4] as string,
       villageCode: v[5] as string, villageName: v[6] as string | null, districtCode: v[7] as string, districtName: v[8] as string | null,

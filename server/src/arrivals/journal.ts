@@ -27,7 +27,8 @@ const RECORDS_PER_LINE = 64;
 /** A compact form for a journal's records: values in a fixed order (see the header). */
 export interface JournalCodec<T> {
   encode(record: T): unknown[];
-  decode(values: unknown[]): T;
+  /** undefined for a layout this version does not know (the record is skipped, not guessed at). */
+  decode(values: unknown[]): T | undefined;
 }
 
 export class Journal<T> {

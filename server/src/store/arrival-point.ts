@@ -47,14 +47,23 @@ export function pointTimestampNs(scannedAt: string, seq: number): string {
   return (BigInt(ms) * 1_000_000n + BigInt(seq % 1_000_000)).toString();
 }
 
-/** The point's tags: what the rollups group by (also counted in memory for the open days). */
+/** The `originRegency` tag: the NIK's first four digits as a regency code (`35.10`). */
+export const originRegencyTag = (nik: string): string => `${nik.slice(0, 2)}.${nik.slice(2, 4)}`;
+/** The `destDistrict` tag: the district part of the destination village code (`35.10.21`). */
+export const destDistrictTag = (villageCode: string): string => villageCode.slice(0, 8);
+
+/**
+ * The point's tags: what the rollups group by (also counted in memory for the open days). The hot
+ * path builds the same values without this object (line-protocol.ts `scanLine`, rollups.ts `touch`),
+ * through the tag helpers above.
+ */
 export function scanTags(scan: Scan, feverC: number) {
   return {
     checkpoint: scan.checkpointId,
     device: scan.deviceId,
     originProvince: scan.nik.slice(0, 2),
-    originRegency: `${scan.nik.slice(0, 2)}.${scan.nik.slice(2, 4)}`,
-    destDistrict: scan.destinationVillageCode.slice(0, 8),
+    originRegency: originRegencyTag(scan.nik),
+    destDistrict: destDistrictTag(scan.destinationVillageCode),
     health: healthStatus(scan.health, feverC),
   };
 }

@@ -10,7 +10,7 @@
  * and the same timestamp. server/src/store/line-protocol.test.ts checks it against node-influx.
  */
 import { healthStatus, type Scan } from '@sk/protocol';
-import { encodeRecord, MEASUREMENT, pointTimestampNs, type ArrivalPoint } from './arrival-point.ts';
+import { destDistrictTag, encodeRecord, MEASUREMENT, originRegencyTag, pointTimestampNs, type ArrivalPoint } from './arrival-point.ts';
 
 // Line protocol escapes (InfluxDB 1.x): tag keys/values escape comma, equals and space; string field
 // values escape double quote and backslash.
@@ -56,10 +56,8 @@ export function pointToLine(p: ArrivalPoint): string {
  * line-protocol.test.ts checks it against the generic form on generated and hostile scans.
  */
 export function scanLine(scan: Scan, feverC: number): string {
-  const nik = scan.nik;
-  const province = nik.slice(0, 2);
-  let line = `${MEASUREMENT},checkpoint=${tag(scan.checkpointId)},destDistrict=${tag(scan.destinationVillageCode.slice(0, 8))},device=${tag(scan.deviceId)}`;
-  line += `,health=${tag(healthStatus(scan.health, feverC))},originProvince=${tag(province)},originRegency=${tag(`${province}.${nik.slice(2, 4)}`)}`;
+  let line = `${MEASUREMENT},checkpoint=${tag(scan.checkpointId)},destDistrict=${tag(destDistrictTag(scan.destinationVillageCode))},device=${tag(scan.deviceId)}`;
+  line += `,health=${tag(healthStatus(scan.health, feverC))},originProvince=${tag(scan.nik.slice(0, 2))},originRegency=${tag(originRegencyTag(scan.nik))}`;
   return `${line} record=${quoted(encodeRecord(scan))} ${pointTimestampNs(scan.scannedAt, scan.seq)}`;
 }
 

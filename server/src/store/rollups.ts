@@ -19,7 +19,7 @@
  */
 import Influx from 'influx';
 import { FEVER_THRESHOLD_C, healthStatus, type Scan } from '@sk/protocol';
-import { MEASUREMENT, rowScanId } from './arrival-point.ts';
+import { destDistrictTag, MEASUREMENT, originRegencyTag, rowScanId } from './arrival-point.ts';
 import { DAY, HOUR, RecentCounts, wibDayStart, type Bucket, type RecentArrival } from './rollups-recent.ts';
 
 export const ROLLUP_RP = 'rollups_rp';
@@ -180,8 +180,7 @@ export class ArrivalRollups {
       const at = Date.parse(s.scannedAt);
       // The same values as the store's tags (scanTags), so memory and rollups group alike: tests/aggregate-rollups.test.ts
       // compares the in-memory counts with counts over the raw points.
-      const nik = s.nik;
-      const counted = this.#recent?.addScan(s.scanId, at, s.checkpointId, `${nik.slice(0, 2)}.${nik.slice(2, 4)}`, s.destinationVillageCode.slice(0, 8), healthStatus(s.health, feverC));
+      const counted = this.#recent?.addScan(s.scanId, at, s.checkpointId, originRegencyTag(s.nik), destDistrictTag(s.destinationVillageCode), healthStatus(s.health, feverC));
       // Until the counts are rebuilt, queries read the rollups for these hours too: keep them fresh.
       if (!counted || !this.#recentReady) this.#dirtyHours.add(Math.floor(at / HOUR) * HOUR);
     }
