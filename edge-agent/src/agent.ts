@@ -129,7 +129,8 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
     let seq: number;
     try {
       seq = await outbox.append((s) => {
-        const scan: Scan = { v: 1, scanId, checkpointId: this.config.checkpointId, deviceId: this.config.deviceId, seq: s, scannedAt, ...checked.value };
+        // A scan naming its officer is a v2 scan (issue 16); without one it stays v1, as older devices send.
+        const scan: Scan = { v: checked.value.officer === undefined ? 1 : 2, scanId, checkpointId: this.config.checkpointId, deviceId: this.config.deviceId, seq: s, scannedAt, ...checked.value };
         payload = Buffer.from(JSON.stringify(scan));
         return payload;
       });

@@ -31,6 +31,7 @@ const WEIRD: unknown[] = [
   '1990-07-01', '1990-7-01', '99-07-01', '35.10.21.1001', '35.10.21.100', '35-10-21-1001',
   'a'.repeat(100), ` ${'a'.repeat(100)} `, 'a'.repeat(101), 'b'.repeat(200), 'b'.repeat(201), `\t${'b'.repeat(200)}\n`,
   '  Budi  ', '\u00a0Budi\u3000', '\ufeffBudi', 'Bu\u0000di', 'Bu\ndi', 'Bu\u007fdi', 'Bu\u0085di', 'Bu\u2028di',
+  'bu-rina', 'Bu-Rina', 'bu rina', 'x'.repeat(33),
   ' \n ', 'Ñoño Ŵ 李 😀', '\ud800', 'Budi, "x"=1 y\\z', '<img src=x>', '\n Budi \t',
 ];
 
@@ -41,8 +42,11 @@ function pick<T>(r: () => number, xs: readonly T[]): T {
 /** A random valid-ish scan: every field drawn from good values, with random whitespace and symptoms. */
 function validish(r: () => number): Record<string, unknown> {
   const pad = () => pick(r, ['', ' ', '\t', '\n', '\u00a0', '  ']);
+  // Half are v2 scans naming their officer (issue 16).
+  const version = r() < 0.5 ? {} : { v: 2, officer: pick(r, ['bu-rina', 'petugas-07', 'a', 'x'.repeat(32)]) };
   return {
     ...good,
+    ...version,
     seq: 1 + Math.floor(r() * 1e6),
     name: pad() + pick(r, ['Siti', 'I Wayan Sudarsana', 'Ñoño 李', 'x'.repeat(100), 'Budi Santoso']) + pad(),
     originAddress: pad() + pick(r, ['', 'Jl. X 1', 'b'.repeat(200)]) + pad(),
@@ -56,7 +60,7 @@ function validish(r: () => number): Record<string, unknown> {
   };
 }
 
-const KEYS = Object.keys(good);
+const KEYS = [...Object.keys(good), 'officer'];
 const HEALTH_KEYS = Object.keys(good.health);
 
 /** One to three random mutations: a field set to a weird value, a key removed, an extra key, a reorder. */
@@ -130,7 +134,22 @@ describe('fastScan agrees with ScanSchema', () => {
     ['a null-prototype copy', Object.assign(Object.create(null), good)],
     ['not an object', 'scan'],
     ['an array', [good]],
+    ['a v2 scan with its officer', { ...good, v: 2, officer: 'bu-rina' }],
+    ['a v2 scan without an officer', { ...good, v: 2 }],
+    ['a v1 scan naming an officer', { ...good, officer: 'bu-rina' }],
+    ['a v1 scan with officer: undefined', { ...good, officer: undefined }],
   ])('on %s', (_, input) => {
     agree(input);
+  });
+});
+
+describe('scan versions (issue 16)', () => {
+  it('a v1 scan (older devices) and a v2 scan with its officer both pass; mixing them does not', () => {
+    expect(ScanSchema.safeParse(good).success).toBe(true);
+    expect(ScanSchema.safeParse({ ...good, v: 2, officer: 'bu-rina' }).success).toBe(true);
+    expect(fastScan({ ...good, v: 2, officer: 'bu-rina' })?.officer).toBe('bu-rina');
+    expect(ScanSchema.safeParse({ ...good, v: 2 }).success).toBe(false);
+    expect(ScanSchema.safeParse({ ...good, officer: 'bu-rina' }).success).toBe(false);
+    expect(ScanSchema.safeParse({ ...good, v: 2, officer: 'Bu Rina' }).success).toBe(false);
   });
 });

@@ -28,6 +28,8 @@ const SCAN_KEYS = new Set([
   'v', 'scanId', 'checkpointId', 'deviceId', 'seq', 'scannedAt', 'nik', 'name', 'sex', 'birthDate',
   'originAddress', 'destinationVillageCode', 'health',
 ]);
+/** A v2 scan has exactly one key more: the officer (`scanVersionAgrees`). */
+const SCAN_KEYS_V2 = new Set([...SCAN_KEYS, 'officer']);
 const HEALTH_KEYS = new Set(['temperatureC', 'symptoms', 'rapidTest', 'vaccinationDoses']);
 const SYMPTOM_SET: ReadonlySet<unknown> = new Set(SYMPTOMS);
 const RAPID_SET: ReadonlySet<unknown> = new Set(RAPID_TEST_RESULTS);
@@ -80,9 +82,12 @@ function health(h: unknown): Scan['health'] | undefined {
  * Use through `checkScanValue`, which falls back to `ScanSchema.safeParse`.
  */
 export function fastScan(x: unknown): Scan | undefined {
-  if (!INSTANT_PATTERN || !hasExactly(x, SCAN_KEYS)) return undefined;
-  const { v, scanId, checkpointId, deviceId, seq, scannedAt, nik, sex, birthDate, destinationVillageCode } = x;
-  if (v !== 1) return undefined;
+  if (!INSTANT_PATTERN || typeof x !== 'object' || x === null) return undefined;
+  const v2 = (x as { v?: unknown }).v === 2;
+  if (!hasExactly(x, v2 ? SCAN_KEYS_V2 : SCAN_KEYS)) return undefined;
+  const { v, scanId, checkpointId, deviceId, seq, scannedAt, nik, sex, birthDate, destinationVillageCode, officer } = x;
+  if (v !== 1 && v !== 2) return undefined;
+  if (v2 && (!isStr(officer) || !ID_PATTERN.test(officer))) return undefined;
   if (!isStr(scanId) || !ULID_PATTERN.test(scanId)) return undefined;
   if (!isStr(checkpointId) || !ID_PATTERN.test(checkpointId)) return undefined;
   if (!isStr(deviceId) || !ID_PATTERN.test(deviceId)) return undefined;
@@ -98,8 +103,8 @@ export function fastScan(x: unknown): Scan | undefined {
   if (!isStr(destinationVillageCode) || !VILLAGE_CODE_PATTERN.test(destinationVillageCode)) return undefined;
   const h = health(x.health);
   if (!h) return undefined;
-  return {
-    v: 1,
+  const scan: Scan = {
+    v,
     scanId,
     checkpointId,
     deviceId,
@@ -113,4 +118,6 @@ export function fastScan(x: unknown): Scan | undefined {
     destinationVillageCode,
     health: h,
   };
+  if (v2) scan.officer = officer as string;
+  return scan;
 }

@@ -90,3 +90,16 @@ describe('checkScanMessage', () => {
     expect(checkScanMessage(view, id).map((o) => o.result.ok)).toEqual([true, true]);
   });
 });
+
+describe('scan versions at the server (issue 16)', () => {
+  it('checkScanMessage takes a v1 scan, a v2 scan with its officer, and a batch mixing them', () => {
+    const v1 = { ...SAMPLE_SCAN };
+    const v2 = { ...SAMPLE_SCAN, v: 2, seq: 2, officer: 'bu-rina' };
+    const enc = (o: unknown) => new TextEncoder().encode(JSON.stringify(o));
+    for (const payload of [enc(v1), enc(v2), enc([v1, v2])]) {
+      for (const r of checkScanMessage(payload, SAMPLE_IDENTITY)) expect(r.result.ok).toBe(true);
+    }
+    const [bad] = checkScanMessage(enc({ ...SAMPLE_SCAN, v: 2 }), SAMPLE_IDENTITY);
+    expect(bad!.result.ok).toBe(false);
+  });
+});

@@ -42,7 +42,19 @@ export const HealthScreeningSchema = z.strictObject({
 });
 export type HealthScreening = z.infer<typeof HealthScreeningSchema>;
 
-/** What the card reader (or the officer) gives the edge agent: the traveller and the screening. */
+/**
+ * The officer on duty who took the scan (issue 16): a lower-case id like the staff accounts',
+ * e.g. `bu-rina` or `petugas-07` — an id, not a name, so it is no personal data in a scan.
+ */
+export const OfficerSchema = IdSchema;
+
+/**
+ * Scan versions: v1 (no officer; older devices, still accepted everywhere) and v2 (carries `officer`).
+ * A v2 scan must name its officer and a v1 scan must not: {@link scanVersionAgrees}.
+ */
+export const SCAN_VERSIONS = [1, 2] as const;
+
+/** What the card reader (or the officer) gives the edge agent: the traveller and the screening; `officer` makes it a v2 scan. */
 export const ScanInputSchema = z.strictObject({
   nik: NikSchema,
   name: PersonNameSchema,
@@ -51,12 +63,14 @@ export const ScanInputSchema = z.strictObject({
   originAddress: AddressSchema,
   destinationVillageCode: VillageCodeSchema,
   health: HealthScreeningSchema,
+  officer: OfficerSchema.optional(),
 });
 export type ScanInput = z.infer<typeof ScanInputSchema>;
 
 /** A scan as published by a checkpoint device: the input plus identity, order and time. */
 export const ScanSchema = z.strictObject({
-  v: z.literal(1),
+  /** 1: no officer (older devices); 2: `officer` present. */
+  v: z.union([z.literal(1), z.literal(2)]),
   /** Unique, generated on the device when the scan is taken; the storage identity. */
   scanId: UlidSchema,
   checkpointId: IdSchema,
@@ -66,8 +80,13 @@ export const ScanSchema = z.strictObject({
   /** Device clock at scan time (see `status.clockSkewMs` for how far to trust it). */
   scannedAt: InstantSchema,
   ...ScanInputSchema.shape,
-});
+}).refine(scanVersionAgrees, { message: 'a v2 scan names its officer, a v1 scan none', path: ['officer'] });
 export type Scan = z.infer<typeof ScanSchema>;
+
+/** `scanVersionAgrees({ v: 2, officer: 'bu-rina' })` → true; `{ v: 1, officer: 'bu-rina' }` → false. */
+export function scanVersionAgrees(s: { v: 1 | 2; officer?: string | undefined }): boolean {
+  return s.v === 2 ? s.officer !== undefined : s.officer === undefined;
+}
 
 export const OutboxStatsSchema = z.strictObject({
   depth: z.number().int().min(0),
