@@ -44,6 +44,8 @@ describe('canSubscribe for a device', () => {
     ['the server scans subscription', SERVER_SUBSCRIPTIONS.scans, false],
     ['$SYS', '$SYS/#', false],
     ['an empty filter', '', false],
+    ['the server clock (issue 17)', 'sk/v1/time', true],
+    ['below the server clock', 'sk/v1/time/#', false],
   ])('%s: %s → %s', (_why, filter, allowed) => {
     expect(canSubscribe(dev, filter)).toBe(allowed);
   });
@@ -55,6 +57,7 @@ describe('canPublish for a server', () => {
     ['another device acks', 'sk/v1/checkpoints/kalibaru/devices/kalibaru-02/acks', true],
     ['a device status (e.g. clearing a stale retained one)', own('status'), true],
     ['something else under sk/v1', 'sk/v1/server/status', true],
+    ['the server clock', 'sk/v1/time', true],
     ['a device scans (forgery)', own('scans'), false],
     ['scans of a malformed id its + subscription would still receive', 'sk/v1/checkpoints/X/devices/Y/scans', false],
     ['scans with empty ids', 'sk/v1/checkpoints//devices//scans', false],
@@ -201,5 +204,18 @@ describe('malformed village and puskesmas identities get nothing', () => {
   ])('%s', (_why, identity) => {
     for (const t of [village('aid'), village('aid', V, identity.id), report(), report('sobo', identity.id), 'sk/v1/checkpoints/ketapang/devices/pos-01/scans']) expect(canPublish(identity, t)).toBe(false);
     for (const f of [village('aid-result'), village('aid-result', V, identity.id), '#', 'sk/v1/#']) expect(canSubscribe(identity, f)).toBe(false);
+  });
+});
+
+describe('the server clock topic (issue 17)', () => {
+  it('every kind of device may read it and none may write it', () => {
+    const devices: Identity[] = [dev, { id: 'pos-01', kind: 'village-device', villageCode: '35.10.21.2001' }, { id: 'pkm-01', kind: 'puskesmas-device', puskesmasId: 'pkm-kalipuro' }];
+    for (const d of devices) {
+      expect(canSubscribe(d, 'sk/v1/time')).toBe(true);
+      expect(canPublish(d, 'sk/v1/time')).toBe(false);
+    }
+  });
+  it('a malformed identity may not read it either', () => {
+    expect(canSubscribe({ id: 'Bad Id', kind: 'device', checkpointId: 'ketapang' }, 'sk/v1/time')).toBe(false);
   });
 });

@@ -5,6 +5,7 @@
  * another checkpoint's scans, another desa's handouts or another puskesmas's report, nor read
  * anyone else's replies:
  *   checkpoint device   publish …/checkpoints/{cp}/devices/{id}/scans + status, subscribe …/acks
+ *   every device        subscribe sk/v1/time (the server's clock, issue 17), publish it never
  *   village device      publish …/villages/{desa}/devices/{id}/aid, subscribe …/aid-result (issue 6)
  *   puskesmas device    publish …/puskesmas/{pk}/devices/{id}/reports, subscribe nothing
  * Servers read everything under sk/v1/ and write acks and results, but never what a device reports
@@ -12,7 +13,7 @@
  * publishes to $SYS (aedes trusts `$SYS/+/heartbeat` to decide which brokers are alive, so a forged
  * one would suppress last wills).
  */
-import { deviceTopic, ID_PATTERN, puskesmasTopic, TOPIC_ROOT, VillageCodeSchema, villageDeviceTopic } from '@sk/protocol';
+import { deviceTopic, ID_PATTERN, puskesmasTopic, TIME_TOPIC, TOPIC_ROOT, VillageCodeSchema, villageDeviceTopic } from '@sk/protocol';
 import type { Identity } from './credentials.ts';
 
 // MQTT 3.1.1 §4.7.3: topic names and filters are 1..65535 bytes of UTF-8 and never contain U+0000.
@@ -93,6 +94,9 @@ export function canSubscribe(identity: Identity, filter: string): boolean {
     return filter.startsWith(`${TOPIC_ROOT}/`) || filter === `${TOPIC_ROOT}/#`;
   }
   // Exact topic only: `…/devices/+/acks` would let a device read every other device's replies.
-  const own = deviceTopics(identity)?.subscribe;
-  return own !== undefined && own !== null && filter === own;
+  const topics = deviceTopics(identity);
+  if (!topics) return false;
+  // The server's clock is no secret: every device may read it (issue 17); only servers publish it.
+  if (filter === TIME_TOPIC) return true;
+  return topics.subscribe !== null && filter === topics.subscribe;
 }

@@ -57,10 +57,12 @@ function validish(r: () => number): Record<string, unknown> {
       rapidTest: pick(r, ['negatif', 'positif', 'tidak_dites']),
       vaccinationDoses: Math.floor(r() * 6),
     },
+    // A quarter stamped by a clock the device could not trust (issue 17), the flag last in the input.
+    ...(r() < 0.25 ? { untrustedTime: true } : {}),
   };
 }
 
-const KEYS = [...Object.keys(good), 'officer'];
+const KEYS = [...Object.keys(good), 'officer', 'untrustedTime'];
 const HEALTH_KEYS = Object.keys(good.health);
 
 /** One to three random mutations: a field set to a weird value, a key removed, an extra key, a reorder. */
@@ -138,6 +140,11 @@ describe('fastScan agrees with ScanSchema', () => {
     ['a v2 scan without an officer', { ...good, v: 2 }],
     ['a v1 scan naming an officer', { ...good, officer: 'bu-rina' }],
     ['a v1 scan with officer: undefined', { ...good, officer: undefined }],
+    ['a scan with untrusted time', { ...good, untrustedTime: true }],
+    ['a v2 scan with untrusted time', { ...good, v: 2, officer: 'bu-rina', untrustedTime: true }],
+    ['untrustedTime: false', { ...good, untrustedTime: false }],
+    ['untrustedTime: undefined', { ...good, untrustedTime: undefined }],
+    ['untrustedTime: "true"', { ...good, untrustedTime: 'true' }],
   ])('on %s', (_, input) => {
     agree(input);
   });

@@ -30,6 +30,9 @@ const SCAN_KEYS = new Set([
 ]);
 /** A v2 scan has exactly one key more: the officer (`scanVersionAgrees`). */
 const SCAN_KEYS_V2 = new Set([...SCAN_KEYS, 'officer']);
+/** A scan stamped by a clock the device had no reason to trust carries `untrustedTime: true` too. */
+const SCAN_KEYS_UNTRUSTED = new Set([...SCAN_KEYS, 'untrustedTime']);
+const SCAN_KEYS_V2_UNTRUSTED = new Set([...SCAN_KEYS_V2, 'untrustedTime']);
 const HEALTH_KEYS = new Set(['temperatureC', 'symptoms', 'rapidTest', 'vaccinationDoses']);
 const SYMPTOM_SET: ReadonlySet<unknown> = new Set(SYMPTOMS);
 const RAPID_SET: ReadonlySet<unknown> = new Set(RAPID_TEST_RESULTS);
@@ -84,8 +87,10 @@ function health(h: unknown): Scan['health'] | undefined {
 export function fastScan(x: unknown): Scan | undefined {
   if (!INSTANT_PATTERN || typeof x !== 'object' || x === null) return undefined;
   const v2 = (x as { v?: unknown }).v === 2;
-  if (!hasExactly(x, v2 ? SCAN_KEYS_V2 : SCAN_KEYS)) return undefined;
+  const untrusted = Object.hasOwn(x, 'untrustedTime');
+  if (!hasExactly(x, v2 ? (untrusted ? SCAN_KEYS_V2_UNTRUSTED : SCAN_KEYS_V2) : untrusted ? SCAN_KEYS_UNTRUSTED : SCAN_KEYS)) return undefined;
   const { v, scanId, checkpointId, deviceId, seq, scannedAt, nik, sex, birthDate, destinationVillageCode, officer } = x;
+  if (untrusted && x.untrustedTime !== true) return undefined;
   if (v !== 1 && v !== 2) return undefined;
   if (v2 && (!isStr(officer) || !ID_PATTERN.test(officer))) return undefined;
   if (!isStr(scanId) || !ULID_PATTERN.test(scanId)) return undefined;
@@ -110,6 +115,8 @@ export function fastScan(x: unknown): Scan | undefined {
     deviceId,
     seq: seq as number,
     scannedAt,
+    // zod keeps the schema's key order: the flag sits right after scannedAt.
+    ...(untrusted ? { untrustedTime: true as const } : {}),
     nik,
     name,
     sex,

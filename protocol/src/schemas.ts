@@ -77,8 +77,14 @@ export const ScanSchema = z.strictObject({
   deviceId: IdSchema,
   /** Per-device sequence number from 1, never reused: the device's outbox order. */
   seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
-  /** Device clock at scan time (see `status.clockSkewMs` for how far to trust it). */
+  /** When the scan was taken: the server's time as the device learned it (see edge-agent/src/device-clock.ts). */
   scannedAt: InstantSchema,
+  /**
+   * Present (always `true`) when `scannedAt` is the device's own clock, never checked against the
+   * server's (booted offline without an RTC: it may say 1970). The server stores such a scan at its
+   * receive time. Optional, so scans of older devices stay valid.
+   */
+  untrustedTime: z.literal(true).optional(),
   ...ScanInputSchema.shape,
 }).refine(scanVersionAgrees, { message: 'a v2 scan names its officer, a v1 scan none', path: ['officer'] });
 export type Scan = z.infer<typeof ScanSchema>;
@@ -118,6 +124,13 @@ export const ScanAckSchema = z.strictObject({
   serverTime: InstantSchema,
 });
 export type ScanAck = z.infer<typeof ScanAckSchema>;
+
+/** Server → devices on `sk/v1/time` (TIME_TOPIC), every few seconds: `{ v: 1, serverTime: '2026-12-06T04:00:00.000Z' }`. */
+export const TimeBeaconSchema = z.strictObject({
+  v: z.literal(1),
+  serverTime: InstantSchema,
+});
+export type TimeBeacon = z.infer<typeof TimeBeaconSchema>;
 
 /** `toRanges([1,2,3,7,8,10])` → `[[1,3],[7,8],[10,10]]` */
 export function toRanges(seqs: Iterable<number>): [number, number][] {

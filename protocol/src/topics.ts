@@ -4,6 +4,7 @@
  *   sk/v1/checkpoints/{checkpointId}/devices/{deviceId}/scans   device → server, QoS 1 (one Scan, or an array: scan-batch.ts)
  *   sk/v1/checkpoints/{checkpointId}/devices/{deviceId}/status  device → all, QoS 1, retained, also the last will
  *   sk/v1/checkpoints/{checkpointId}/devices/{deviceId}/acks    server → device, QoS 1 ("stored", by sequence number)
+ *   sk/v1/time                                                   server → devices, QoS 0, every few seconds (TimeBeacon)
  *
  * The device id is in the topic (not only in the payload) so the broker's ACL can check, without
  * parsing the payload, that a device publishes only as itself and only for its own checkpoint.
@@ -21,6 +22,13 @@ export function deviceTopic(checkpointId: string, deviceId: string, kind: Device
   if (!ID_PATTERN.test(deviceId)) throw new Error(`invalid device id: ${JSON.stringify(deviceId)}`);
   return `${TOPIC_ROOT}/checkpoints/${checkpointId}/devices/${deviceId}/${kind}`;
 }
+
+/**
+ * The server's clock, published live (QoS 0, not retained) every few seconds: a device that booted
+ * without a trusted clock (no RTC) takes its time from here before its first ack. Not retained on
+ * purpose: a retained copy is as old as the last server that published it, so it proves nothing.
+ */
+export const TIME_TOPIC = `${TOPIC_ROOT}/time`;
 
 /** Wildcard subscriptions the server uses. */
 export const SERVER_SUBSCRIPTIONS = {

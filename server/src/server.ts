@@ -42,6 +42,7 @@ import { puskesmasRoutes } from './puskesmas/puskesmas-routes.ts';
 import { puskesmasDeviceHandler } from './puskesmas/puskesmas-mqtt.ts';
 import { loadPersonSecret } from './alerts/person-secret.ts';
 import { CheckpointFeatures, featurePaths, featureTuning, type FeatureTuning } from './arrivals/checkpoint-features.ts';
+import { TimeBeacon } from './live/time-beacon.ts';
 
 export const VERSION = '0.1.0';
 
@@ -325,6 +326,8 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   }
   await ingest.start();
   await featureMqtt.start();
+  const timeBeacon = new TimeBeacon({ url: cfg.mqttUrl, failoverUrls: cfg.mqttUrls.slice(1), clientId: `${cfg.mqttClientId}-time`, username: cfg.mqttUsername, password: cfg.mqttPassword, now: o.now && (() => o.now!().getTime()) }, area(log, 'time'));
+  timeBeacon.start(); // the clock devices without an RTC take their time from (issue 17)
   const httpPort = (http.address() as AddressInfo).port;
   const url = `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${httpPort}`;
   log.info({ url, mqtt: cfg.mqttUrl }, 'server started');
@@ -340,6 +343,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
         await cluster?.stop(); // hand our checkpoints to the other instances at once
         await puskesmas.stop(); // a pending report write finishes (or stays pending on disk)
         await featureMqtt.stop();
+        await timeBeacon.stop();
         await aidInflux.stop();
         aid.stop();
         alerts.stop();
