@@ -4,6 +4,7 @@
  */
 import { UsageError } from './options.ts';
 import { aid } from './scenarios/aid.ts';
+import { cards } from './scenarios/cards.ts';
 import { checkpoints } from './scenarios/checkpoints.ts';
 import { generate } from './scenarios/generate.ts';
 import { load } from './scenarios/load.ts';
@@ -11,7 +12,7 @@ import { puskesmas } from './scenarios/puskesmas.ts';
 import { runScenario, type Scenario } from './scenarios/scenario.ts';
 import { verify } from './scenarios/verify.ts';
 
-const SCENARIOS: readonly Scenario[] = [checkpoints, load, verify, generate, puskesmas, aid];
+const SCENARIOS: readonly Scenario[] = [checkpoints, load, verify, generate, puskesmas, aid, cards];
 
 function usage(): string {
   return [

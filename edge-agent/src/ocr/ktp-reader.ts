@@ -1,0 +1,89 @@
+/**
+ * Reads a KTP picture on the device with tesseract.js 7 (WASM) in the agent's own process, started
+ * lazily on the first card and kept warm. The English model comes from the @tesseract.js-data/eng
+ * package in node_modules (`langPath`, gzip) — nothing is downloaded and nothing is cached to disk.
+ *
+ * Why in the agent and not in the browser: the screen's bundle stays small (no 2.4 MB core nor
+ * ~10 MB model to load on a tablet), the device's one CPU-bound worker serves the officer's screen
+ * and a kiosk alike, and the bench measures exactly what the screen gets over its localhost POST.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { createWorker, type Worker } from 'tesseract.js';
+import type { RegionLookup } from '@sk/protocol';
+import { readKtpText, type KtpRead } from './ktp-text.ts';
+
+export interface KtpReaderOptions {
+  /** `4.0.0` (fast, default) or `4.0.0_best_int`. */
+  model?: '4.0.0' | '4.0.0_best_int';
+  regions: RegionLookup;
+  /** A digit of the NIK read below this confidence (0–100) flags the NIK as uncertain. */
+  minDigitConfidence?: number;
+}
+
+export interface KtpReadResult extends KtpRead {
+  /** Milliseconds the engine took for this card (without waiting for an earlier one). */
+  ms: number;
+  /** The engine's mean confidence for the whole card, 0–100. */
+  confidence: number;
+}
+
+export function langPath(model: string = '4.0.0'): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('@tesseract.js-data/eng/package.json')), model);
+}
+
+// Tesseract's symbols for the line holding the NIK: the confidence of its weakest digit.
+type Block = { paragraphs: { lines: { text: string; words: { text: string; symbols: { text: string; confidence: number }[] }[] }[] }[] };
+function nikDigitConfidence(blocks: Block[] | null, nik: string | null): number | undefined {
+  if (!blocks || !nik) return undefined;
+  for (const b of blocks) for (const p of b.paragraphs) for (const l of p.lines) {
+    if (!/N\s?[I1l|]\s?K/i.test(l.text.slice(0, 8))) continue;
+    let min = 100;
+    let digits = 0;
+    for (const w of l.words) for (const s of w.symbols) if (/[0-9A-Za-z|!\]]/.test(s.text) && !/^N\s?[I1l|]\s?K/i.test(w.text)) { min = Math.min(min, s.confidence); digits++; }
+    return digits >= 16 ? min : undefined;
+  }
+  return undefined;
+}
+
+export class KtpReader {
+  readonly #o: KtpReaderOptions;
+  #worker: Promise<Worker> | null = null;
+
+  constructor(o: KtpReaderOptions) {
+    this.#o = o;
+  }
+
+  /** Starts the engine now (else the first card pays ~0.3–0.5 s for it). */
+  warm(): Promise<void> {
+    return this.#get().then(() => undefined);
+  }
+
+  #get(): Promise<Worker> {
+    this.#worker ??= createWorker('eng', 1, { langPath: langPath(this.#o.model), gzip: true, cacheMethod: 'none' }).catch((err: unknown) => {
+      this.#worker = null;
+      throw err;
+    });
+    return this.#worker;
+  }
+
+  /** Reads one JPEG/PNG picture of a KTP. Jobs queue on the one engine. */
+  async read(image: Buffer): Promise<KtpReadResult> {
+    const worker = await this.#get();
+    const t0 = performance.now();
+    // rotateAuto straightens a card held a few degrees off (issue 16: ±5°).
+    const r = await worker.recognize(image, { rotateAuto: true }, { text: true, blocks: true });
+    const ms = performance.now() - t0;
+    const first = readKtpText(r.data.text, this.#o.regions);
+    const conf = nikDigitConfidence(r.data.blocks as Block[] | null, first.nik);
+    const read = conf === undefined ? first : readKtpText(r.data.text, this.#o.regions, { nikDigitConfidence: conf, minDigitConfidence: this.#o.minDigitConfidence });
+    return { ...read, ms, confidence: r.data.confidence };
+  }
+
+  async stop(): Promise<void> {
+    const w = this.#worker;
+    this.#worker = null;
+    if (w) await (await w.catch(() => null))?.terminate();
+  }
+}
