@@ -21,8 +21,12 @@ export interface EdgeAgentConfig {
   outboxMaxBytes?: number;
   reconnectPeriodMs?: number;
   logger?: Logger;
-  /** Injectable clock (ms since epoch), for tests. */
+  /** Injectable clock (ms since epoch), for tests: the device's own wall clock, which may be wrong (issue 17). */
   now?: () => number;
+  /** Injectable monotonic clock (ms), for tests; default CLOCK_MONOTONIC (device-clock-io.ts). */
+  monoNow?: () => number;
+  /** This boot's id, tying a saved clock anchor to it; default Linux's, null = never reuse a saved anchor. */
+  bootId?: string | null;
 }
 
 export type SubmitResult =
@@ -42,7 +46,10 @@ export interface AgentStats {
   accepted: number;
   rejected: number;
   lastScanAt: string | null;
+  /** Device wall clock minus server time; null until the server's time is known. */
   clockSkewMs: number | null;
+  /** True once the agent stamps scans with the server's time (before that they say `untrustedTime`). */
+  clockTrusted: boolean;
 }
 
 export interface EdgeAgentEvents {

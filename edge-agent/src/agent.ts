@@ -11,24 +11,30 @@
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { monotonicFactory } from 'ulid';
-import { brokerServers, deviceTopic, ScanAckSchema, type DeviceStatus, type Scan } from '@sk/protocol';
+import { brokerServers, deviceTopic, ScanAckSchema, TIME_TOPIC, TimeBeaconSchema, type DeviceStatus, type Scan } from '@sk/protocol';
 import { checkScanInput } from '@sk/protocol/validate';
 import { groupForMessages, joinScanPayloads, MAX_SCANS_PER_MESSAGE } from '@sk/protocol/scan-batch';
 import { loadRegions } from '@sk/protocol/regions';
 import { Outbox, OutboxFullError, protocolStats } from './outbox.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { bounded } from './agent-util.ts';
+import { DeviceClock } from './device-clock.ts';
+import { BEACON_UNCERTAINTY_MS, bootId, loadSavedClock, monotonicMs, saveClock } from './device-clock-io.ts';
 import type { AgentStats, EdgeAgentConfig, EdgeAgentEvents, SubmitResult } from './agent-types.ts';
 
 export type { AgentStats, EdgeAgentConfig, EdgeAgentEvents, SubmitResult } from './agent-types.ts';
 
+/** A time probe whose ack has not come within this is given up (its bound would be too loose anyway). */
+const PROBE_GIVE_UP_MS = 20_000;
+
 export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
-  readonly config: Readonly<Required<Omit<EdgeAgentConfig, 'password' | 'logger' | 'now' | 'outboxMaxBytes'>>> & Pick<EdgeAgentConfig, 'outboxMaxBytes'>;
+  readonly config: Readonly<Required<Omit<EdgeAgentConfig, 'password' | 'logger' | 'now' | 'monoNow' | 'bootId' | 'outboxMaxBytes'>>> & Pick<EdgeAgentConfig, 'outboxMaxBytes'>;
   readonly topics: { scans: string; status: string; acks: string };
   #password: string | undefined;
   #log: Logger;
   #now: () => number;
   #ulid = monotonicFactory();
+  #ulidTrusted = false;
   #outbox: Outbox | null = null;
   #client: MqttClient | null = null;
   /** seq → when it was last published; the unacknowledged window. */
@@ -38,7 +44,13 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
   #running = false;
   #counters = { published: 0, messages: 0, retransmits: 0, acked: 0, accepted: 0, rejected: 0 };
   #lastScanAt: string | null = null;
-  #clockSkewMs: number | null = null;
+  /** The time scans are stamped with: the server's, once learned (issue 17). */
+  #clock: DeviceClock | null = null;
+  #mono: () => number;
+  #bootId: string | null;
+  /** A scan's first send, to time its ack: the server's time then lies between send and ack (NTP's bound). */
+  #probe: { seq: number; atMono: number } | null = null;
+  #clockSavedAtMono = -Infinity;
 
   constructor(config: EdgeAgentConfig) {
     super();
@@ -64,6 +76,8 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
     this.#password = config.password;
     this.#log = (config.logger ?? silentLogger).child({ area: 'agent', device: config.deviceId });
     this.#now = config.now ?? Date.now;
+    this.#mono = config.monoNow ?? monotonicMs;
+    this.#bootId = config.bootId === undefined ? bootId() : config.bootId;
   }
 
   /** Opens the outbox (recovering it) and starts connecting; resolves without waiting for the broker. */
@@ -72,6 +86,7 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
     // Load the region list now (a few seconds on a small device), not on the officer's first scan.
     loadRegions();
     this.#outbox = await Outbox.open({ dir: this.config.dataDir, maxBytes: this.config.outboxMaxBytes, now: this.#now });
+    this.#clock = new DeviceClock({ wall: this.#now, mono: this.#mono, bootId: this.#bootId, saved: loadSavedClock(this.config.dataDir) });
     const recovered = this.#outbox.stats();
     this.#log.info({ depth: recovered.depth, nextSeq: recovered.nextSeq, droppedTailBytes: recovered.droppedTailBytes }, 'outbox opened');
     this.#running = true;
@@ -85,8 +100,10 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
       this.#log[warned ? 'debug' : 'warn']({ err: err.message }, 'mqtt error');
       warned = true;
     });
-    this.#client.on('message', (topic, payload) => {
+    this.#client.on('message', (topic, payload, packet) => {
       if (topic === this.topics.acks) this.#onAck(payload).catch((err) => this.#fail(err));
+      // A retained copy has an unknown age (MQTT-3.3.1-8): only a live beacon tells the time.
+      else if (topic === TIME_TOPIC && !packet.retain) this.#onBeacon(payload);
     });
     const tick = Math.max(50, Math.min(1000, Math.floor(this.config.retransmitAfterMs / 2)));
     this.#timers.push(setInterval(() => this.#retransmitDue(), tick));
@@ -122,15 +139,22 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
       this.#counters.rejected++;
       return { ok: false, reason: checked.reason, message: checked.message };
     }
-    const at = this.#now();
+    // Never a clock without a reason to trust it: the server's time if known, else flagged (issue 17).
+    const time = this.#clock!.now();
+    const at = time.ms;
     const scannedAt = new Date(at).toISOString();
-    const scanId = this.#ulid(at);
+    if (time.trusted !== this.#ulidTrusted) {
+      // ulid's monotonic factory never goes back in time: a 2099 device clock would pin every later id there.
+      this.#ulid = monotonicFactory();
+      this.#ulidTrusted = time.trusted;
+    }
+    const scanId = this.#ulid(Math.max(0, at));
     let payload: Buffer | undefined;
     let seq: number;
     try {
       seq = await outbox.append((s) => {
         // A scan naming its officer is a v2 scan (issue 16); without one it stays v1, as older devices send.
-        const scan: Scan = { v: checked.value.officer === undefined ? 1 : 2, scanId, checkpointId: this.config.checkpointId, deviceId: this.config.deviceId, seq: s, scannedAt, ...checked.value };
+        const scan: Scan = { v: checked.value.officer === undefined ? 1 : 2, scanId, checkpointId: this.config.checkpointId, deviceId: this.config.deviceId, seq: s, scannedAt, ...(time.trusted ? {} : { untrustedTime: true as const }), ...checked.value };
         payload = Buffer.from(JSON.stringify(scan));
         return payload;
       });
@@ -143,7 +167,12 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
     this.#counters.accepted++;
     this.#lastScanAt = scannedAt;
     // Live lane: out at once, with its own allowance on top of the backlog's window.
-    if (this.#connected && payload && this.#sent.size < 2 * this.config.maxInFlight) this.#publish(seq, payload);
+    if (this.#connected && payload && this.#sent.size < 2 * this.config.maxInFlight) {
+      // A first send is a clean time probe; one at a time, a lost one replaced after a while.
+      const mono = this.#mono();
+      if (!this.#probe || mono - this.#probe.atMono > PROBE_GIVE_UP_MS) this.#probe = { seq, atMono: mono };
+      this.#publish(seq, payload);
+    }
     return { ok: true, scanId, seq };
   }
 
@@ -172,7 +201,8 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
       inFlight: this.#sent.size,
       ...this.#counters,
       lastScanAt: this.#lastScanAt,
-      clockSkewMs: this.#clockSkewMs,
+      clockSkewMs: this.#clock?.skewMs() ?? null,
+      clockTrusted: this.#clock?.trusted ?? false,
     };
   }
 
@@ -197,9 +227,10 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
   }
 
   #status(state: 'online' | 'offline'): DeviceStatus {
-    const base: DeviceStatus = { v: 1, checkpointId: this.config.checkpointId, deviceId: this.config.deviceId, state, at: new Date(this.#now()).toISOString(), version: this.config.version };
+    const at = this.#clock ? this.#clock.now().ms : this.#now();
+    const base: DeviceStatus = { v: 1, checkpointId: this.config.checkpointId, deviceId: this.config.deviceId, state, at: new Date(at).toISOString(), version: this.config.version };
     if (!this.#outbox) return base;
-    return { ...base, outbox: protocolStats(this.#outbox.stats()), lastScanAt: this.#lastScanAt, clockSkewMs: this.#clockSkewMs };
+    return { ...base, outbox: protocolStats(this.#outbox.stats()), lastScanAt: this.#lastScanAt, clockSkewMs: this.#clock?.skewMs() ?? null };
   }
 
   async #publishStatus(state: 'online' | 'offline'): Promise<void> {
@@ -216,6 +247,8 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
     // After a reconnect nothing unacknowledged counts as in flight any more: send it all again, in order.
     this.#sent.clear();
     this.#client!.subscribe(this.topics.acks, { qos: 1 }, (err) => { if (err) this.#fail(err); });
+    // The server's clock; a broker without the time topic in its ACL refuses it, and acks still tell the time.
+    this.#client!.subscribe(TIME_TOPIC, { qos: 0 }, (err) => { if (err) this.#log.debug({ err: err.message }, 'time topic not subscribed'); });
     this.#publishStatus('online').catch(() => {});
     this.emit('connected');
     this.#pump();
@@ -245,13 +278,46 @@ export class EdgeAgent extends EventEmitter<EdgeAgentEvents> {
       return;
     }
     const { ranges, serverTime } = parsed.data;
-    this.#clockSkewMs = this.#now() - Date.parse(serverTime);
+    const probe = this.#probe;
+    if (probe && ranges.some(([a, b]) => a <= probe.seq && probe.seq <= b)) {
+      // The server stamped this ack after our first send of the probe and before it reached us.
+      const half = (this.#mono() - probe.atMono) / 2;
+      this.#learnTime({ serverMs: Date.parse(serverTime), atMono: probe.atMono + half, uncertaintyMs: half });
+      this.#probe = null;
+    }
     const count = await this.#outbox.ack(ranges);
     // Only now (ack durable) leave the window, so the pump cannot republish them meanwhile.
     for (const seq of this.#sent.keys()) if (!this.#outbox.has(seq)) this.#sent.delete(seq);
     this.#counters.acked += count;
     if (count > 0) this.emit('acked', { count, ranges });
     this.#pump();
+  }
+
+  #onBeacon(raw: Buffer): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      json = undefined;
+    }
+    const parsed = TimeBeaconSchema.safeParse(json);
+    if (!parsed.success) return;
+    this.#learnTime({ serverMs: Date.parse(parsed.data.serverTime), atMono: this.#mono(), uncertaintyMs: BEACON_UNCERTAINTY_MS });
+  }
+
+  #learnTime(sample: { serverMs: number; atMono: number; uncertaintyMs: number }): void {
+    const clock = this.#clock;
+    if (!clock) return;
+    const wasTrusted = clock.trusted;
+    if (!clock.observe(sample)) return;
+    if (!wasTrusted) this.#log.info({ skewMs: clock.skewMs() }, 'learned the server time');
+    // Kept for an agent restart in the same boot; at most once a minute (acks come many a second).
+    const mono = this.#mono();
+    if (!wasTrusted || mono - this.#clockSavedAtMono > 60_000) {
+      this.#clockSavedAtMono = mono;
+      const saved = clock.toSaved();
+      if (saved) saveClock(this.config.dataDir, saved).catch((err: Error) => this.#log.warn({ err: err.message }, 'clock anchor not saved'));
+    }
   }
 
   /** Fills the backlog window from the oldest unacknowledged scan on. */

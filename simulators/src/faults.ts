@@ -25,14 +25,43 @@ export interface FaultReport {
   errors: string[];
 }
 
-/** Seeded clock offsets for about a quarter of the devices: ±30 s … ±2 h (a device with a dead RTC battery). */
-export function planClockSkew(deviceIds: readonly string[], seed: string): Map<string, number> {
+/** A device whose clock starts at the epoch: a Raspberry Pi (no RTC) booted offline (issue 17). */
+export const EPOCH_1970 = 0;
+/** A dead or corrupted RTC that says 2099. */
+export const YEAR_2099 = Date.parse('2099-01-01T00:00:00.000Z');
+
+/**
+ * Seeded clock offsets for about a quarter of the devices (issue 8, 17): ±30 s … ±2 h drift (a device
+ * with a dead RTC battery), exactly ±1 h (a wrong time zone), a clock at 1970 (a Raspberry Pi booted
+ * without RTC or network) or at 2099 (a bad RTC). 1970 and 2099 are offsets from `now`, the start of
+ * the run. The agent stamps its scans with the server's time once it has heard it; before that it
+ * flags them `untrustedTime`. With `only`, every device's clock is set to that variant.
+ */
+export const SKEW_VARIANTS = ['1970', '2099', '+1h', '-1h'] as const;
+export type SkewVariant = (typeof SKEW_VARIANTS)[number];
+
+/** The offset of one named variant at `now`: `skewOffset('+1h', now)` → 3,600,000. */
+export function skewOffset(variant: SkewVariant, now = Date.now()): number {
+  if (variant === '1970') return EPOCH_1970 - now;
+  if (variant === '2099') return YEAR_2099 - now;
+  return (variant === '+1h' ? 1 : -1) * 3_600_000;
+}
+
+export function planClockSkew(deviceIds: readonly string[], seed: string, now = Date.now(), only?: SkewVariant): Map<string, number> {
   const rng = new Rng(`${seed}/skew`);
   const out = new Map<string, number>();
   for (const id of deviceIds) {
+    if (only) {
+      out.set(id, skewOffset(only, now));
+      continue;
+    }
     if (!rng.chance(0.25)) continue;
-    const magnitude = rng.weighted([[30_000, 3], [5 * 60_000, 3], [2 * 3_600_000, 1]] as const);
-    out.set(id, (rng.chance(0.5) ? 1 : -1) * Math.round(magnitude * (0.5 + rng.next())));
+    const kind = rng.weighted([['drift', 5], ['zone', 2], ['1970', 1], ['2099', 1]] as const);
+    const sign = rng.chance(0.5) ? 1 : -1;
+    if (kind === 'drift') {
+      const magnitude = rng.weighted([[30_000, 3], [5 * 60_000, 3], [2 * 3_600_000, 1]] as const);
+      out.set(id, sign * Math.round(magnitude * (0.5 + rng.next())));
+    } else out.set(id, skewOffset(kind === 'zone' ? (sign > 0 ? '+1h' : '-1h') : kind, now));
   }
   return out;
 }

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { CHECKPOINT_IDS } from '@sk/protocol';
 import { deviceIdFor, Fleet } from './fleet.ts';
-import { FAULT_KINDS, FaultInjector, planClockSkew, type FaultKind } from './faults.ts';
+import { FAULT_KINDS, FaultInjector, planClockSkew, SKEW_VARIANTS, type FaultKind, type SkewVariant } from './faults.ts';
 import { TravellerGenerator } from './travellers.ts';
 import { loadWorld } from './world.ts';
 import { Checker, type Specs } from './options.ts';
@@ -14,6 +14,7 @@ export const FLEET: Specs = {
   'scans-per-message': { type: 'string', help: 'scans per MQTT message while a device drains a backlog (1 = one per message)', default: '32' },
   faults: { type: 'string', help: `inject faults, comma-separated: ${FAULT_KINDS.join(', ')} (drop/restart route devices through a cuttable link)` },
   'fault-every': { type: 'string', help: 'seconds between injected faults', default: '5' },
+  'skew-to': { type: 'string', help: `with --faults skew, set every device's clock to ${SKEW_VARIANTS.join(', ')} (default: a seeded mix of drift, ±1 h, 1970 and 2099)` },
   'broker-credentials': { type: 'string', help: 'the broker\'s credentials file, for the revoke fault', env: 'SK_BROKER_CREDENTIALS' },
 };
 
@@ -51,10 +52,12 @@ export function planFleet(c: Checker): () => FleetPlan {
   const faultEvery = c.num('fault-every', { min: 0.05, max: 86_400 });
   const brokerCredentialsFile = c.str('broker-credentials');
   if (kinds.includes('revoke') && (bare || !brokerCredentialsFile)) c.fail('--faults revoke needs an authenticating broker: --credentials and --broker-credentials <its credentials file>');
+  const skewTo = c.str('skew-to');
+  if (skewTo !== undefined && !(SKEW_VARIANTS as readonly string[]).includes(skewTo)) c.fail(`--skew-to: one of ${SKEW_VARIANTS.join(', ')}`);
   const seed = c.str('seed') ?? '1';
   return () => {
     const deviceIds = checkpointIds.flatMap((cp) => Array.from({ length: devices ?? 2 }, (_, i) => deviceIdFor(cp, i + 1)));
-    const skew = kinds.includes('skew') ? planClockSkew(deviceIds, seed) : undefined;
+    const skew = kinds.includes('skew') ? planClockSkew(deviceIds, seed, Date.now(), skewTo as SkewVariant | undefined) : undefined;
     const fleet = new Fleet({
       brokerUrls: broker!.split(','),
       checkpointIds,

@@ -2,10 +2,11 @@
  * Publishes the server's clock on `sk/v1/time` every few seconds (issue 17), for checkpoint devices
  * that booted without a clock worth trusting (a Raspberry Pi has no RTC). QoS 0 and not retained: a
  * beacon is only worth anything live, and a queued or retained copy would arrive with an unknown age.
- * Its own small client, so a busy scan ingest never delays the clock a device reads.
+ * Its own small client, so a busy scan ingest never delays the clock a device reads. A device saying
+ * "online" gets a beacon at once (debounced), so it stamps its first scans with the server's time.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { TIME_TOPIC, type TimeBeacon as TimeBeaconMessage } from '@sk/protocol';
+import { SERVER_SUBSCRIPTIONS, TIME_TOPIC, type TimeBeacon as TimeBeaconMessage } from '@sk/protocol';
 import type { Logger } from '../log.ts';
 import { brokerOptions } from '../mqtt-servers.ts';
 
@@ -24,6 +25,7 @@ export interface TimeBeaconOptions {
 export class TimeBeacon {
   #client: MqttClient | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #soon: NodeJS.Timeout | undefined;
   constructor(private readonly o: TimeBeaconOptions, private readonly log: Logger) {}
 
   /** Connects in the background and publishes on every connect and every `intervalMs`. */
@@ -41,12 +43,22 @@ export class TimeBeacon {
     client.on('connect', () => {
       warned = false;
       this.#publish();
+      client.subscribe(SERVER_SUBSCRIPTIONS.status, { qos: 0 });
+    });
+    client.on('message', (_topic, payload, packet) => {
+      // A device that just connected (not a retained status we read at our own start) wants the time now.
+      if (packet.retain || !payload.includes('"online"')) return;
+      this.#soon ??= setTimeout(() => {
+        this.#soon = undefined;
+        this.#publish();
+      }, 200);
     });
     this.#timer = setInterval(() => this.#publish(), this.o.intervalMs ?? TIME_BEACON_INTERVAL_MS);
   }
 
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    clearTimeout(this.#soon);
     await this.#client?.endAsync(true).catch(() => {});
   }
 
