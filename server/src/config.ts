@@ -16,6 +16,14 @@ const EnvSchema = z.object({
   MQTT_URL: z.string().regex(/^(mqtts?|wss?|tcp):\/\/[^,\s]+(,\s*(mqtts?|wss?|tcp):\/\/[^,\s]+)*$/, 'must be an mqtt://, mqtts://, ws:// or wss:// URL, or a comma list of them').default('mqtt://127.0.0.1:1883'),
   /** Cluster mode (issue 9): checkpoint leases, sessions, live channel and cluster-wide dedup in Redis. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  /** The database of record on PostgreSQL (cluster mode: every server of the cluster shares it); unset = SQLite in DATA_DIR/server/records.sqlite. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  /**
+   * Days a traveller's personal data (NIK, name, birth date, address) is kept after the scan: 28 =
+   * two 14-day incubation/quarantine periods, long enough for contact tracing of a case found at the
+   * end of a quarantine, then the purge clears those columns; the non-personal series stay.
+   */
+  PII_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(28),
   MQTT_USERNAME: z.string().min(1).optional(),
   MQTT_PASSWORD: z.string().min(1).optional(),
   /** Stable so the broker keeps our persistent session (clean:false) across restarts. */
@@ -69,6 +77,8 @@ export interface ServerConfig {
   /** Every broker URL given in MQTT_URL; the ingest and the feature client fail over between them. */
   readonly mqttUrls: readonly string[];
   readonly redisUrl?: string;
+  readonly databaseUrl?: string;
+  readonly piiRetentionDays: number;
   /** Set when scans go to InfluxDB 2.x/3.x (v2 API) instead of 1.x. */
   readonly influx2?: { readonly token: string; readonly org: string; readonly bucket: string };
   readonly mqttUsername?: string;
@@ -126,6 +136,8 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     mqttUrl: e.MQTT_URL.split(',')[0]!.trim(),
     mqttUrls: Object.freeze(e.MQTT_URL.split(',').map((u) => u.trim())),
     redisUrl: e.REDIS_URL,
+    databaseUrl: e.DATABASE_URL,
+    piiRetentionDays: e.PII_RETENTION_DAYS,
     influx2: e.INFLUX_TOKEN && e.INFLUX_ORG && e.INFLUX_BUCKET ? Object.freeze({ token: e.INFLUX_TOKEN, org: e.INFLUX_ORG, bucket: e.INFLUX_BUCKET }) : undefined,
     mqttUsername: e.MQTT_USERNAME,
     mqttPassword: e.MQTT_PASSWORD,

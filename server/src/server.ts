@@ -42,6 +42,7 @@ import { puskesmasRoutes } from './puskesmas/puskesmas-routes.ts';
 import { puskesmasDeviceHandler } from './puskesmas/puskesmas-mqtt.ts';
 import { loadPersonSecret } from './alerts/person-secret.ts';
 import { CheckpointFeatures, featurePaths, featureTuning, type FeatureTuning } from './arrivals/checkpoint-features.ts';
+import { openDatabase, type RecordsDb } from './db/database.ts';
 import { TimeBeacon } from './live/time-beacon.ts';
 
 export const VERSION = '0.1.0';
@@ -81,6 +82,8 @@ export interface ServerOverrides {
 /** Paths under DATA_DIR the server owns. */
 export const serverPaths = (dataDir: string) => ({
   users: join(dataDir, 'server', 'users.json'),
+  /** The database of record when DATABASE_URL is not set (SQLite, WAL). */
+  records: join(dataDir, 'server', 'records.sqlite'),
   spool: join(dataDir, 'server', 'spool'),
   rejected: join(dataDir, 'server', 'spool-rejected'),
 });
@@ -99,6 +102,10 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   const log = o.log ?? createLogger(cfg.logLevel);
   const paths = serverPaths(cfg.dataDir);
   const regions = loadRegions();
+  // The database of record first: everything else rebuilds from it (issue 15).
+  const rdb: RecordsDb = await openDatabase({ databaseUrl: cfg.databaseUrl, sqliteFile: paths.records });
+  let dbUp = true;
+  log.info({ engine: rdb.engine, where: rdb.where }, 'database of record open');
   const store =
     o.store ??
     (cfg.influx2
@@ -280,12 +287,14 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     regions,
     health: async () => {
       const up = influxUp && writer.storeUp;
+      dbUp = await rdb.ping();
       return {
-        status: ingest.mqttUp && up && spool.depth === 0 ? 'ok' : 'degraded',
+        status: ingest.mqttUp && up && dbUp && spool.depth === 0 ? 'ok' : 'degraded',
         uptimeSec: Math.round((Date.now() - startedAt) / 1000),
         version: VERSION,
         components: {
           mqtt: { state: ingest.mqttUp ? 'up' : 'down' },
+          database: { state: dbUp ? 'up' : 'down', engine: rdb.engine },
           influx: { state: up ? 'up' : 'down' },
           spool: { state: spool.depth > 0 ? 'draining' : 'empty', depth: spool.depth },
           live: { state: 'up', clients: live.clients },
@@ -360,6 +369,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
         });
         await store.stop();
         await cluster?.close();
+        await rdb.close();
         log.info('server stopped');
       })()),
   };

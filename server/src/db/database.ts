@@ -1,0 +1,122 @@
+/**
+ * Opens the database of record: SQLite (better-sqlite3, embedded under DATA_DIR/server/) by default,
+ * PostgreSQL when DATABASE_URL is set (cluster mode: several servers share it). Both go through one
+ * typed query layer, Kysely, chosen because it has both dialects, a schema builder for one set of
+ * migrations, types checked against schema.ts, and no runtime of its own between us and the driver
+ * (an ORM would own the hot path; raw SQL would be written twice).
+ *
+ * SQLite runs in WAL mode with `synchronous = FULL`: a commit is on disk (the WAL fsync'd) when it
+ * returns, which is what "durable" means before a device is acked (issue 15). Commits are batched by
+ * the callers (one transaction per scan batch), so the fsync is paid per batch, not per scan.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+import { migrateToLatest, type Engine } from './migrations.ts';
+
+// int8 (count(*), bigserial ids, seq) as JS numbers: every id and count here is far below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export interface RecordsDb {
+  readonly engine: Engine;
+  readonly db: Kysely<Database>;
+  /** Where it is, for logs and health (the SQLite file, or the PostgreSQL host/db without credentials). */
+  readonly where: string;
+  /**
+   * SQLite only: runs `fn` with the raw better-sqlite3 handle while no Kysely query or transaction
+   * holds the connection (the hot path's prepared statements; see scan-rows.ts). Undefined on PostgreSQL.
+   */
+  readonly exclusive?: <T>(fn: (raw: SQLite.Database) => T) => Promise<T>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** postgres://… selects PostgreSQL; otherwise SQLite at `sqliteFile`. */
+  databaseUrl?: string;
+  sqliteFile: string;
+  /** Run migrations (default true). */
+  migrate?: boolean;
+  /** PostgreSQL pool size (default 8). */
+  poolSize?: number;
+}
+
+/** Redacts the password of a connection URL for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable url)';
+  }
+}
+
+export async function openDatabase(o: OpenOptions): Promise<RecordsDb> {
+  const rdb = o.databaseUrl ? openPostgres(o.databaseUrl, o.poolSize ?? 8) : openSqlite(o.sqliteFile);
+  if (o.migrate !== false) {
+    try {
+      await migrateToLatest(rdb.db, rdb.engine);
+    } catch (e) {
+      await rdb.close().catch(() => {});
+      throw e;
+    }
+  }
+  return rdb;
+}
+
+function openSqlite(file: string): RecordsDb {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const raw = new SQLite(file);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = FULL');
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('cache_size = -65536'); // 64 MiB page cache
+  raw.pragma('temp_store = MEMORY');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  return {
+    engine: 'sqlite',
+    db,
+    where: file,
+    // Kysely's SQLite driver has one connection behind a mutex; holding it keeps our raw statements out
+    // of another caller's open transaction (and theirs out of ours).
+    exclusive: (fn) => db.connection().execute(async () => fn(raw)),
+    async ping() {
+      try {
+        raw.prepare('select 1').get();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+function openPostgres(url: string, max: number): RecordsDb {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000 });
+  // An idle client losing its connection (PostgreSQL restarted) must not crash the process.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    engine: 'postgres',
+    db,
+    where: redactUrl(url),
+    async ping() {
+      try {
+        await sql`select 1`.execute(db);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * The database of record (issue 15): one schema for SQLite (embedded default) and PostgreSQL (cluster
+ * mode), typed once here for Kysely. The tables are made by the versioned migrations in migrations.ts;
+ * these interfaces must follow them.
+ *
+ * Conventions, the same on both engines so one codec serves both:
+ * - instants are ISO 8601 text in UTC with milliseconds (`2026-12-06T03:04:05.678Z`), which sorts in
+ *   time order; calendar dates are `YYYY-MM-DD` text (never a JS Date: a birth date is a plain date);
+ * - structured details that are only ever read whole are JSON text in a `body` column, beside the
+ *   columns that are searched, joined or kept unique;
+ * - generated ids are 64-bit integers (SQLite `integer primary key`, PostgreSQL `bigserial`), read back
+ *   as numbers.
+ *
+ * Personal data (NIK, name, birth date, address; UU PDP) lives in `scans` and nowhere else: the aid
+ * tables keep HMAC keys of NIK/KK, alerts and arrivals refer to a scan by its id.
+ */
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export interface ScansTable {
+  scan_id: string;
+  checkpoint_id: string;
+  device_id: string;
+  seq: number;
+  /** The instant the scan is kept at: the device's time, or the receive time when that was out of bounds. */
+  scanned_at: string;
+  /** What the device said, when the server did not trust it (`clock_flag` set); else null. */
+  device_scanned_at: string | null;
+  /** null, or why the device's time was replaced: `future` | `past` | `untrusted`. */
+  clock_flag: string | null;
+  received_at: string;
+  // --- personal data: null once purged (PII_RETENTION_DAYS) or erased ---
+  nik: string | null;
+  name: string | null;
+  sex: string | null;
+  birth_date: string | null;
+  origin_address: string | null;
+  // --- not personal: kept for the series and the counts after a purge ---
+  origin_regency: string;
+  dest_village: string;
+  dest_district: string;
+  temperature_c: number;
+  /** JSON array of symptom codes. */
+  symptoms: string;
+  rapid_test: string;
+  vaccination_doses: number;
+  health: string;
+  /** The officer on duty (scan v2), null for older devices. */
+  officer: string | null;
+  /** When the personal columns were cleared (retention or erasure); null while they are held. */
+  pii_cleared_at: string | null;
+}
+
+export interface ExpectedArrivalsTable {
+  scan_id: string;
+  village_code: string;
+  district_code: string;
+  checkpoint_id: string;
+  eta: string;
+  /** expected | arrived | overdue */
+  state: string;
+  arrived_at: string | null;
+  arrived_by: string | null;
+  updated_at: string;
+  /** JSON: what the village officer's list shows (no NIK: it is joined from scans, masked, when read). */
+  body: string;
+}
+
+export interface AlertsTable {
+  id: Generated<number>;
+  rule: string;
+  severity: string;
+  /** What the alert is about (a person key, a device, a checkpoint): one open alert per (rule, subject). */
+  subject_key: string;
+  /** active | acknowledged | cleared */
+  state: string;
+  /** Set while the alert is open (= `${rule}|${subject_key}`), null once cleared: unique, so the database keeps one open alert per key. */
+  open_key: string | null;
+  village_code: string | null;
+  checkpoint_id: string | null;
+  scan_id: string | null;
+  count: number;
+  raised_at: string;
+  updated_at: string;
+  acked_at: string | null;
+  acked_by: string | null;
+  cleared_at: string | null;
+  cleared_by: string | null;
+  body: string;
+}
+
+export interface QuarantineFacilitiesTable {
+  id: string;
+  name: string;
+  district_code: string;
+  capacity: number;
+  body: string;
+}
+
+export interface QuarantineAssignmentsTable {
+  id: Generated<number>;
+  scan_id: string;
+  facility_id: string;
+  /** active | released */
+  state: string;
+  /** = scan_id while active, null once released: one active assignment per traveller. */
+  active_key: string | null;
+  starts_at: string;
+  ends_at: string;
+  created_at: string;
+  created_by: string | null;
+  body: string;
+}
+
+export interface AidProgrammesTable {
+  id: string;
+  body: string;
+}
+
+export interface AidHandoutsTable {
+  handout_id: string;
+  programme_id: string;
+  /** The programme period the handout counts in (e.g. `2026-12`, `2026-Q4`, `2026`). */
+  period: string;
+  village_code: string;
+  /** HMAC(server secret, NIK): never the raw NIK. */
+  person_key: string;
+  /** HMAC of the KK, for household programmes; null when not given. */
+  household_key: string | null;
+  /** HMAC of normalised name + birth date (possible doubles under another NIK); null when not given. */
+  name_dob_key: string | null;
+  handed_at: string;
+  /** recorded | double | cancelled */
+  status: string;
+  recorded_by: string | null;
+  body: string;
+}
+
+export interface AidAlarmsTable {
+  id: Generated<number>;
+  /** active | acknowledged | resolved */
+  state: string;
+  severity: string;
+  /** Unique while the alarm is open: the database decides which of two simultaneous doubles raises it. */
+  open_key: string | null;
+  handout_id: string;
+  raised_at: string;
+  updated_at: string;
+  body: string;
+}
+
+export interface AidAuditTable {
+  id: Generated<number>;
+  alarm_id: number | null;
+  handout_id: string | null;
+  at: string;
+  by: string | null;
+  action: string;
+  body: string;
+}
+
+export interface UsersTable {
+  username: string;
+  role: string;
+  village_code: string | null;
+  checkpoint_id: string | null;
+  password_hash: string;
+  created_at: string;
+  body: string;
+}
+
+export interface SessionsTable {
+  /** sha256 of the session token (the token itself is only in the user's cookie). */
+  token_hash: string;
+  username: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface PuskesmasReportsTable {
+  puskesmas_id: string;
+  date: string;
+  /** pending (not yet in InfluxDB) | stored */
+  state: string;
+  submitted_at: string;
+  submitted_by: string | null;
+  body: string;
+}
+
+export interface DeadLettersTable {
+  id: Generated<number>;
+  topic: string;
+  reason: string;
+  /** Why, in words; never the payload (it may hold personal data). */
+  message: string;
+  received_at: string;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  scans: ScansTable;
+  expected_arrivals: ExpectedArrivalsTable;
+  alerts: AlertsTable;
+  quarantine_facilities: QuarantineFacilitiesTable;
+  quarantine_assignments: QuarantineAssignmentsTable;
+  aid_programmes: AidProgrammesTable;
+  aid_handouts: AidHandoutsTable;
+  aid_alarms: AidAlarmsTable;
+  aid_audit: AidAuditTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  puskesmas_reports: PuskesmasReportsTable;
+  dead_letters: DeadLettersTable;
+  meta: MetaTable;
+}
+
+export type ScanRow = Selectable<ScansTable>;
+export type NewScanRow = Insertable<ScansTable>;
+export type AlertRow = Selectable<AlertsTable>;
+export type ExpectedArrivalRow = Selectable<ExpectedArrivalsTable>;
