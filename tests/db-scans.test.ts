@@ -15,7 +15,7 @@ describe.each(ENGINES)('scans on %s', (engine) => {
     const rdb = await freshDb(engine);
     try {
       const scans = Array.from({ length: 50 }, (_, i) => makeScan(i + 1));
-      const rows = scans.map((scan) => scanToRow({ scan, receivedAt: new Date().toISOString() }, 37.5));
+      const rows = scans.map((scan) => scanToRow({ scan, receivedAt: new Date().toISOString(), eta: scan.scannedAt }, 37.5));
       const first = await insertScans(rdb, rows);
       expect(first.inserted.size).toBe(50);
       expect(first.storedAt.size).toBe(0);
@@ -32,7 +32,7 @@ describe.each(ENGINES)('scans on %s', (engine) => {
     const rdb = await freshDb(engine);
     try {
       const scan = makeScan(1, { name: `O'Brien "<script>alert(1)</script>", Jr; DROP TABLE scans`, originAddress: 'Jl. Koma, "kutip" \\ garis' });
-      await insertScans(rdb, [scanToRow({ scan, receivedAt: scan.scannedAt }, 37.5)]);
+      await insertScans(rdb, [scanToRow({ scan, receivedAt: scan.scannedAt, eta: scan.scannedAt }, 37.5)]);
       const [row] = await recentScans(rdb, { limit: 5 });
       expect(rowToScan(row!)).toEqual(scan);
     } finally {
@@ -47,7 +47,7 @@ describe.each(ENGINES)('scans on %s', (engine) => {
       const scans = Array.from({ length: 20 }, (_, i) =>
         makeScan(i + 1, { scannedAt: new Date(base + i * 60_000).toISOString(), destinationVillageCode: i % 2 ? '35.10.21.2001' : '35.10.01.2001' }),
       );
-      await insertScans(rdb, scans.map((scan) => scanToRow({ scan, receivedAt: scan.scannedAt }, 37.5)));
+      await insertScans(rdb, scans.map((scan) => scanToRow({ scan, receivedAt: scan.scannedAt, eta: scan.scannedAt }, 37.5)));
       const village = await recentScans(rdb, { villageCode: '35.10.21.2001', limit: 100 });
       expect(village).toHaveLength(10);
       expect(village.every((r) => r.dest_village === '35.10.21.2001')).toBe(true);

@@ -43,27 +43,17 @@ const m0001_records = (engine: Engine): Migration => ({
       .addColumn('vaccination_doses', 'integer', (c) => c.notNull())
       .addColumn('health', 'text', (c) => c.notNull())
       .addColumn('officer', 'text')
+      .addColumn('eta', 'text', (c) => c.notNull())
+      .addColumn('arrival_state', 'text', (c) => c.notNull())
+      .addColumn('arrived_at', 'text')
+      .addColumn('arrived_by', 'text')
       .addColumn('pii_cleared_at', 'text')
       .execute();
     await db.schema.createIndex('scans_scanned_at').on('scans').column('scanned_at').execute();
     await db.schema.createIndex('scans_village_time').on('scans').columns(['dest_village', 'scanned_at']).execute();
     await db.schema.createIndex('scans_nik').on('scans').column('nik').execute();
 
-    await db.schema
-      .createTable('expected_arrivals')
-      .addColumn('scan_id', 'text', (c) => c.primaryKey())
-      .addColumn('village_code', 'text', (c) => c.notNull())
-      .addColumn('district_code', 'text', (c) => c.notNull())
-      .addColumn('checkpoint_id', 'text', (c) => c.notNull())
-      .addColumn('eta', 'text', (c) => c.notNull())
-      .addColumn('state', 'text', (c) => c.notNull())
-      .addColumn('arrived_at', 'text')
-      .addColumn('arrived_by', 'text')
-      .addColumn('updated_at', 'text', (c) => c.notNull())
-      .addColumn('body', 'text', (c) => c.notNull())
-      .execute();
-    await db.schema.createIndex('expected_village_eta').on('expected_arrivals').columns(['village_code', 'eta']).execute();
-    await db.schema.createIndex('expected_state_eta').on('expected_arrivals').columns(['state', 'eta']).execute();
+    await db.schema.createIndex('scans_arrival_due').on('scans').columns(['arrival_state', 'eta']).execute();
 
     await db.schema
       .createTable('alerts')

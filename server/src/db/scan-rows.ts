@@ -25,6 +25,8 @@ export interface ScanToStore {
   /** Set when `scan.scannedAt` is the receive time, not the device's: what the device said. */
   deviceScannedAt?: string;
   clock?: ClockFlag;
+  /** When the traveller is expected at the destination village (arrivals/eta.ts). */
+  eta: string;
 }
 
 export function scanToRow(s: ScanToStore, feverC: number): NewScanRow {
@@ -53,16 +55,20 @@ export function scanToRow(s: ScanToStore, feverC: number): NewScanRow {
     vaccination_doses: h.vaccinationDoses,
     health: healthStatus(h, feverC),
     officer: (scan as { officer?: string }).officer ?? null,
+    eta: s.eta,
+    arrival_state: 'expected',
+    arrived_at: null,
+    arrived_by: null,
     pii_cleared_at: null,
   };
 }
 
 const COLUMNS = [
   'scan_id', 'checkpoint_id', 'device_id', 'seq', 'scanned_at', 'device_scanned_at', 'clock_flag', 'received_at', 'nik', 'name', 'sex', 'birth_date',
-  'origin_address', 'origin_regency', 'dest_village', 'dest_district', 'temperature_c', 'symptoms', 'rapid_test', 'vaccination_doses', 'health', 'officer', 'pii_cleared_at',
+  'origin_address', 'origin_regency', 'dest_village', 'dest_district', 'temperature_c', 'symptoms', 'rapid_test', 'vaccination_doses', 'health', 'officer', 'eta', 'arrival_state', 'arrived_at', 'arrived_by', 'pii_cleared_at',
 ] as const satisfies readonly (keyof NewScanRow)[];
 
-/** Rows per PostgreSQL statement (23 parameters each; the protocol allows 65,535 per statement). */
+/** Rows per PostgreSQL statement (27 parameters each; the protocol allows 65,535 per statement). */
 const PG_ROWS_PER_INSERT = 1000;
 
 /** Prepared statements per better-sqlite3 handle. */

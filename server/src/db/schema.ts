@@ -12,7 +12,8 @@
  *   as numbers.
  *
  * Personal data (NIK, name, birth date, address; UU PDP) lives in `scans` and nowhere else: the aid
- * tables keep HMAC keys of NIK/KK, alerts and arrivals refer to a scan by its id.
+ * tables keep HMAC keys of NIK/KK, alerts and follow-ups refer to a scan by its id. A scan is also its
+ * destination village's expected arrival (eta, arrival_state): one row, one insert on the hot path.
  */
 import type { Generated, Insertable, Selectable } from 'kysely';
 
@@ -46,23 +47,16 @@ export interface ScansTable {
   health: string;
   /** The officer on duty (scan v2), null for older devices. */
   officer: string | null;
-  /** When the personal columns were cleared (retention or erasure); null while they are held. */
-  pii_cleared_at: string | null;
-}
-
-export interface ExpectedArrivalsTable {
-  scan_id: string;
-  village_code: string;
-  district_code: string;
-  checkpoint_id: string;
+  // --- the expected arrival at the destination village (every scan is one) ---
+  /** When the traveller is expected at the village. */
   eta: string;
   /** expected | arrived | overdue */
-  state: string;
+  arrival_state: string;
   arrived_at: string | null;
+  /** The village officer who marked "Sudah tiba". */
   arrived_by: string | null;
-  updated_at: string;
-  /** JSON: what the village officer's list shows (no NIK: it is joined from scans, masked, when read). */
-  body: string;
+  /** When the personal columns were cleared (retention or erasure); null while they are held. */
+  pii_cleared_at: string | null;
 }
 
 export interface AlertsTable {
@@ -202,7 +196,6 @@ export interface MetaTable {
 
 export interface Database {
   scans: ScansTable;
-  expected_arrivals: ExpectedArrivalsTable;
   alerts: AlertsTable;
   quarantine_facilities: QuarantineFacilitiesTable;
   quarantine_assignments: QuarantineAssignmentsTable;
@@ -220,4 +213,3 @@ export interface Database {
 export type ScanRow = Selectable<ScansTable>;
 export type NewScanRow = Insertable<ScansTable>;
 export type AlertRow = Selectable<AlertsTable>;
-export type ExpectedArrivalRow = Selectable<ExpectedArrivalsTable>;
