@@ -16,7 +16,7 @@ import { HOURLY_RHYTHM, loadWorld, Rng, TravellerGenerator } from '@sk/simulator
 import { scanToPoint } from '../server/src/store/arrival-point.ts';
 import { InfluxScanStore } from '../server/src/store/influx-store.ts';
 import { ArrivalRollups } from '../server/src/store/rollups.ts';
-import { startPrivateInfluxd } from '../scripts/lib/influxd.ts';
+import { influxFetch, startPrivateInfluxd } from '../scripts/lib/influxd.ts';
 import type { BenchResult } from './run.ts';
 import { opt, percentile, progress, round } from './stats.ts';
 import { pointToLine } from '../server/src/store/line-protocol.ts';
@@ -69,7 +69,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       if (!lines.length) return;
       // influxd answers 500 "timeout" when series creation falls behind; a retry is safe (same points overwrite themselves).
       for (let attempt = 1; ; attempt++) {
-        const res = await fetch(`${influxd.url}/write?db=${DB}&rp=arrivals_rp&precision=n`, { method: 'POST', body: lines.join('\n') });
+        const res = await influxFetch(influxd.url, `/write?db=${DB}&rp=arrivals_rp&precision=n`, { method: 'POST', body: lines.join('\n') });
         if (res.status === 204) break;
         const text = (await res.text()).slice(0, 200);
         if (res.status < 500 || attempt >= 5) throw new Error(`influx write: HTTP ${res.status} ${text}`);
@@ -177,7 +177,7 @@ async function timeAll(queries: Record<string, () => Promise<unknown>>, repeat: 
 }
 
 async function influxQuery(url: string, q: string): Promise<unknown> {
-  const res = await fetch(`${url}/query?db=${DB}&q=${encodeURIComponent(q)}`);
+  const res = await influxFetch(url, `/query?db=${DB}&q=${encodeURIComponent(q)}`);
   const body = (await res.json()) as { results?: { error?: string }[]; error?: string };
   const err = body.error ?? body.results?.find((r) => r.error)?.error;
   if (!res.ok || err) throw new Error(`influx query: HTTP ${res.status} ${err ?? ''}`);

@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
-import { startPrivateInfluxd, type PrivateInfluxd } from './lib/influxd.ts';
+import { redactUrl, startPrivateInfluxd, type PrivateInfluxd } from './lib/influxd.ts';
 import { provision } from './lib/provision.ts';
 import { startPrivateRedis, type PrivateRedis } from './lib/redis.ts';
 
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   if (!influxUrl) {
     influxd = await startPrivateInfluxd({ dir: join(dataDir, 'influxdb'), port: int('INFLUX_PORT', 8186) });
     influxUrl = influxd.url;
-    console.log(`influx  │ private influxd at ${influxUrl}`);
+    console.log(`influx  │ private influxd at ${influxd.baseUrl}, authentication on`);
   }
   const p = await provision({ dataDir, devicesPerCheckpoint: simDevices });
 
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
       '│ Smart Kampung Checkpoint — cluster of 2 brokers + 2 servers',
       `│ Console:   ${serverUrls.join('  or  ')}`,
       `│ MQTT:      ${brokerUrls.join(', ')}`,
-      `│ Redis:     ${redisUrl}     InfluxDB: ${influxUrl}`,
+      `│ Redis:     ${redisUrl}     InfluxDB: ${redactUrl(influxUrl)}`,
       `│ Processes: ${pids.join(', ')}`,
       `│ Logins:    ${p.accounts.map((a) => `${a.username} / ${a.password}`).join(', ')} (on either server)`,
       '│ Stop with Ctrl-C.',

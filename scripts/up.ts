@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { CHECKPOINTS } from '@sk/protocol';
-import { startPrivateInfluxd, type PrivateInfluxd } from './lib/influxd.ts';
+import { redactUrl, startPrivateInfluxd, type PrivateInfluxd } from './lib/influxd.ts';
 import { provision } from './lib/provision.ts';
 
 const HELP = `Usage: npm start [-- --no-sim]
@@ -49,7 +49,7 @@ function readConfig(): Cfg {
     simDevices: int('SIM_DEVICES', 2, 0, 50),
     simRate: int('SIM_RATE', 60, 0, 100_000),
   };
-  if (cfg.influxUrl && !/^https?:\/\//.test(cfg.influxUrl)) errors.push(`INFLUX_URL=${cfg.influxUrl} must start with http:// or https://`);
+  if (cfg.influxUrl && !/^https?:\/\//.test(cfg.influxUrl)) errors.push(`INFLUX_URL=${redactUrl(cfg.influxUrl)} must start with http:// or https://`);
   if (errors.length) {
     console.error(`Configuration errors:\n  ${errors.join('\n  ')}\n\n${HELP}`);
     process.exit(1);
@@ -133,7 +133,8 @@ async function main() {
   if (!influxUrl) {
     influxd = await startPrivateInfluxd({ dir: join(cfg.dataDir, 'influxdb'), port: cfg.influxPort });
     influxUrl = influxd.url;
-    console.log(`influx │ private influxd at ${influxUrl} (data in ${influxd.dir})`);
+    // The URL carries the generated credentials (influxdb/credentials.json): print it without them.
+    console.log(`influx │ private influxd at ${influxd.baseUrl}, authentication on (data in ${influxd.dir})`);
   }
 
   const p = await provision({ dataDir: cfg.dataDir, devicesPerCheckpoint: cfg.simDevices });

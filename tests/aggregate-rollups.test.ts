@@ -13,7 +13,7 @@ import { InfluxScanStore } from '../server/src/store/influx-store.ts';
 import { scanToPointV1 } from '../server/src/store/arrival-point.ts';
 import { pointToLine } from '../server/src/store/line-protocol.ts';
 import { ArrivalRollups, STATS_GROUPS, type StatsInterval, type StatsReply } from '../server/src/store/rollups.ts';
-import { startPrivateInfluxd, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
+import { influxFetch, startPrivateInfluxd, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
 import { makeScan } from './server-fixtures.ts';
 
 const DB = 'agg_test';
@@ -51,7 +51,7 @@ async function rollups(): Promise<ArrivalRollups> {
 /** The truth: count over the raw points, per bucket start and group value. */
 async function rawCounts(groupBy: string, interval: StatsInterval, from: number, to: number): Promise<Map<string, number>> {
   const q = `SELECT count(record) FROM "${DB}"."arrivals_rp"."arrivals" WHERE time >= ${from}ms AND time < ${to}ms GROUP BY time(${interval === '1h' ? '1h' : '1d, -7h'}), ${groupBy} fill(none)`;
-  const body = (await (await fetch(`${influxd.url}/query?db=${DB}&epoch=ms&q=${encodeURIComponent(q)}`)).json()) as { results: { series?: { tags: Record<string, string>; values: [number, number][] }[] }[] };
+  const body = (await (await influxFetch(influxd.url, `/query?db=${DB}&epoch=ms&q=${encodeURIComponent(q)}`)).json()) as { results: { series?: { tags: Record<string, string>; values: [number, number][] }[] }[] };
   const out = new Map<string, number>();
   for (const s of body.results[0]!.series ?? []) for (const [t, n] of s.values) if (n) out.set(`${s.tags[groupBy]}@${t}`, n);
   return out;
@@ -129,7 +129,7 @@ describe('arrival stats', () => {
 
   it('upgrades from the v1 point layout: replaces its hourly CQs, counts v1 points, and a v1 point replayed as v2 once', async () => {
     const influxql = async (q: string) => {
-      const res = await fetch(`${influxd.url}/query?db=${DB}&q=${encodeURIComponent(q)}`, { method: 'POST' });
+      const res = await influxFetch(influxd.url, `/query?db=${DB}&q=${encodeURIComponent(q)}`, { method: 'POST' });
       return (await res.json()) as { results: { series?: { values: string[][] }[]; error?: string }[] };
     };
     // A server of the v1 layout left this CQ behind (it counted `seq`, which v2 points lack).
@@ -139,7 +139,7 @@ describe('arrival stats', () => {
     // v1 points (five fields) in an old hour, two of them replayed later as v2 points.
     const v1 = scans(4, today - 15 * DAY + 3 * HOUR, HOUR, 93_000);
     const body = v1.map((s) => pointToLine(scanToPointV1(s, 37.5))).join('\n');
-    expect((await fetch(`${influxd.url}/write?db=${DB}&rp=arrivals_rp&precision=n`, { method: 'POST', body })).status).toBe(204);
+    expect((await influxFetch(influxd.url, `/write?db=${DB}&rp=arrivals_rp&precision=n`, { method: 'POST', body })).status).toBe(204);
     await store.writeBatch(v1.slice(0, 2));
     const r = await rollups();
     const cqs = (await influxql('SHOW CONTINUOUS QUERIES')).results[0]!.series!.flatMap((s) => s.values);
@@ -164,7 +164,7 @@ describe('arrival stats', () => {
     const mixed = ['35.10.21.2003', '35.10.21.2004', '35.10.21.2003', '35.10.21.2004'].map((code, i) =>
       makeScan(94_000 + i, { scannedAt: new Date(at + i).toISOString(), destinationVillageCode: code }));
     const v1Body = mixed.slice(0, 2).map((s) => pointToLine(scanToPointV1(s, 37.5))).join('\n');
-    expect((await fetch(`${influxd.url}/write?db=${DB}&rp=arrivals_rp&precision=n`, { method: 'POST', body: v1Body })).status).toBe(204);
+    expect((await influxFetch(influxd.url, `/write?db=${DB}&rp=arrivals_rp&precision=n`, { method: 'POST', body: v1Body })).status).toBe(204);
     await store.writeBatch(mixed.slice(2));
     const mine = await store.recentArrivals({ villageCode: '35.10.21.2003', before: new Date(at + 4).toISOString(), limit: 2 });
     expect(mine.map((a) => a.scan)).toEqual([mixed[2], mixed[0]]);

@@ -14,7 +14,7 @@ import { addDevice, addServer } from '@sk/broker';
 import { CHECKPOINT_IDS } from '@sk/protocol';
 import { EdgeAgent } from '@sk/edge-agent';
 import { rowScanId } from '../server/src/store/arrival-point.ts';
-import { startPrivateInfluxd, freePort, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
+import { influxFetch, startPrivateInfluxd, freePort, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
 import { startPrivateRedis, type PrivateRedis } from '../scripts/lib/redis.ts';
 import type { RunningServer } from '@sk/server';
 import { liveSocket, signIn, until, type LiveSocket } from './server-fixtures.ts';
@@ -153,7 +153,7 @@ export class ClusterRig {
 
   /** Every scanId InfluxDB holds (one row per stored point), read straight from influxd. */
   async storedScanIds(): Promise<string[]> {
-    const res = await fetch(`${this.influx.url}/query?db=smart_kampung&q=${encodeURIComponent('SELECT record FROM arrivals')}`);
+    const res = await influxFetch(this.influx.url, `/query?db=smart_kampung&q=${encodeURIComponent('SELECT record FROM arrivals')}`);
     const body = (await res.json()) as { results: { series?: { values: [string, string][] }[] }[] };
     return body.results[0]?.series?.[0]?.values.map((v) => rowScanId({ record: v[1] })) ?? [];
   }

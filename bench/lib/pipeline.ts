@@ -98,7 +98,7 @@ export async function startPipeline(o: { devices: PubClientPlan[]; serverEnv?: R
     if (res.status !== 200) throw new Error(`login failed: HTTP ${res.status}`);
     const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
     live = await liveCounter(httpUrl, cookie);
-    progress(`pipeline up: influxd ${influxd.url}, broker ${mqttUrl}, server ${httpUrl}, ${devices.length} devices`);
+    progress(`pipeline up: influxd ${influxd.baseUrl}, broker ${mqttUrl}, server ${httpUrl}, ${devices.length} devices`);
 
     return {
       mqttUrl, httpUrl, broker, server, influxd, cookie, devices, live,

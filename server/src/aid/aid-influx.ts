@@ -16,7 +16,7 @@ export class AidInflux {
   #busy = false;
   constructor(url: string, database: string, private readonly log: Logger, private readonly maxQueued = 100_000) {
     const u = new URL(url);
-    this.#influx = new Influx.InfluxDB({ host: u.hostname, port: Number(u.port || 8086), protocol: u.protocol === 'https:' ? 'https' : 'http', database, username: u.username || undefined, password: u.password || undefined });
+    this.#influx = new Influx.InfluxDB({ host: u.hostname, port: Number(u.port || 8086), protocol: u.protocol === 'https:' ? 'https' : 'http', database, username: u.username ? decodeURIComponent(u.username) : undefined, password: u.password ? decodeURIComponent(u.password) : undefined });
   }
 
   start(): void {

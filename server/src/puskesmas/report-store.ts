@@ -17,7 +17,7 @@ export class ReportStore {
   readonly #influx: Influx.InfluxDB;
   constructor(url: string, private readonly database: string) {
     const u = new URL(url);
-    this.#influx = new Influx.InfluxDB({ host: u.hostname, port: Number(u.port || 8086), protocol: u.protocol === 'https:' ? 'https' : 'http', database, username: u.username || undefined, password: u.password || undefined });
+    this.#influx = new Influx.InfluxDB({ host: u.hostname, port: Number(u.port || 8086), protocol: u.protocol === 'https:' ? 'https' : 'http', database, username: u.username ? decodeURIComponent(u.username) : undefined, password: u.password ? decodeURIComponent(u.password) : undefined });
   }
 
   #ready: Promise<void> | undefined;
