@@ -147,18 +147,7 @@ export function toRanges(seqs: Iterable<number>): [number, number][] {
 /** One reply shape for every HTTP endpoint. */
 export type ApiReply<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: unknown } };
 
-/** Health status of a traveller, derived from the screening; an InfluxDB tag and a console filter. */
-export type HealthStatus = 'positif' | 'demam' | 'gejala' | 'sehat';
-export const HEALTH_STATUSES: readonly HealthStatus[] = ['positif', 'demam', 'gejala', 'sehat'];
-export const FEVER_THRESHOLD_C = 37.5;
-
-/** `healthStatus({ temperatureC: 38.1, symptoms: [], rapidTest: 'negatif', vaccinationDoses: 2 })` → `'demam'` (worst first). */
-export function healthStatus(h: HealthScreening, feverC = FEVER_THRESHOLD_C): HealthStatus {
-  if (h.rapidTest === 'positif') return 'positif';
-  if (h.temperatureC >= feverC) return 'demam';
-  if (h.symptoms.length > 0) return 'gejala';
-  return 'sehat';
-}
+export { HEALTH_STATUSES, FEVER_THRESHOLD_C, healthStatus, type HealthStatus } from './health.ts';
 
 /** Flattens zod issues to one readable line: `health.temperatureC: Too big…; nik: NIK must be 16 digits`. */
 export function describeIssues(error: z.ZodError): string {
