@@ -7,6 +7,7 @@ import { startHttp } from './http.ts';
 import { createLogger } from './log.ts';
 import { Outbox } from './outbox.ts';
 import { runStdinInput } from './stdin.ts';
+import { startOfficerScreen } from './officer/index.ts';
 
 const HELP = `sk-edge-agent — Smart Kampung Checkpoint device agent (never loses a scan)
 
@@ -25,7 +26,8 @@ Options:
                     (backlog scans per MQTT message, 1-64, default 32), statusIntervalMs,
                     outboxMaxBytes, logLevel)
   --stdin           read ScanInput JSON lines on stdin, write one JSON reply line per input to stdout
-  --http-port N     serve POST /scans and GET /status on 127.0.0.1:N (0 = any free port)
+  --http-port N     serve POST /scans, GET /status and the officer screen (GET /) on 127.0.0.1:N
+                    (0 = any free port)
   --json            (status) print JSON
   -h, --help        this text
 
@@ -105,8 +107,10 @@ async function run(config: Readonly<AgentFileConfig>, useStdin: boolean): Promis
   const agent = new EdgeAgent({ ...config, logger: log });
   agent.on('error', () => {}); // already logged by the agent; an error event must not crash the process
   await agent.start();
-  const http = config.httpPort !== undefined ? await startHttp(agent, config.httpPort, config.httpHost) : null;
-  if (http) log.info({ area: 'http', port: http.port, host: config.httpHost }, 'http input listening');
+  // The officer screen (issue 16) shares the local HTTP port: http://127.0.0.1:<port>/
+  const screen = config.httpPort !== undefined ? startOfficerScreen(agent, { logger: log }) : null;
+  const http = config.httpPort !== undefined ? await startHttp(agent, config.httpPort, config.httpHost, screen?.routes) : null;
+  if (http) log.info({ area: 'http', port: http.port, host: config.httpHost }, 'http input and officer screen listening');
   if (useStdin) {
     // stdin closing does not stop the agent: queued scans still need delivering. SIGTERM does.
     runStdinInput(agent, process.stdin, process.stdout).then(() => log.info({ area: 'cli' }, 'stdin closed'));
@@ -118,6 +122,7 @@ async function run(config: Readonly<AgentFileConfig>, useStdin: boolean): Promis
   log.info({ area: 'cli' }, 'stopping');
   http?.server.close();
   http?.server.closeAllConnections();
+  await screen?.stop();
   await agent.stop();
   log.flush();
   return 0;

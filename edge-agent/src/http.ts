@@ -54,7 +54,10 @@ function statusHtml(agent: EdgeAgent): string {
 <h1>Status agen pos pemeriksaan</h1><table>${rows.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('')}</table></html>`;
 }
 
-export async function handle(agent: EdgeAgent, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** More routes on the same port (the officer screen, officer/routes.ts): answers true when it took the request. */
+export type ExtraRoutes = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
+
+export async function handle(agent: EdgeAgent, req: IncomingMessage, res: ServerResponse, extra?: ExtraRoutes): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://local').pathname;
   if (path === '/scans' && req.method === 'POST') {
     const body = await readBody(req);
@@ -77,13 +80,14 @@ export async function handle(agent: EdgeAgent, req: IncomingMessage, res: Server
     }
     return send(res, 200, { ok: true, data: { checkpointId: agent.config.checkpointId, deviceId: agent.config.deviceId, ...agent.stats() } });
   }
+  if (extra && (await extra(req, res, path))) return;
   return fail(res, 404, 'not_found', `no route ${req.method} ${path}`);
 }
 
 /** Starts the local HTTP input; resolves with the server and its actual port. */
-export async function startHttp(agent: EdgeAgent, port: number, host = '127.0.0.1'): Promise<{ server: Server; port: number }> {
+export async function startHttp(agent: EdgeAgent, port: number, host = '127.0.0.1', extra?: ExtraRoutes): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
-    handle(agent, req, res).catch((err: Error) => {
+    handle(agent, req, res, extra).catch((err: Error) => {
       if (!res.headersSent) fail(res, 500, 'internal', err.message);
       else res.destroy();
     });

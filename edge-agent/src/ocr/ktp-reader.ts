@@ -61,7 +61,11 @@ export class KtpReader {
   }
 
   #get(): Promise<Worker> {
-    this.#worker ??= createWorker('eng', 1, { langPath: langPath(this.#o.model), gzip: true, cacheMethod: 'none' }).catch((err: unknown) => {
+    this.#worker ??= createWorker('eng', 1, { langPath: langPath(this.#o.model), gzip: true, cacheMethod: 'none' }).then(async (w) => {
+      // A card filling a camera frame is ~300 dpi; saying so spares the engine its guess (and its log line).
+      await w.setParameters({ user_defined_dpi: '300' });
+      return w;
+    }).catch((err: unknown) => {
       this.#worker = null;
       throw err;
     });

@@ -1,0 +1,198 @@
+/**
+ * The checkpoint officer's screen (issue 16) in headless Chromium against a real agent, broker and
+ * acking stand-in server: a traveller by keyboard alone, the same from a card image, an invalid NIK,
+ * the broker down then back, the outbox full, and a name carrying HTML. Waits are bounded, never timed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { Scan } from '@sk/protocol';
+import { renderCards, launchChromium, type RenderedCard } from '../simulators/src/cards-render.ts';
+import { until } from '../edge-agent/src/testing.ts';
+import { startOfficerStack, type OfficerStack } from './officer-stack.ts';
+
+let browser: Browser;
+let stack: OfficerStack;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  stack = await startOfficerStack('screen', { browser });
+});
+afterAll(async () => {
+  await stack?.close();
+  await browser?.close();
+});
+
+const received = (nik: string): Scan | undefined => stack.server!.received.find((s) => s.nik === nik);
+
+/** Starts the duty by keyboard: focus the officer field, type, Enter. */
+async function startDuty(page: Page, officer = 'bu-rina'): Promise<void> {
+  if ((await page.getByTestId('officer').textContent())?.includes(officer)) return;
+  await page.locator('#officer-id').focus();
+  await page.keyboard.type(officer);
+  await page.keyboard.press('Enter');
+  await page.getByTestId('officer').getByText(officer).waitFor();
+  await page.locator('#nik').focus();
+}
+
+/** The keyboard-only path after the NIK: name, address, village search, temperature, doses, Enter = Simpan. */
+async function typeRest(page: Page, t: { name: string; address: string; village: string; temp: string; doses: string }): Promise<void> {
+  await page.keyboard.type(t.name);
+  await page.keyboard.press('Enter');
+  await page.keyboard.type(t.address);
+  await page.keyboard.press('Enter');
+  await page.keyboard.type(t.village);
+  await page.locator('#village-list [role=option]').first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.keyboard.type(t.temp);
+  await page.keyboard.press('Enter');
+  await page.keyboard.type(t.doses);
+  await page.keyboard.press('Enter');
+}
+
+describe('officer screen', () => {
+  it('takes a traveller by keyboard alone: saved on the device, then received by the centre, listed with a masked NIK', async () => {
+    const page = await stack.page();
+    await startDuty(page);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('nik');
+    await page.keyboard.type('3510214107900001');
+    // Decoded at once: origin district, birth date and sex fill themselves.
+    await page.getByTestId('nik-info').getByText('Kalipuro').waitFor();
+    expect(await page.locator('#birth').inputValue()).toBe('1990-07-01');
+    expect(await page.locator('#sex').inputValue()).toBe('P');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('name');
+    await typeRest(page, { name: 'Siti Aminah', address: 'Jl. Gajah Mada 12, Denpasar', village: 'kalipuro', temp: '36.6', doses: '2' });
+    await page.getByTestId('saved').getByText('351021********01').waitFor();
+    const row = page.getByTestId('recent').locator('li').first();
+    expect(await row.textContent()).toContain('351021********01');
+    expect(await row.textContent()).not.toContain('3510214107900001');
+    await page.getByTestId('recent').locator('li[data-state="acked"]').getByText('diterima pusat').waitFor();
+    const scan = received('3510214107900001')!;
+    expect(scan).toMatchObject({ v: 2, officer: 'bu-rina', name: 'Siti Aminah', destinationVillageCode: '35.10.21.1001', health: { temperatureC: 36.6, vaccinationDoses: 2 } });
+    // The form cleared for the next traveller.
+    expect(await page.locator('#nik').inputValue()).toBe('');
+    await page.close();
+  });
+
+  it('takes the same kind of traveller from a card image: every field lands in the form for the officer', async () => {
+    let card: RenderedCard | undefined;
+    for await (const c of renderCards({ count: 1, seed: 'officer-test', variants: ['clean'], browser })) card = c;
+    const page = await stack.page();
+    await startDuty(page);
+    await page.getByTestId('card-file').setInputFiles({ name: 'ktp.jpg', mimeType: 'image/jpeg', buffer: card!.image });
+    await page.getByTestId('card-status').getByText('KTP terbaca').waitFor({ timeout: 60_000 });
+    expect(await page.locator('#nik').inputValue()).toBe(card!.truth.input.nik);
+    expect(await page.locator('#name').inputValue()).toBe(card!.truth.input.name);
+    expect(await page.locator('#birth').inputValue()).toBe(card!.truth.input.birthDate);
+    expect(await page.locator('#address').inputValue()).toBe(card!.truth.input.originAddress);
+    // Nothing is saved until the officer says so.
+    expect(received(card!.truth.input.nik)).toBeUndefined();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('village');
+    await page.keyboard.type('kalipuro');
+    await page.locator('#village-list [role=option]').first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('36.8');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('3');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('saved').waitFor();
+    await until(() => received(card!.truth.input.nik) !== undefined, 'the card scan at the server', 30_000);
+    expect(received(card!.truth.input.nik)).toMatchObject({ name: card!.truth.input.name, sex: card!.truth.input.sex, officer: 'bu-rina' });
+    await page.close();
+  });
+
+  it('says what is wrong with an invalid NIK, in words, and saves nothing', async () => {
+    const page = await stack.page();
+    await startDuty(page);
+    const before = stack.agent.stats().accepted;
+    await page.keyboard.type('3510219902900001'); // day 99: no such birth date
+    await page.getByTestId('nik-info').getByText('Tanggal lahir pada NIK tidak mungkin').waitFor();
+    await page.locator('#name').fill('Budi');
+    await page.keyboard.press('Control+Enter');
+    await page.getByTestId('errors').waitFor();
+    expect(await page.getByTestId('errors').textContent()).toContain('Pilih desa/kelurahan tujuan');
+    await page.locator('#nik').fill('351021410790000');
+    await page.keyboard.press('Control+Enter');
+    expect(await page.getByTestId('errors').textContent()).toContain('NIK harus tepat 16 angka');
+    expect(stack.agent.stats().accepted).toBe(before);
+    await page.close();
+  });
+
+  it('with the broker down, saves on the device and confirms once the broker is back', async () => {
+    const page = await stack.page();
+    await startDuty(page);
+    await stack.brokerDown();
+    await page.locator('[data-testid="broker"][data-state="disconnected"]').waitFor();
+    await page.locator('#nik').focus();
+    await page.keyboard.type('3510010101800002');
+    await page.getByTestId('nik-info').getByText('Pesanggaran').waitFor();
+    await typeRest(page, { name: 'Made Wirawan', address: 'Denpasar', village: 'sarongan', temp: '36.5', doses: '1' });
+    await page.getByTestId('saved').waitFor();
+    const row = page.getByTestId('recent').locator('li').first();
+    expect(await row.getAttribute('data-state')).toBe('stored');
+    expect(await row.textContent()).toContain('tersimpan di perangkat');
+    await page.locator('[data-testid="backlog"]:not([data-depth="0"])').waitFor();
+    await stack.brokerUp();
+    await page.locator('[data-testid="broker"][data-state="connected"]').waitFor({ timeout: 60_000 });
+    await page.getByTestId('recent').locator('li').first().and(page.locator('[data-state="acked"]')).waitFor({ timeout: 60_000 });
+    expect(received('3510010101800002')).toBeDefined();
+    await page.close();
+  });
+
+  it('keeps a name carrying HTML as text', async () => {
+    const page = await stack.page();
+    await startDuty(page);
+    const name = '<img src=x onerror="window.__xss=1"><b>Rudi</b>';
+    await page.keyboard.type('3510210505850003');
+    await page.getByTestId('nik-info').getByText('Kalipuro').waitFor();
+    await typeRest(page, { name, address: '<script>window.__xss=2</script>', village: 'kalipuro', temp: '36.4', doses: '2' });
+    await page.getByTestId('saved').waitFor();
+    const row = page.getByTestId('recent').locator('li').first();
+    expect(await row.locator('.name').textContent()).toBe(name);
+    expect(await row.locator('img, b').count()).toBe(0);
+    expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+    await until(() => received('3510210505850003') !== undefined, 'the HTML-named scan at the server', 30_000);
+    expect(received('3510210505850003')!.name).toBe(name);
+    await page.close();
+  });
+});
+
+describe('officer screen, outbox full', () => {
+  let full: OfficerStack;
+  beforeAll(async () => {
+    full = await startOfficerStack('full', { browser, outboxMaxBytes: 64 * 1024, acking: false, ocr: false });
+    await full.brokerDown();
+    // Fill the device's outbox straight through the agent until it refuses.
+    for (let i = 1; i <= 2000; i++) {
+      const r = await full.agent.submit({ ...validInput(i), officer: 'bu-rina' });
+      if (!r.ok) {
+        expect(r.reason).toBe('outbox_full');
+        break;
+      }
+    }
+  });
+  afterAll(() => full?.close());
+
+  it('says the device storage is full, saves nothing and keeps the form for a retry', async () => {
+    const page = await full.page();
+    await startDuty(page);
+    const before = full.agent.stats().accepted;
+    await page.keyboard.type('3510214107900001');
+    await page.getByTestId('nik-info').getByText('Kalipuro').waitFor();
+    await typeRest(page, { name: 'Siti Aminah', address: 'Denpasar', village: 'kalipuro', temp: '36.6', doses: '2' });
+    await page.getByTestId('failure').getByText('Penyimpanan perangkat penuh').waitFor();
+    expect(await page.getByTestId('saved').count()).toBe(0);
+    expect(await page.locator('#nik').inputValue()).toBe('3510214107900001');
+    expect(await page.locator('#name').inputValue()).toBe('Siti Aminah');
+    expect(full.agent.stats().accepted).toBe(before);
+    await page.close();
+  });
+});
+
+function validInput(i: number) {
+  const day = String((i % 28) + 1).padStart(2, '0');
+  const month = String((Math.floor(i / 28) % 12) + 1).padStart(2, '0');
+  return {
+    nik: `351021${day}${month}80${String((i % 9999) + 1).padStart(4, '0')}`, name: `Pelaku ${i}`, sex: 'L', birthDate: `1980-${month}-${day}`,
+    originAddress: 'Denpasar', destinationVillageCode: '35.10.01.2001', health: { temperatureC: 36.6, symptoms: [], rapidTest: 'negatif', vaccinationDoses: 2 },
+  };
+}
