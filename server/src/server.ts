@@ -10,7 +10,6 @@ import type { ArrivalEvent, LiveScope, Scan } from '@sk/protocol';
 import { loadRegions } from '@sk/protocol/regions';
 import type { ServerConfig } from './config.ts';
 import { area, createLogger, type Logger } from './log.ts';
-import { MemorySeenIndex, type SeenIndex } from './seen-index.ts';
 import { InfluxScanStore } from './store/influx-store.ts';
 import { Influx2ScanStore } from './store/influx2-store.ts';
 import type { ScanStore } from './store/scan-store.ts';
@@ -29,7 +28,7 @@ import { ApiError } from './http/api-error.ts';
 import { createMetrics } from './metrics.ts';
 import { Alerts } from './alerts/alerts.ts';
 import { ServerCluster } from './cluster/cluster.ts';
-import { AID_SUBSCRIPTION, CHECKPOINT_IDS, PUSKESMAS_SUBSCRIPTION } from '@sk/protocol';
+import { AID_SUBSCRIPTION, CHECKPOINT_IDS, PUSKESMAS_SUBSCRIPTION, todayWib } from '@sk/protocol';
 import { Aid } from './aid/aid.ts';
 import { AidInflux } from './aid/aid-influx.ts';
 import { aidRoutes } from './aid/aid-routes.ts';
@@ -43,21 +42,29 @@ import { puskesmasDeviceHandler } from './puskesmas/puskesmas-mqtt.ts';
 import { loadPersonSecret } from './alerts/person-secret.ts';
 import { CheckpointFeatures, featurePaths, featureTuning, type FeatureTuning } from './arrivals/checkpoint-features.ts';
 import { openDatabase, type RecordsDb } from './db/database.ts';
+import { countsByCheckpoint, recentScans, rowToScan, storedScanIds } from './db/scan-rows.ts';
+import { storeLegacyScans } from './db/legacy-scans.ts';
+import { etaCalculator, loadTravelTimes } from './arrivals/eta.ts';
 import { TimeBeacon } from './live/time-beacon.ts';
 
 export const VERSION = '0.1.0';
 
 export interface IngestStats {
-  /** Scan messages that were not duplicates: = stored + deadLettered + spooled + dropped + pending. */
+  /** Scans taken from MQTT, redeliveries included: = stored + duplicates + deadLettered + dropped + pending. */
   received: number;
+  /** New scans committed to the database of record. */
   stored: number;
-  deadLettered: number;
-  /** Accepted and durable in the local spool, waiting for InfluxDB. */
-  spooled: number;
-  dropped: number;
-  /** Accepted, not yet stored or spooled (in the current batch). */
-  pending: number;
+  /** Scans that were already in the database (a device's resend): acked again, stored once. */
   duplicates: number;
+  deadLettered: number;
+  /** Points of stored scans waiting in the local spool for InfluxDB (the scans themselves are in the database). */
+  spooled: number;
+  /** Accepted but not made durable (database refused the batch): not acked, the device resends. */
+  dropped: number;
+  /** Accepted, not yet committed (in the current batch). */
+  pending: number;
+  /** Accepted scans stored at their receive time because the device's clock was out of bounds (issue 17). */
+  clockClamped: number;
 }
 
 export interface RunningServer {
@@ -70,7 +77,6 @@ export interface RunningServer {
 export interface ServerOverrides {
   log?: Logger;
   store?: ScanStore;
-  seen?: SeenIndex;
   sessions?: SessionStore;
   /** Injected clock for alerts, expected arrivals and quarantine (tests). */
   now?: () => Date;
@@ -109,13 +115,13 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   const store =
     o.store ??
     (cfg.influx2
-      ? new Influx2ScanStore({ url: cfg.influxUrl, ...cfg.influx2, feverC: cfg.feverThresholdC })
-      : new InfluxScanStore({ url: cfg.influxUrl, database: cfg.influxDb, retention: cfg.influxRetention, feverC: cfg.feverThresholdC }));
-  const seen = o.seen ?? new MemorySeenIndex();
+      ? new Influx2ScanStore({ url: cfg.influxUrl, ...cfg.influx2 })
+      : new InfluxScanStore({ url: cfg.influxUrl, database: cfg.influxDb, retention: cfg.influxRetention }));
   // Cluster mode (REDIS_URL): leases, shared sessions and live channel; see cluster/cluster.ts.
   const cluster = cfg.redisUrl ? new ServerCluster({ redisUrl: cfg.redisUrl, instanceId: cfg.mqttClientId, log: area(log, 'cluster'), follow: (f, on) => ingest.follow(f, on) }) : undefined;
   const sessions = o.sessions ?? cluster?.sessions ?? new MemorySessionStore();
-  const spool = new Spool(paths.spool);
+  // Points spooled by a version before issue 15 are whole scans: they go into the database first.
+  const spool = new Spool(paths.spool, (scans) => storeLegacyScans(rdb, scans, cfg.feverThresholdC, eta));
   const rejected = new Spool(paths.rejected);
   const deadLetters = new DeadLetters();
   const devices = new DeviceRegistry();
@@ -157,6 +163,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     { [AID_SUBSCRIPTION]: aidDeviceHandler(aid, regions, aidRemote && ((id) => aidRemote.claim(id, cfg.mqttClientId))), [PUSKESMAS_SUBSCRIPTION]: puskesmasDeviceHandler(puskesmas, area(log, 'puskesmas')) },
     area(log, 'aid-mqtt'),
   );
+  const eta = etaCalculator(loadTravelTimes(fp.travelTimes));
   const announce = (scan: Scan, eventId: number): ArrivalEvent => {
     const event = toArrivalEvent(scan, eventId, receivedAtIso(), regions, cfg.feverThresholdC);
     live.arrival(event);
@@ -168,14 +175,8 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     { url: cfg.mqttUrl, failoverUrls: cfg.mqttUrls.slice(1), username: cfg.mqttUsername, password: cfg.mqttPassword, clientId: cfg.mqttClientId, maxPending: cfg.ingestMaxPending, scanFilters: cluster && (() => cluster.scanFilters()) },
     {
       log: area(log, 'ingest'),
-      seen,
       deadLetters,
       writer: () => writer,
-      onArrival: (scan) => {
-        // Alone: no closure per scan (one showed in the e2e profile); cluster mode decides the event id itself.
-        if (cluster) cluster.announce(live, scan, (eventId) => announce(scan, eventId));
-        else announce(scan, live.nextEventId());
-      },
       onStatus: (s) => {
         if (!devices.update(s)) return;
         if (cluster && !cluster.ownsStatus(s)) return; // the checkpoint's lease holder announces it
@@ -185,6 +186,9 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     },
   );
   const writer = new ScanWriter({
+    rdb,
+    feverC: cfg.feverThresholdC,
+    eta: (scan) => eta(scan),
     store,
     spool,
     rejected,
@@ -193,13 +197,19 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     maxMs: cfg.batchMaxMs,
     concurrency: cfg.influxWriteConcurrency,
     ack: (cp, dev, ranges) => ingest.publishAck(cp, dev, ranges),
-    forget: (scans) => void seen.forget(scans.map((s) => s.scanId)),
-    onStored: (scans) => {
-      // A write just succeeded: InfluxDB is up now, not at the next 2-second ping (health read 503 after a drain).
-      influxUp = true;
+    // Only the scans the database took as new are announced: a redelivery never makes a second event.
+    onInserted: (scans) => {
+      for (const scan of scans) {
+        // Alone: no closure per scan (one showed in the e2e profile); cluster mode decides the event id itself.
+        if (cluster) cluster.announce(live, scan, (eventId) => announce(scan, eventId));
+        else announce(scan, live.nextEventId());
+      }
       live.countsChanged();
       features.onStored(scans);
     },
+    // A write just succeeded: InfluxDB is up now, not at the next 2-second ping (health read 503 after a drain).
+    onPointsStored: () => (influxUp = true),
+    onDbState: (up) => (dbUp = up),
   });
 
   const stats = (): IngestStats => ({
@@ -209,7 +219,8 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     spooled: spool.depth,
     dropped: writer.counters.dropped,
     pending: writer.pending,
-    duplicates: ingest.duplicates,
+    duplicates: writer.counters.duplicates,
+    clockClamped: ingest.clockClamped,
   });
 
   // Storage first (so nothing is read from MQTT before we can keep it), then live, then MQTT.
@@ -245,7 +256,10 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   /** Today's arrivals per checkpoint: the exact in-memory counts when they are up, else an InfluxDB query. */
   function countsToday() {
     const mem = features.rollups.todayByCheckpoint();
-    return mem ? Promise.resolve(CHECKPOINT_IDS.map((checkpointId) => ({ checkpointId, today: mem.get(checkpointId) ?? 0 }))) : store.countsToday();
+    if (mem) return Promise.resolve(CHECKPOINT_IDS.map((checkpointId) => ({ checkpointId, today: mem.get(checkpointId) ?? 0 })));
+    return countsByCheckpoint(rdb, new Date(`${todayWib(o.now?.() ?? new Date())}T00:00:00+07:00`).toISOString()).then((m) =>
+      CHECKPOINT_IDS.map((checkpointId) => ({ checkpointId, today: m.get(checkpointId) ?? 0 })),
+    );
   }
 
   const registry = createMetrics({
@@ -269,12 +283,12 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     }
     let rows;
     try {
-      rows = await store.recentArrivals({ checkpointId: checkpoint, districtCode: q.district, villageCode: village, health: q.health as never, before, limit: q.limit });
+      rows = await recentScans(rdb, { checkpointId: checkpoint, districtCode: q.district, villageCode: village, health: q.health as never, before, limit: q.limit });
     } catch {
-      throw new ApiError('unavailable', 'riwayat kedatangan sedang tidak tersedia (InfluxDB down)');
+      throw new ApiError('unavailable', 'riwayat kedatangan sedang tidak tersedia (basis data tidak terjangkau)');
     }
     const known = new Map(live.recent({ role: 'command' }, 5000).map((e) => [e.scanId, e]));
-    return rows.map(({ scan }) => known.get(scan.scanId) ?? toArrivalEvent(scan, 0, scan.scannedAt, regions, cfg.feverThresholdC));
+    return rows.map((row) => known.get(row.scan_id) ?? toArrivalEvent(rowToScan(row), 0, row.received_at, regions, cfg.feverThresholdC));
   };
 
   const app = createApp({
@@ -308,15 +322,15 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
       try {
         return await countsToday();
       } catch {
-        throw new ApiError('unavailable', 'hitungan hari ini sedang tidak tersedia (InfluxDB down)');
+        throw new ApiError('unavailable', 'hitungan hari ini sedang tidak tersedia (basis data tidak terjangkau)');
       }
     },
     devices: () => devices.list(),
     storedScanIds: async (from, to) => {
       try {
-        return await store.storedScanIds(from, to);
+        return await storedScanIds(rdb, new Date(from).toISOString(), new Date(to).toISOString());
       } catch {
-        throw new ApiError('unavailable', 'InfluxDB down');
+        throw new ApiError('unavailable', 'basis data tidak terjangkau');
       }
     },
     deadLetters: (limit) => deadLetters.list(limit),

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { checkpointById } from '@sk/protocol';
+import { checkpointById, type Scan } from '@sk/protocol';
 import { distanceKm } from './districts.ts';
 
 export const TravelTimesSchema = z.strictObject({
@@ -33,4 +33,54 @@ export function loadTravelTimes(file: string): TravelTimes {
   const r = TravelTimesSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
   if (!r.success) throw new Error(`${file}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return r.data;
+}
+
+/**
+ * When a traveller is expected at the destination village: the server's receive time plus the route's
+ * travel time, in whole seconds (a travel estimate in minutes has no milliseconds). The scans table
+ * keeps it per row (`eta`) at insert, so every scan is its village's expected arrival.
+ * `makeEtaFor(loadTravelTimes(file))` honours the operator's table; `etaFor` uses the estimate.
+ *
+ * `etaFor(scan, Date.parse('2026-11-28T03:00:00.400Z'))` for Ketapang → Kalipuro → `'2026-11-28T03:20:00.000Z'`
+ */
+export function makeEtaFor(t: TravelTimes): (scan: Pick<Scan, 'checkpointId' | 'destinationVillageCode'>, receivedAtMs: number) => string {
+  // Per `checkpoint>district` route (at most 4 × 25): its minutes, and the last text with its second:
+  // the scans of one route in one second share one string (formatting an ISO time per scan showed in
+  // the e2e profile, issue 5).
+  const routes = new Map<string, { ms: number; second: number; eta: string }>();
+  return (scan, receivedAtMs) => {
+    const district = scan.destinationVillageCode.slice(0, 8);
+    const key = `${scan.checkpointId}>${district}`;
+    let r = routes.get(key);
+    if (!r) routes.set(key, (r = { ms: travelMinutes(scan.checkpointId, district, t) * 60_000, second: Number.NaN, eta: '' }));
+    const second = Math.floor(receivedAtMs / 1000);
+    if (second !== r.second) {
+      r.second = second;
+      r.eta = new Date(second * 1000 + r.ms).toISOString();
+    }
+    return r.eta;
+  };
+}
+
+/** {@link makeEtaFor} on the district-centre estimate (no operator table). */
+export const etaFor: (scan: Pick<Scan, 'checkpointId' | 'destinationVillageCode'>, receivedAtMs: number) => string = makeEtaFor(DEFAULT_TRAVEL_TIMES);
+
+/**
+ * The ETA of a scan at its destination village, as ISO text: the scan's time (whole seconds) plus the
+ * route's travel time. One per route and second is formatted (ISO formatting per scan showed in the
+ * e2e profile, issue 5). `etaCalculator(table)(scan)` → `'2026-11-28T01:31:00.000Z'` for a 30-minute route.
+ */
+export function etaCalculator(t: TravelTimes): (scan: { checkpointId: string; destinationVillageCode: string; scannedAt: string }) => string {
+  const routes = new Map<string, { minutes: number; second: number; eta: string }>();
+  return (scan) => {
+    const key = `${scan.checkpointId}|${scan.destinationVillageCode.slice(0, 8)}`;
+    let route = routes.get(key);
+    if (!route) routes.set(key, (route = { minutes: travelMinutes(scan.checkpointId, scan.destinationVillageCode.slice(0, 8), t), second: Number.NaN, eta: '' }));
+    const second = Math.floor(Date.parse(scan.scannedAt) / 1000);
+    if (second !== route.second) {
+      route.second = second;
+      route.eta = new Date(second * 1000 + route.minutes * 60_000).toISOString();
+    }
+    return route.eta;
+  };
 }

@@ -2,24 +2,30 @@
  * MQTT ingest: one mqtt.js client with a persistent session (clean:false, stable clientId), QoS 1
  * subscriptions to every device's scans and status. Each scan is validated where it enters
  * (protocol's checkScanMessage against the topic's identity, scan by scan when a device sends a batch);
- * rejects become dead letters, accepted scans are de-duplicated by scanId, announced live and handed
- * to the batch writer.
+ * rejects become dead letters; an accepted scan's time is bounded by the receive time (a device clock
+ * in 1970 or 2099 is replaced by the receive time and flagged, issue 17), and it goes to the batch
+ * writer, where the database decides whether it is new (and announces it) or a redelivery.
  *
  * The broker's PUBACK is sent when our handler calls back (mqtt.js `handleMessage`); we call back as
  * soon as the scan is queued, except when too much is pending: then reading pauses (backpressure)
  * instead of dropping. The device's own outbox waits for our ScanAck, not for the PUBACK.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { deviceTopic, DeviceStatusSchema, parseDeviceTopic, SERVER_SUBSCRIPTIONS, toRanges, type DeviceStatus, type Scan, type ScanAck } from '@sk/protocol';
+import { deviceTopic, DeviceStatusSchema, parseDeviceTopic, SERVER_SUBSCRIPTIONS, toRanges, trustedScanTime, type DeviceStatus, type ScanAck, type ScanTimeBounds } from '@sk/protocol';
 import { checkScanMessage } from '@sk/protocol/scan-batch';
-import type { Village } from '@sk/protocol/regions';
-import type { ParsedNik } from '@sk/protocol/nik';
 import type { Logger } from '../log.ts';
-import type { SeenIndex } from '../seen-index.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { ScanWriter } from './scan-writer.ts';
 import { TickCork } from '../live/tick-cork.ts';
 import { brokerOptions } from '../mqtt-servers.ts';
+
+/** An instant as ISO text, formatted once per millisecond (thousands of scans share one at load). */
+let lastMs = -1;
+let lastIso = '';
+function isoAt(ms: number): string {
+  if (ms !== lastMs) (lastMs = ms), (lastIso = new Date(ms).toISOString());
+  return lastIso;
+}
 
 /** Longest stretch of message handling in one event-loop turn. */
 const TURN_BUDGET_MS = 8;
@@ -42,21 +48,22 @@ export interface IngestOptions {
    * (a persistent session may still carry old ones). Default: every device's scans.
    */
   scanFilters?: () => { subscribe: string[]; unsubscribe: string[] };
+  /** How far a device's scan time may stray from the receive time (protocol DEFAULT_SCAN_TIME_BOUNDS). */
+  timeBounds?: ScanTimeBounds;
 }
 
 export interface IngestDeps {
   log: Logger;
-  seen: SeenIndex;
   writer: () => ScanWriter;
   deadLetters: DeadLetters;
-  onArrival(scan: Scan, nik: ParsedNik, village: Village): void;
   onStatus(status: DeviceStatus): void;
 }
 
 export class Ingest {
-  /** Scan messages that were not duplicates (accepted or dead-lettered). */
+  /** Scans taken from MQTT (accepted or dead-lettered, redeliveries included). */
   received = 0;
-  duplicates = 0;
+  /** Accepted scans whose time was replaced by the receive time (future, past, or untrusted). */
+  clockClamped = 0;
   #client: MqttClient | undefined;
   #connected = false;
   #paused = false;
@@ -193,17 +200,19 @@ export class Ingest {
         release.push(...item.release);
         continue;
       }
-      const scan = checked.value;
-      // In memory: no await per scan (a promise and a microtask each, 32 per message at load).
-      const seen = this.d.seen;
-      const fresh = seen.markSeenSync ? seen.markSeenSync(scan.scanId) : await seen.markSeen(scan.scanId);
-      if (fresh) {
-        this.received++;
-        this.d.onArrival(scan, checked.nik, checked.village);
+      let scan = checked.value;
+      this.received++;
+      const receivedMs = Date.now();
+      const receivedAt = isoAt(receivedMs);
+      const bound = trustedScanTime(scan, receivedMs, this.opts.timeBounds);
+      if (bound.clock) {
+        this.clockClamped++;
+        const deviceScannedAt = scan.scannedAt;
+        scan = { ...scan, scannedAt: bound.scannedAt };
+        writer.enqueue({ scan, receivedAt, deviceScannedAt, clock: bound.clock });
       } else {
-        this.duplicates++;
+        writer.enqueue({ scan, receivedAt });
       }
-      writer.enqueue({ scan, duplicate: !fresh });
     }
     if (release.length > 0) this.publishAck(where.checkpointId, where.deviceId, toRanges(release));
     await writer.belowLimit(this.opts.maxPending ?? 5_000);

@@ -1,61 +1,97 @@
 /**
- * Batches accepted scans to the store, spools them when the store is down, and acknowledges each
- * device's sequence numbers once they are durable (stored or spooled) — never before.
+ * Batches accepted scans into the database of record and their points into InfluxDB, and
+ * acknowledges each device's sequence numbers once both are durable — never before (issue 15):
  *
- * Up to `concurrency` batches are written to the store at once (InfluxDB takes parallel writes on
- * its other cores; one write at a time left the whole pipeline waiting on each round trip: issue 5,
- * docs/benchmarks.md), but what follows a write — counting, spooling on failure, acknowledging — runs
- * in batch order on one promise chain, so a duplicate's ack never overtakes its original's write and
- * the spool receives batches in order. While the spool holds anything, new batches join it too.
+ *   1. the batch's rows are inserted in one transaction (a scan already stored is a no-op by its
+ *      primary key, so a redelivery writes no second row); the commit is durable (SQLite WAL with
+ *      synchronous=FULL, or PostgreSQL's commit);
+ *   2. the NEW scans are announced (live channel, expected arrivals, alerts): each exactly once, even
+ *      when a device resends after a crash or another server already took it;
+ *   3. the points of the whole batch (new scans, and redelivered ones on their stored time, in case a
+ *      crash came between an earlier commit and its point write) go to InfluxDB, or to the local spool
+ *      when InfluxDB is down — the same point identity either way, so nothing doubles;
+ *   4. the devices are acked.
+ *
+ * A database failure (disk full, locked, PostgreSQL down) acks nothing: the devices keep the scans in
+ * their outboxes and send them again. Inserts run one batch at a time, in order; up to `concurrency`
+ * InfluxDB writes run at once (InfluxDB takes parallel writes on its other cores, issue 5), but
+ * spooling and acknowledging follow batch order on one promise chain.
  */
 import { toRanges, type Scan } from '@sk/protocol';
 import type { Logger } from '../log.ts';
+import type { RecordsDb } from '../db/database.ts';
+import { insertScans, scanToRow, type ClockFlag } from '../db/scan-rows.ts';
+import type { NewScanRow } from '../db/schema.ts';
+import { rowLine } from '../store/line-protocol.ts';
 import { StoreRejectedError, type ScanStore } from '../store/scan-store.ts';
 import type { Spool } from '../store/spool.ts';
 
 export interface WriterEntry {
+  /** The scan, its `scannedAt` already bounded by the receive time (ingest). */
   scan: Scan;
-  /** Already accepted before: ack it again once durable, don't write it again. */
-  duplicate: boolean;
+  receivedAt: string;
+  /** What the device said, when the server replaced it (`clock` set). */
+  deviceScannedAt?: string;
+  clock?: ClockFlag;
 }
 
 export interface WriterCounters {
+  /** Scans committed to the database by this process. */
   stored: number;
-  /** Accepted but neither stored nor spooled (disk failure, or refused by the store): see the log. */
+  /** Scans that were already in the database (redeliveries): acked again, written once. */
+  duplicates: number;
+  /** Accepted but not made durable (database down, or refused by InfluxDB and set aside): see the log. */
   dropped: number;
+  /** Batches the database refused (not acked; the devices resend). */
+  dbFailures: number;
 }
 
 export interface ScanWriterDeps {
+  rdb: RecordsDb;
+  feverC: number;
+  /** When the traveller is expected at the destination village. */
+  eta(scan: Scan, receivedAtMs: number): string;
   store: ScanStore;
   spool: Spool;
-  /** Where batches the store refuses (HTTP 4xx) are kept for an operator; never drained automatically. */
+  /** Where points InfluxDB refuses (HTTP 4xx) are kept for an operator; never drained automatically. */
   rejected: Spool;
   log: Logger;
   maxPoints: number;
   maxMs: number;
-  /** Batches written to the store at the same time (default 2). */
+  /** InfluxDB writes at the same time (default 2). */
   concurrency?: number;
   /** Publish the ack for one device (QoS 1). */
   ack(checkpointId: string, deviceId: string, ranges: [number, number][]): void;
-  /** Scans that could not be made durable: forget them so the device's retransmission is accepted. */
-  forget(scans: readonly Scan[]): void;
-  onStored?(scans: readonly Scan[]): void;
+  /** The scans of a committed batch that were new: announce them. Called in batch order. */
+  onInserted?(scans: readonly Scan[]): void;
+  /** A point write succeeded (InfluxDB is up). */
+  onPointsStored?(count: number): void;
+  /** The database refused a batch, or took one again after refusing. */
+  onDbState?(up: boolean, err?: Error): void;
 }
 
 const SPOOL = Symbol('spool');
+const DB_FAILED = Symbol('db-failed');
+
+interface Inserted {
+  lines: string[];
+  fresh: Scan[];
+}
 
 export class ScanWriter {
-  readonly counters: WriterCounters = { stored: 0, dropped: 0 };
+  readonly counters: WriterCounters = { stored: 0, duplicates: 0, dropped: 0, dbFailures: 0 };
   #queue: WriterEntry[] = [];
   #timer: NodeJS.Timeout | undefined;
   #chain: Promise<void> = Promise.resolve();
+  /** Inserts, one batch at a time in batch order. */
+  #dbChain: Promise<unknown> = Promise.resolve();
   #inFlight = 0;
-  /** Store writes running, and batches waiting for a write slot. */
   #writing = 0;
   readonly #slotWaiters: (() => void)[] = [];
   #draining: Promise<void> | undefined;
   #drainTimer: NodeJS.Timeout | undefined;
   #storeUp = true;
+  #dbUp = true;
   #stopped = false;
   readonly #waiters: (() => void)[] = [];
 
@@ -80,6 +116,10 @@ export class ScanWriter {
 
   get storeUp(): boolean {
     return this.#storeUp;
+  }
+
+  get dbUp(): boolean {
+    return this.#dbUp;
   }
 
   enqueue(entry: WriterEntry): void {
@@ -111,11 +151,16 @@ export class ScanWriter {
   #flushOne(): void {
     const batch = this.#queue.splice(0, this.d.maxPoints);
     this.#inFlight += batch.length;
-    const fresh = batch.filter((e) => !e.duplicate).map((e) => e.scan);
-    // Straight to the spool while it holds anything (order) or the store is known down.
-    const attempt: Promise<unknown> = this.d.spool.depth > 0 || !this.#storeUp ? Promise.resolve(SPOOL) : this.#storeWrite(fresh);
+    const inserted = (this.#dbChain = this.#dbChain.then(
+      () => this.#insert(batch),
+      () => this.#insert(batch),
+    )) as Promise<Inserted | typeof DB_FAILED>;
+    // Straight to the spool while it holds anything (order) or InfluxDB is known down.
+    const attempt: Promise<unknown> = inserted.then((r) =>
+      r === DB_FAILED ? DB_FAILED : this.d.spool.depth > 0 || !this.#storeUp ? SPOOL : this.#storeWrite(r.lines),
+    );
     this.#chain = this.#chain
-      .then(() => this.#settle(batch, fresh, attempt))
+      .then(() => this.#settle(batch, inserted, attempt))
       .catch((e: Error) => this.d.log.error({ err: e.message }, 'batch write failed unexpectedly'))
       .finally(() => {
         this.#inFlight -= batch.length;
@@ -123,12 +168,60 @@ export class ScanWriter {
       });
   }
 
-  /** The store write, when a slot is free; resolves with undefined (stored) or the error (never rejects). */
-  async #storeWrite(scans: Scan[]): Promise<unknown> {
+  /** Commits the batch's rows; announces the new scans; returns the points to write. Never rejects. */
+  async #insert(batch: WriterEntry[]): Promise<Inserted | typeof DB_FAILED> {
+    const rows: NewScanRow[] = [];
+    const first = new Map<string, WriterEntry>();
+    for (const e of batch) {
+      if (first.has(e.scan.scanId)) continue; // the same scan twice in one batch: one row
+      first.set(e.scan.scanId, e);
+      rows.push(scanToRow({ ...e, eta: this.d.eta(e.scan, Date.parse(e.receivedAt)) }, this.d.feverC));
+    }
+    let outcome;
+    try {
+      outcome = await insertScans(this.d.rdb, rows);
+    } catch (e) {
+      this.counters.dbFailures++;
+      this.counters.dropped += batch.length;
+      if (this.#dbUp) this.d.log.error({ err: (e as Error).message.slice(0, 200), scans: batch.length }, 'database refused a batch; not acknowledged, devices will resend');
+      this.#dbUp = false;
+      this.d.onDbState?.(false, e as Error);
+      return DB_FAILED;
+    }
+    if (!this.#dbUp) {
+      this.#dbUp = true;
+      this.d.log.info('database back');
+      this.d.onDbState?.(true);
+    }
+    const lines: string[] = [];
+    const fresh: Scan[] = [];
+    for (const row of rows) {
+      const storedAt = outcome.storedAt.get(row.scan_id);
+      if (storedAt === undefined) {
+        fresh.push(first.get(row.scan_id)!.scan);
+        lines.push(rowLine(row));
+      } else {
+        lines.push(rowLine({ ...row, scanned_at: storedAt }));
+      }
+    }
+    this.counters.stored += fresh.length;
+    this.counters.duplicates += batch.length - fresh.length;
+    if (fresh.length > 0) {
+      try {
+        this.d.onInserted?.(fresh);
+      } catch (e) {
+        this.d.log.error({ err: (e as Error).message }, 'announcing stored scans failed');
+      }
+    }
+    return { lines, fresh };
+  }
+
+  /** The InfluxDB write, when a slot is free; resolves with undefined (stored) or the error (never rejects). */
+  async #storeWrite(lines: string[]): Promise<unknown> {
     if (this.#writing >= (this.d.concurrency ?? 2)) await new Promise<void>((r) => this.#slotWaiters.push(r));
     this.#writing++;
     try {
-      await this.d.store.writeBatch(scans);
+      await this.d.store.writeLines(lines);
       return undefined;
     } catch (e) {
       return e ?? new Error('store write failed');
@@ -138,43 +231,45 @@ export class ScanWriter {
     }
   }
 
-  /** In batch order: count, spool what failed, then acknowledge what is durable. */
-  async #settle(batch: WriterEntry[], fresh: Scan[], attempt: Promise<unknown>): Promise<void> {
+  /** In batch order: spool what InfluxDB did not take, then acknowledge what is durable. */
+  async #settle(batch: WriterEntry[], insertedP: Promise<Inserted | typeof DB_FAILED>, attempt: Promise<unknown>): Promise<void> {
+    const inserted = await insertedP;
     const outcome = await attempt;
+    if (inserted === DB_FAILED || outcome === DB_FAILED) return; // not durable: no ack, the devices resend
     try {
       if (outcome === SPOOL) {
-        await this.#spool(fresh);
+        await this.#spool(inserted.lines);
       } else if (outcome === undefined) {
-        this.counters.stored += fresh.length;
-        this.d.onStored?.(fresh);
+        this.d.onPointsStored?.(inserted.lines.length);
       } else {
         const e = outcome as Error;
         if (!(e instanceof StoreRejectedError)) {
           this.#storeDown(e);
-          await this.#spool(fresh);
+          await this.#spool(inserted.lines);
         } else {
-          // Should not happen for validated scans; keep them on disk for an operator rather than retrying forever.
-          await this.d.rejected.append(fresh);
-          this.counters.dropped += fresh.length;
-          this.d.log.error({ err: e.message, scans: fresh.length }, 'store refused a batch; kept in spool/rejected');
+          // Should not happen for our own lines; keep them on disk for an operator rather than retrying forever.
+          // The rows are in the database: the scans are kept, only their points are set aside.
+          await this.d.rejected.append(inserted.lines);
+          this.d.log.error({ err: e.message, points: inserted.lines.length }, 'InfluxDB refused a batch of points; kept in spool-rejected');
         }
       }
     } catch (e) {
-      this.counters.dropped += fresh.length;
-      this.d.forget(fresh);
-      this.d.log.error({ err: (e as Error).message, scans: fresh.length }, 'could not spool a batch; not acknowledged, devices will resend');
+      // The rows are committed but their points are neither written nor spooled: don't ack, so the
+      // devices resend and the redelivery rewrites the points (from the stored rows' times).
+      this.counters.dropped += batch.length;
+      this.d.log.error({ err: (e as Error).message, scans: batch.length }, 'could not spool points; not acknowledged, devices will resend');
       return;
     }
     this.#ackAll(batch);
   }
 
-  async #spool(scans: Scan[]): Promise<void> {
-    await this.d.spool.append(scans);
+  async #spool(lines: string[]): Promise<void> {
+    await this.d.spool.append(lines);
     this.#drainSoon(this.#storeUp ? 0 : 250);
   }
 
   #storeDown(e: Error): void {
-    if (this.#storeUp) this.d.log.warn({ err: e.message }, 'store down; spooling accepted scans');
+    if (this.#storeUp) this.d.log.warn({ err: e.message }, 'InfluxDB down; spooling points');
     this.#storeUp = false;
   }
 
@@ -202,15 +297,11 @@ export class ScanWriter {
 
   async #drain(): Promise<void> {
     try {
-      const n = await this.d.spool.drain(
-        async (scans) => {
-          await this.d.store.writeBatch(scans);
-          this.d.onStored?.(scans);
-        },
-        this.d.maxPoints,
-        (count) => (this.counters.stored += count),
-      );
-      if (!this.#storeUp) this.d.log.info({ drained: n }, 'store back; spool drained');
+      const n = await this.d.spool.drain(async (lines) => {
+        await this.d.store.writeLines(lines);
+        this.d.onPointsStored?.(lines.length);
+      }, this.d.maxPoints);
+      if (!this.#storeUp) this.d.log.info({ drained: n }, 'InfluxDB back; spool drained');
       this.#storeUp = true;
     } catch (e) {
       this.#storeDown(e as Error);

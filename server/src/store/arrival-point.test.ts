@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Scan } from '@sk/protocol';
-import { pointTimestampNs, rowScanId, rowScannedAt, rowToScan, scanToPoint, scanToPointV1, villageRecordRegex } from './arrival-point.ts';
+import { pointTimestampNs, rowScanId, rowScannedAt, rowToScan, scanToPoint, scanToPointV1, scanToPointV2, villageRecordRegex } from './arrival-point.ts';
 
 const scan: Scan = {
   v: 1, scanId: '01JD0000000000000000000000', checkpointId: 'ketapang', deviceId: 'ketapang-01', seq: 1_000_007,
@@ -24,11 +24,18 @@ describe('arrival point', () => {
     for (const [at, seq] of cases) expect(pointTimestampNs(at, seq), `${at} ${seq}`).toBe(big(at, seq));
   });
 
-  it('tags only low-cardinality, non-personal values', () => {
+  it('v3 (issue 15): non-personal tags and the screening as numbers, nothing personal anywhere in the point', () => {
     const p = scanToPoint(scan, 37.5);
     expect(p.tags).toEqual({ checkpoint: 'ketapang', device: 'ketapang-01', originProvince: '51', originRegency: '51.03', destDistrict: '35.10.21', health: 'demam' });
+    expect(p.fields).toEqual({ temperatureC: 37.8, vaccinationDoses: 2, symptoms: 2 });
+    expect(JSON.stringify(p)).not.toMatch(/5103014107900001|Luh|1990-07-01|Jl\. A/);
+  });
+
+  it('tags only low-cardinality, non-personal values (v2 and v1, the legacy layouts)', () => {
+    const p = scanToPointV2(scan, 37.5);
+    expect(p.tags).toEqual({ checkpoint: 'ketapang', device: 'ketapang-01', originProvince: '51', originRegency: '51.03', destDistrict: '35.10.21', health: 'demam' });
     expect(Object.values(p.tags).join(' ')).not.toMatch(/5103014107900001|Luh/);
-    // One field (influxd's cost per point grows with the field count): the v2 record, village first.
+    // v2 was one field: the record, village first.
     expect(Object.keys(p.fields)).toEqual(['record']);
     expect(String(p.fields.record).split('\u001f')).toEqual(['2', '35.10.21.2003', scan.scanId, '1000007', '37.8', scan.nik, scan.name, 'P', '1990-07-01', 'Jl. A, 1', 'batuk,demam', 'negatif', '2', scan.scannedAt]);
     const v1 = scanToPointV1(scan, 37.5);
@@ -42,7 +49,7 @@ describe('arrival point', () => {
     const re = villageRecordRegex('35.10.21.2003');
     expect(re).toBe('/^2\\x1f35\\.10\\.21\\.2003\\x1f/');
     const js = new RegExp(re.slice(1, -1).replaceAll('\\x1f', '\u001f'));
-    const rec = (code: string) => String(scanToPoint({ ...scan, destinationVillageCode: code }, 37.5).fields.record);
+    const rec = (code: string) => String(scanToPointV2({ ...scan, destinationVillageCode: code }, 37.5).fields.record);
     expect(js.test(rec('35.10.21.2003'))).toBe(true);
     for (const other of ['35.10.21.2004', '35.10.21.20031', '35.10.21.200', '35x10.21.2003']) expect(js.test(rec(other))).toBe(false);
     // A name that looks like a record never matches: the regex is anchored at the start.
@@ -58,7 +65,7 @@ describe('arrival point', () => {
     expect(rowToScan({ ...p1.tags, ...p1.fields })).toEqual(scan);
     expect(rowScannedAt({ ...p1.fields })).toBe(scan.scannedAt);
     expect(rowScanId({ ...p1.fields })).toBe(scan.scanId);
-    const p = scanToPoint(scan, 37.5);
+    const p = scanToPointV2(scan, 37.5);
     expect(rowScannedAt({ ...p.fields })).toBe(scan.scannedAt);
     expect(rowScanId({ ...p.fields })).toBe(scan.scanId);
     // A v1 point overwritten by its v2 replay (InfluxDB merges the fields): the v2 record wins.
@@ -67,8 +74,8 @@ describe('arrival point', () => {
     expect(rowToScan({ ...p.tags, ...p.fields, record: '9\u001fx' }).nik).toBe('');
   });
 
-  it('round-trips a query row back to the scan', () => {
-    const p = scanToPoint(scan, 37.5);
+  it('round-trips a legacy v2 query row back to the scan', () => {
+    const p = scanToPointV2(scan, 37.5);
     expect(rowToScan({ ...p.tags, ...p.fields })).toEqual(scan);
   });
 });

@@ -2,26 +2,23 @@
  * Scan ⇄ InfluxDB point, pure. The point identity (series + timestamp) is a function of the scan
  * alone, so writing a replayed scan again overwrites the same point: stored exactly once.
  *
- * Tags are low-cardinality and never personal (checkpoint, device, region codes, health class);
- * NIK, name, address are fields only (a tag would be indexed and listed by SHOW TAG VALUES).
- * The destination village is a field too: as a tag (217 values) it made almost every point a new
- * series and halved influxd's write rate (docs/benchmarks.md); the district tag still narrows a
- * village's query to one district's series. The device tag stays: with seq in the timestamp it keeps
- * two devices' scans of the same millisecond apart.
+ * Layout v3 (issue 15): tags (checkpoint, device, originProvince, originRegency, destDistrict, health
+ * — low-cardinality, never personal) and three numeric fields: temperatureC, vaccinationDoses and
+ * symptoms (a count). NIK, name, birth date and address are not in InfluxDB at all: the database of
+ * record (server/src/db) holds them, with retention and erasure. The tags are the same as v2's, so a
+ * scan replayed across the upgrade lands on its old point's series and timestamp. Counting uses
+ * `count(temperatureC)`: v1 and v3 points have it; the legacy import (store/legacy-points.ts) moves
+ * v2 points (one `record` string holding the whole scan, personal data included) into the database
+ * and rewrites them as v3.
  *
- * One field (issue 5, docs/benchmarks.md): InfluxDB 1.x stores every field of every series as its own
- * column (its own cache entry, WAL entry and TSM key), so a point's write cost grows with its field
- * count: measured on this box, influxd spent 28.8 µs of CPU per point with five fields and 8.9 µs with
- * one (13 fields, the first layout, made influxd the e2e bench's largest consumer of CPU). So a point
- * is its tags plus `record`: the whole scan in one string, values separated by U+001F (the schemas
- * refuse control characters in every text, so it cannot occur inside a value), version-prefixed so the
- * layout can change. Record v2 starts with the destination village, so a village officer's query can
- * match it with an anchored regex (`villageRecordRegex`) inside the district's series.
+ * The destination village stays out of the tags: as a tag (217 values) it made almost every point a
+ * new series and halved influxd's write rate (docs/benchmarks.md); village queries go to the database.
+ * The device tag stays: with seq in the timestamp it keeps two devices' scans of the same millisecond
+ * apart. Fields cost influxd CPU per point (28.8 µs with five, 8.9 µs with one, measured in issue 5):
+ * three is the least that lets InfluxQL and Grafana chart the screening.
  *
- * Points written before v2 (record v1 plus the fields `scanId`, `seq`, `destVillage`, `temperatureC`)
- * are still read. A v1 point's scan written again as v2 (a replay across the upgrade) lands on the same
- * series and timestamp: InfluxDB merges the fields, the v2 record replaces the v1 one, nothing doubles.
- * Counting uses `count(record)`: every point since record v1 has one.
+ * Legacy readers: records v1 and v2 (`encodeRecord`, `rowToScan`) are still decoded here, for the
+ * import of points written before issue 15.
  */
 import { healthStatus, SYMPTOMS, type Scan } from '@sk/protocol';
 
@@ -68,7 +65,23 @@ export function scanTags(scan: Scan, feverC: number) {
   };
 }
 
+/**
+ * The point (layout v3, issue 15): tags plus the screening as numbers, and no personal data — the
+ * NIK, name, birth date and address live only in the database of record. Queryable with InfluxQL and
+ * Grafana: `SELECT mean("temperatureC") FROM arrivals WHERE … GROUP BY time(1h), "checkpoint"`.
+ * Numbers are floats (no `i` suffix), the type v1 points gave temperatureC, so shards never disagree.
+ */
 export function scanToPoint(scan: Scan, feverC: number): ArrivalPoint {
+  return {
+    measurement: MEASUREMENT,
+    tags: scanTags(scan, feverC),
+    fields: { temperatureC: scan.health.temperatureC, vaccinationDoses: scan.health.vaccinationDoses, symptoms: scan.health.symptoms.length },
+    timestamp: pointTimestampNs(scan.scannedAt, scan.seq),
+  };
+}
+
+/** The v2 point (one `record` field holding the whole scan, personal data included): written until issue 15; read by the legacy import only. */
+export function scanToPointV2(scan: Scan, feverC: number): ArrivalPoint {
   return {
     measurement: MEASUREMENT,
     tags: scanTags(scan, feverC),

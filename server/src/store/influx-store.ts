@@ -4,20 +4,17 @@
  */
 import Influx from 'influx';
 import { ExponentialBackoff } from 'influx/lib/src/backoff/exponential.js';
-import { CHECKPOINT_IDS, todayWib, type CheckpointCount, type Scan } from '@sk/protocol';
-import { MEASUREMENT, rowScanId, rowScannedAt, rowToScan, villageRecordRegex } from './arrival-point.ts';
-import { scansToBody } from './line-protocol.ts';
+import { MEASUREMENT } from './arrival-point.ts';
+import { linesToBody } from './line-protocol.ts';
 import { HttpPoster } from './http-post.ts';
-import { StoreRejectedError, StoreUnavailableError, type ArrivalFilter, type ScanStore, type StoredArrival } from './scan-store.ts';
+import { StoreRejectedError, StoreUnavailableError, type ScanStore } from './scan-store.ts';
 
 const RP = 'arrivals_rp';
-const q = (s: string) => Influx.escape.stringLit(s);
 
 export interface InfluxStoreOptions {
   url: string;
   database: string;
   retention: string;
-  feverC: number;
 }
 
 export class InfluxScanStore implements ScanStore {
@@ -60,9 +57,9 @@ export class InfluxScanStore implements ScanStore {
     this.#writer.close();
   }
 
-  async writeBatch(scans: readonly Scan[]): Promise<void> {
-    if (scans.length === 0) return;
-    const body = scansToBody(scans, this.opts.feverC);
+  async writeLines(lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
+    const body = linesToBody(lines);
     let status: number;
     try {
       status = await this.#writer.post(body, 10_000);
@@ -74,42 +71,6 @@ export class InfluxScanStore implements ScanStore {
     throw new StoreUnavailableError(`influxdb unavailable: HTTP ${status}`);
   }
 
-  async recentArrivals(f: ArrivalFilter): Promise<StoredArrival[]> {
-    const where: string[] = [];
-    if (f.checkpointId) where.push(`checkpoint = ${q(f.checkpointId)}`);
-    if (f.districtCode) where.push(`destDistrict = ${q(f.districtCode)}`);
-    // The village is inside the record (v2; a field in v1 points): the district tag first narrows the
-    // series, then the anchored record match (arrival-point.ts).
-    if (f.villageCode) where.push(`destDistrict = ${q(f.villageCode.slice(0, 8))}`, `(record =~ ${villageRecordRegex(f.villageCode)} OR destVillage = ${q(f.villageCode)})`);
-    if (f.health) where.push(`health = ${q(f.health)}`);
-    if (f.before) where.push(`time < ${q(f.before)}`);
-    const limit = Math.max(1, Math.min(1000, Math.floor(f.limit)));
-    const sql = `SELECT * FROM ${this.#from()}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY time DESC LIMIT ${limit}`;
-    const rows = await this.#run(() => this.#influx.query<Record<string, unknown>>(sql));
-    return rows.map((r) => ({ scan: rowToScan(r) }));
-  }
-
-  async countsToday(now: Date = new Date()): Promise<CheckpointCount[]> {
-    const since = new Date(`${todayWib(now)}T00:00:00+07:00`).toISOString();
-    const rows = await this.#run(() =>
-      this.#influx.query<{ checkpoint: string; count: number }>(`SELECT count(record) AS count FROM ${this.#from()} WHERE time >= ${q(since)} GROUP BY checkpoint`),
-    );
-    const byCp = new Map(rows.map((r) => [r.checkpoint, Number(r.count)]));
-    return CHECKPOINT_IDS.map((checkpointId) => ({ checkpointId, today: byCp.get(checkpointId) ?? 0 }));
-  }
-
-  async storedScanIds(from: string, to: string): Promise<string[]> {
-    // The point time is scannedAt + seq ns: widen the upper bound by a millisecond, then filter exactly.
-    const rows = await this.#run(() =>
-      this.#influx.query<{ scanId?: string; record?: string; scannedAt?: string }>(
-        `SELECT scanId, record, scannedAt FROM ${this.#from()} WHERE time >= ${q(new Date(from).toISOString())} AND time < ${q(new Date(Date.parse(to) + 1).toISOString())}`,
-      ),
-    );
-    const lo = Date.parse(from);
-    const hi = Date.parse(to);
-    return rows.filter((r) => { const t = Date.parse(rowScannedAt(r)); return t >= lo && t < hi; }).map(rowScanId);
-  }
-
   async ping(): Promise<boolean> {
     try {
       const hosts = await this.#influx.ping(2000);
@@ -119,8 +80,14 @@ export class InfluxScanStore implements ScanStore {
     }
   }
 
-  #from(): string {
+  /** The measurement, fully qualified (for the legacy import's queries). */
+  from(): string {
     return `"${this.opts.database}"."${RP}"."${MEASUREMENT}"`;
+  }
+
+  /** An InfluxQL query (the legacy import); errors as StoreUnavailable/Rejected. */
+  query<T>(q: string): Promise<T[]> {
+    return this.#run(() => this.#influx.query<T>(q));
   }
 
   async #run<T>(fn: () => Promise<T>): Promise<T> {

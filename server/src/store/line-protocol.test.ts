@@ -1,8 +1,9 @@
 import Influx from 'influx';
 import { describe, expect, it } from 'vitest';
 import type { Scan } from '@sk/protocol';
-import { scanToPoint, scanToPointV1 } from './arrival-point.ts';
-import { pointToLine, scanLine, scansToBody } from './line-protocol.ts';
+import { scanToPoint, scanToPointV1, scanToPointV2 } from './arrival-point.ts';
+import { scanToRow } from '../db/scan-rows.ts';
+import { linesToBody, pointToLine, rowLine, scanLine, scansToBody } from './line-protocol.ts';
 
 const scan: Scan = {
   v: 1, scanId: '01JD0000000000000000000000', checkpointId: 'ketapang', deviceId: 'ketapang-01', seq: 1_000_007,
@@ -42,7 +43,8 @@ describe('arrival line protocol', () => {
     const v1 = pointToLine(scanToPointV1(scan, 37.5));
     expect(v1).toContain('seq=1000007,');
     expect(v1).not.toMatch(/=\d+i[, ]/);
-    const line = pointToLine(scanToPoint(scan, 37.5));
+    expect(pointToLine(scanToPoint(scan, 37.5))).toMatch(/ symptoms=2,temperatureC=37\.8,vaccinationDoses=2 \d+$/);
+    const line = pointToLine(scanToPointV2(scan, 37.5));
     expect(line).toMatch(/ record="2\u001f35\.10\.21\.2003\u001f01JD0+\u001f1000007\u001f37\.8\u001f/);
     // The name travels inside the record field: its quote and backslash escaped, the rest as it is.
     expect(line).toContain('\u001fNi \\"Luh\\", =x \\\\ <b>\u001f');
@@ -75,6 +77,10 @@ describe('arrival line protocol', () => {
         health: { temperatureC: pick([36.5, 37.5, 38.2]), symptoms: pick([[], ['batuk'], ['batuk', 'demam']]) as Scan['health']['symptoms'], rapidTest: pick(['negatif', 'positif', 'tidak_dites'] as const), vaccinationDoses: pick([0, 2, 3]) },
       };
       expect(scanLine(s, 37.5)).toBe(pointToLine(scanToPoint(s, 37.5)));
+      // A stored row gives the very same line (the writer builds points from rows).
+      expect(rowLine(scanToRow({ scan: s, receivedAt: s.scannedAt, eta: s.scannedAt }, 37.5))).toBe(scanLine(s, 37.5));
     }
+    const lines = Array.from({ length: 130 }, (_, i) => `arrivals,checkpoint=k t=${i} ${i}`);
+    expect(linesToBody(lines).toString('utf8').split('\n')).toEqual(lines);
   });
 });

@@ -10,7 +10,7 @@
  * and the same timestamp. server/src/store/line-protocol.test.ts checks it against node-influx.
  */
 import { healthStatus, type Scan } from '@sk/protocol';
-import { destDistrictTag, encodeRecord, MEASUREMENT, originRegencyTag, pointTimestampNs, type ArrivalPoint } from './arrival-point.ts';
+import { destDistrictTag, MEASUREMENT, originRegencyTag, pointTimestampNs, type ArrivalPoint } from './arrival-point.ts';
 
 // Line protocol escapes (InfluxDB 1.x): tag keys/values escape comma, equals and space; string field
 // values escape double quote and backslash.
@@ -58,7 +58,23 @@ export function pointToLine(p: ArrivalPoint): string {
 export function scanLine(scan: Scan, feverC: number): string {
   let line = `${MEASUREMENT},checkpoint=${tag(scan.checkpointId)},destDistrict=${tag(destDistrictTag(scan.destinationVillageCode))},device=${tag(scan.deviceId)}`;
   line += `,health=${tag(healthStatus(scan.health, feverC))},originProvince=${tag(scan.nik.slice(0, 2))},originRegency=${tag(originRegencyTag(scan.nik))}`;
-  return `${line} record=${quoted(encodeRecord(scan))} ${pointTimestampNs(scan.scannedAt, scan.seq)}`;
+  const h = scan.health;
+  return `${line} symptoms=${h.symptoms.length},temperatureC=${h.temperatureC},vaccinationDoses=${h.vaccinationDoses} ${pointTimestampNs(scan.scannedAt, scan.seq)}`;
+}
+
+/** The point of a stored row (layout v3): the same line as `scanLine` of its scan, from non-personal columns only. */
+export function rowLine(r: { checkpoint_id: string; device_id: string; dest_district: string; health: string; origin_regency: string; seq: number; scanned_at: string; temperature_c: number; vaccination_doses: number; symptoms: string }): string {
+  let line = `${MEASUREMENT},checkpoint=${tag(r.checkpoint_id)},destDistrict=${tag(r.dest_district)},device=${tag(r.device_id)}`;
+  line += `,health=${tag(r.health)},originProvince=${tag(r.origin_regency.slice(0, 2))},originRegency=${tag(r.origin_regency)}`;
+  const symptoms = r.symptoms === '[]' ? 0 : r.symptoms.split(',').length;
+  return `${line} symptoms=${symptoms},temperatureC=${Number(r.temperature_c)},vaccinationDoses=${Number(r.vaccination_doses)} ${pointTimestampNs(r.scanned_at, Number(r.seq))}`;
+}
+
+/** One `/write` body from lines, encoded in chunks (see `scansToBody`). */
+export function linesToBody(lines: readonly string[]): Buffer {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < lines.length; i += LINES_PER_CHUNK) parts.push(Buffer.from(lines.slice(i, i + LINES_PER_CHUNK).join('\n') + (i + LINES_PER_CHUNK < lines.length ? '\n' : '')));
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
 /** Lines per encoded chunk of a write body (see `scansToBody`). */

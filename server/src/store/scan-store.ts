@@ -1,35 +1,16 @@
 /**
- * Where accepted scans are stored. One interface, so the ingest pipeline never knows it is InfluxDB
- * (and tests can count calls). Every implementation must make writes idempotent per scan:
- * writing the same scan twice leaves one stored record.
+ * Where the time series of accepted scans go (InfluxDB 1.x or 2.x). One interface, so the ingest
+ * pipeline never knows which. It takes ready line-protocol lines (layout v3, arrival-point.ts): no
+ * personal data ever reaches it. Writes must be idempotent per point: a point's identity (series +
+ * timestamp) is a function of the scan, so writing it again overwrites it.
+ *
+ * Reads of records (recent arrivals, stored ids, counts) go to the database of record (db/scan-rows.ts).
  */
-import type { CheckpointCount, HealthStatus, Scan } from '@sk/protocol';
-
-export interface ArrivalFilter {
-  checkpointId?: string;
-  districtCode?: string;
-  villageCode?: string;
-  health?: HealthStatus;
-  /** Only arrivals scanned strictly before this instant (ISO). */
-  before?: string;
-  limit: number;
-}
-
-/** A stored arrival as read back: the scan plus what the server derived at ingest. */
-export interface StoredArrival {
-  scan: Scan;
-}
-
 export interface ScanStore {
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Durable once resolved. Rejects with {@link StoreUnavailableError} when the store is down. */
-  writeBatch(scans: readonly Scan[]): Promise<void>;
-  recentArrivals(filter: ArrivalFilter): Promise<StoredArrival[]>;
-  /** Scans per checkpoint since midnight WIB (Asia/Jakarta), all four checkpoints listed. */
-  countsToday(now?: Date): Promise<CheckpointCount[]>;
-  /** Every stored scanId scanned in [from, to). */
-  storedScanIds(from: string, to: string): Promise<string[]>;
+  writeLines(lines: readonly string[]): Promise<void>;
   /** True when the store answers. */
   ping(): Promise<boolean>;
 }
