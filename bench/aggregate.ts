@@ -49,7 +49,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   const dir = tempDir('aggregate');
   const influxd = await startPrivateInfluxd({ dir: join(dir, 'influxdb') });
   try {
-    const store = new InfluxScanStore({ url: influxd.url, database: DB, retention: '400d', feverC: 37.5 });
+    const store = new InfluxScanStore({ url: influxd.url, database: DB, retention: '400d' });
     await store.start();
 
     // 1. Load: 30 WIB days ending now, hours weighted by the traffic rhythm.
@@ -110,10 +110,9 @@ export async function run(args: string[]): Promise<BenchResult> {
     const today = `'${new Date(todayStart).toISOString()}'`;
     const m = `"${DB}"."arrivals_rp"."arrivals"`;
     const queries: Record<string, () => Promise<unknown>> = {
-      perCheckpointPerDay30d: () => influxQuery(influxd.url, `SELECT count(record) FROM ${m} WHERE time >= ${from} GROUP BY time(1d, -7h), checkpoint`),
-      perOriginRegency30d: () => influxQuery(influxd.url, `SELECT count(record) FROM ${m} WHERE time >= ${from} GROUP BY originRegency`),
-      perHourToday: () => influxQuery(influxd.url, `SELECT count(record) FROM ${m} WHERE time >= ${today} GROUP BY time(1h), checkpoint`),
-      storeCountsToday: () => store.countsToday(),
+      perCheckpointPerDay30d: () => influxQuery(influxd.url, `SELECT count(temperatureC) FROM ${m} WHERE time >= ${from} GROUP BY time(1d, -7h), checkpoint`),
+      perOriginRegency30d: () => influxQuery(influxd.url, `SELECT count(temperatureC) FROM ${m} WHERE time >= ${from} GROUP BY originRegency`),
+      perHourToday: () => influxQuery(influxd.url, `SELECT count(temperatureC) FROM ${m} WHERE time >= ${today} GROUP BY time(1h), checkpoint`),
     };
     const metrics: BenchResult['metrics'] = { points: written, days, perDay, loadSeconds: round(loadSec, 1), loadPointsPerSec: Math.round(written / loadSec), loadInfluxdCpuPct: Math.round((100 * loadCpu) / loadSec), writeRetries };
     // 3. Back-fill the rollups once, then time the server's endpoint.

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Scan } from '@sk/protocol';
 import { InfluxScanStore } from '../server/src/store/influx-store.ts';
 import { scanToPointV1 } from '../server/src/store/arrival-point.ts';
-import { pointToLine } from '../server/src/store/line-protocol.ts';
+import { pointToLine, scanLine } from '../server/src/store/line-protocol.ts';
 import { ArrivalRollups, STATS_GROUPS, type StatsInterval, type StatsReply } from '../server/src/store/rollups.ts';
 import { influxFetch, startPrivateInfluxd, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
 import { makeScan } from './server-fixtures.ts';
@@ -50,7 +50,7 @@ async function rollups(): Promise<ArrivalRollups> {
 
 /** The truth: count over the raw points, per bucket start and group value. */
 async function rawCounts(groupBy: string, interval: StatsInterval, from: number, to: number): Promise<Map<string, number>> {
-  const q = `SELECT count(record) FROM "${DB}"."arrivals_rp"."arrivals" WHERE time >= ${from}ms AND time < ${to}ms GROUP BY time(${interval === '1h' ? '1h' : '1d, -7h'}), ${groupBy} fill(none)`;
+  const q = `SELECT count(temperatureC) FROM "${DB}"."arrivals_rp"."arrivals" WHERE time >= ${from}ms AND time < ${to}ms GROUP BY time(${interval === '1h' ? '1h' : '1d, -7h'}), ${groupBy} fill(none)`;
   const body = (await (await influxFetch(influxd.url, `/query?db=${DB}&epoch=ms&q=${encodeURIComponent(q)}`)).json()) as { results: { series?: { tags: Record<string, string>; values: [number, number][] }[] }[] };
   const out = new Map<string, number>();
   for (const s of body.results[0]!.series ?? []) for (const [t, n] of s.values) if (n) out.set(`${s.tags[groupBy]}@${t}`, n);
@@ -70,16 +70,19 @@ async function expectExact(r: ArrivalRollups, from: number, to: number, source: 
   }
 }
 
+/** Writes scans as the server does: their v3 lines. */
+const writeScans = (batch: readonly Scan[]) => store.writeLines(batch.map((s) => scanLine(s, 37.5)));
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sk-agg-'));
   influxd = await startPrivateInfluxd({ dir });
-  store = new InfluxScanStore({ url: influxd.url, database: DB, retention: '400d', feverC: 37.5 });
+  store = new InfluxScanStore({ url: influxd.url, database: DB, retention: '400d' });
   await store.start();
   // 30 WIB days up to 13:00 today, 40 scans a day; the scans of day 10 are written twice (an agent's replay).
   for (let d = 29; d >= 0; d--) {
     const batch = scans(40, today - d * DAY, d === 0 ? 13 * HOUR : DAY, 1000 * (30 - d));
-    await store.writeBatch(batch);
-    if (d === 10) await store.writeBatch(batch);
+    await writeScans(batch);
+    if (d === 10) await writeScans(batch);
   }
 }, 60_000);
 
@@ -105,9 +108,9 @@ describe('arrival stats', () => {
     await expectExact(r, today - 29 * DAY, clock, 'rollup'); // fills the cache of the rollup part
     const fresh = scans(9, today + 12 * HOUR, HOUR, 90_000);
     const late = scans(3, today - 12 * DAY + 5 * HOUR, HOUR, 91_000);
-    await store.writeBatch([...fresh, ...late]);
+    await writeScans([...fresh, ...late]);
     r.touch([...fresh, ...late]);
-    await store.writeBatch(fresh); // replayed after a reconnect
+    await writeScans(fresh); // replayed after a reconnect
     r.touch(fresh);
     await expectExact(r, today, clock, 'recent');
     await expectExact(r, today - 29 * DAY, clock, 'rollup');
@@ -121,13 +124,13 @@ describe('arrival stats', () => {
     await expectExact(r, today - DAY, clock, 'recent');
     clock += DAY; // the next WIB day: yesterday leaves the window, its hours are recomputed into the rollups
     const next = scans(5, today + DAY + HOUR, HOUR, 92_000);
-    await store.writeBatch(next);
+    await writeScans(next);
     r.touch(next);
     await expectExact(r, today - 29 * DAY, clock, 'rollup');
     await expectExact(r, today, clock, 'recent');
   });
 
-  it('upgrades from the v1 point layout: replaces its hourly CQs, counts v1 points, and a v1 point replayed as v2 once', async () => {
+  it('upgrades from the v1 point layout: replaces its hourly CQs, counts v1 points, and a v1 point replayed as v3 once', async () => {
     const influxql = async (q: string) => {
       const res = await influxFetch(influxd.url, `/query?db=${DB}&q=${encodeURIComponent(q)}`, { method: 'POST' });
       return (await res.json()) as { results: { series?: { values: string[][] }[]; error?: string }[] };
@@ -140,12 +143,12 @@ describe('arrival stats', () => {
     const v1 = scans(4, today - 15 * DAY + 3 * HOUR, HOUR, 93_000);
     const body = v1.map((s) => pointToLine(scanToPointV1(s, 37.5))).join('\n');
     expect((await influxFetch(influxd.url, `/write?db=${DB}&rp=arrivals_rp&precision=n`, { method: 'POST', body })).status).toBe(204);
-    await store.writeBatch(v1.slice(0, 2));
+    await writeScans(v1.slice(0, 2));
     const r = await rollups();
     const cqs = (await influxql('SHOW CONTINUOUS QUERIES')).results[0]!.series!.flatMap((s) => s.values);
     const cq = cqs.find(([name]) => name === 'cq_arrivals_1h_checkpoint');
-    expect(cq?.[1]).toContain('count(record)');
-    expect(cqs.filter(([, q]) => q?.includes('count(seq)'))).toEqual([]);
+    expect(cq?.[1]).toContain('count(temperatureC)');
+    expect(cqs.filter(([, q]) => q?.includes('count(seq)') || q?.includes('count(record)'))).toEqual([]);
     r.touch(v1);
     await r.recompute(today - 15 * DAY, today - 14 * DAY);
     // That WIB day had 40 scans: now 44, from the rollups (a 30-day range) and from raw points (one day).
@@ -156,17 +159,30 @@ describe('arrival stats', () => {
     expect(await dayTotal(today - 29 * DAY)).toEqual({ source: 'rollup', n: 44 });
     expect(await dayTotal(today - 15 * DAY)).toEqual({ source: 'raw', n: 44 });
     await expectExact(r, today - 29 * DAY, clock, 'rollup');
-    // The stored-id listing reads both layouts, each scan once.
-    const ids = await store.storedScanIds(new Date(today - 15 * DAY).toISOString(), new Date(today - 14 * DAY).toISOString());
-    for (const s of v1) expect(ids.filter((id) => id === s.scanId)).toHaveLength(1);
-    // A village officer's query finds the village in v2 records and in the v1 field, never a neighbour's.
-    const at = today - 16 * DAY + HOUR;
-    const mixed = ['35.10.21.2003', '35.10.21.2004', '35.10.21.2003', '35.10.21.2004'].map((code, i) =>
-      makeScan(94_000 + i, { scannedAt: new Date(at + i).toISOString(), destinationVillageCode: code }));
-    const v1Body = mixed.slice(0, 2).map((s) => pointToLine(scanToPointV1(s, 37.5))).join('\n');
-    expect((await influxFetch(influxd.url, `/write?db=${DB}&rp=arrivals_rp&precision=n`, { method: 'POST', body: v1Body })).status).toBe(204);
-    await store.writeBatch(mixed.slice(2));
-    const mine = await store.recentArrivals({ villageCode: '35.10.21.2003', before: new Date(at + 4).toISOString(), limit: 2 });
-    expect(mine.map((a) => a.scan)).toEqual([mixed[2], mixed[0]]);
+  });
+
+  it('charts the screening with plain InfluxQL: mean temperature per hour and checkpoint, and no personal data in any point', async () => {
+    const at = today - 3 * DAY + 2 * HOUR;
+    const hot = [37.0, 38.0, 39.0].map((t, i) => makeScan(95_000 + i, { checkpointId: 'kalibaru', deviceId: 'kalibaru-01', scannedAt: new Date(at + i * 60_000).toISOString(), health: { temperatureC: t, symptoms: ['batuk'], rapidTest: 'negatif', vaccinationDoses: 2 } }));
+    await writeScans(hot);
+    const q = `SELECT mean("temperatureC") AS t, sum("symptoms") AS s FROM "${DB}"."arrivals_rp"."arrivals" WHERE checkpoint = 'kalibaru' AND time >= ${at}ms AND time < ${at + HOUR}ms GROUP BY time(1h), "checkpoint"`;
+    const res = (await (await influxFetch(influxd.url, `/query?db=${DB}&q=${encodeURIComponent(q)}`, { method: 'POST' })).json()) as { results: { series?: { tags: Record<string, string>; values: [string, number, number][] }[] }[] };
+    const series = res.results[0]!.series!;
+    expect(series[0]!.tags).toEqual({ checkpoint: 'kalibaru' });
+    const rows = series[0]!.values.filter((v) => v[1] !== null);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]![1]).toBeCloseTo(38.0, 5);
+    expect(rows[0]![2]).toBe(3);
+    // Every field and tag key of the measurement: nothing that could hold a NIK, a name or an address.
+    const keys = async (what: string) => {
+      const r = (await (await influxFetch(influxd.url, `/query?db=${DB}&q=${encodeURIComponent(`SHOW ${what} KEYS FROM "arrivals_rp"."arrivals"`)}`, { method: 'POST' })).json()) as { results: { series?: { values: string[][] }[] }[] };
+      return r.results[0]!.series![0]!.values.map((v) => v[0]);
+    };
+    expect(new Set(await keys('TAG'))).toEqual(new Set(['checkpoint', 'destDistrict', 'device', 'health', 'originProvince', 'originRegency']));
+    // (v1 points written above by the upgrade test still carry their old fields; fresh v3 points add only these three)
+    expect(await keys('FIELD')).toEqual(expect.arrayContaining(['symptoms', 'temperatureC', 'vaccinationDoses']));
+    const sample = (await (await influxFetch(influxd.url, `/query?db=${DB}&q=${encodeURIComponent(`SELECT * FROM "arrivals_rp"."arrivals" WHERE checkpoint = 'kalibaru' AND time >= ${at}ms AND time < ${at + HOUR}ms`)}`, { method: 'POST' })).json()) as object;
+    for (const s of hot) expect(JSON.stringify(sample)).not.toContain(s.nik);
+    expect(JSON.stringify(sample)).not.toContain(hot[0]!.name);
   });
 });

@@ -11,7 +11,7 @@ import type { Logger } from '../log.ts';
 import { Quarantine } from '../quarantine/quarantine.ts';
 import { FacilityFile } from '../quarantine/facilities.ts';
 import { quarantineRoutes } from '../quarantine/routes.ts';
-import { ArrivalRollups } from '../store/rollups.ts';
+import { ArrivalRollups, type RollupOptions } from '../store/rollups.ts';
 import { statsRoutes } from '../store/rollups-routes.ts';
 import { openApiRoutes } from '../http/openapi.ts';
 import { ExpectedArrivals } from './expected-arrivals.ts';
@@ -59,14 +59,16 @@ export class CheckpointFeatures {
     dataDir: string; influxUrl: string; influxDb: string; feverC?: number;
     /** Several instances store into one database: this one's in-memory recent counts would see only its own share. */
     clustered?: boolean;
-    alerts: Alerts; log: Logger; now?: () => Date; tuning?: FeatureTuning }) {
+    alerts: Alerts; log: Logger; now?: () => Date; tuning?: FeatureTuning;
+    /** The recent counts' source at start: the database of record (store/rollups.ts). */
+    recentRows?: RollupOptions['recentRows'] }) {
     const p = featurePaths(d.dataDir);
     const t = d.tuning ?? {};
     const raise = d.alerts.raise.bind(d.alerts);
     const clearAlert = d.alerts.clearKey.bind(d.alerts);
     this.expected = new ExpectedArrivals({ travelTimes: loadTravelTimes(p.travelTimes), overdueAfterMs: t.overdueAfterMs ?? 2 * 3600_000, now: d.now, journalFile: p.expected, raise, clearAlert });
     this.quarantine = new Quarantine({ facilities: new FacilityFile(p.facilities), journalFile: p.assignments, defaultDays: t.quarantineDays, now: d.now, raise, clearAlert });
-    this.rollups = new ArrivalRollups({ url: d.influxUrl, database: d.influxDb, rawAbove: t.statsRawAboveMs, feverC: d.feverC, recent: !d.clustered });
+    this.rollups = new ArrivalRollups({ url: d.influxUrl, database: d.influxDb, rawAbove: t.statsRawAboveMs, feverC: d.feverC, recent: !d.clustered, recentRows: d.recentRows });
     this.#overdueCheckMs = t.overdueCheckMs ?? 10_000;
   }
 

@@ -207,3 +207,18 @@ export async function countScans(rdb: RecordsDb): Promise<number> {
   const r = await rdb.db.selectFrom('scans').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(r.n);
 }
+
+/** What the recent in-memory counts need of each scan kept since `sinceMs` (store/rollups.ts), oldest first. */
+export async function recentArrivalsSince(rdb: RecordsDb, sinceMs: number) {
+  const rows = await rdb.db
+    .selectFrom('scans')
+    .select(['scan_id', 'scanned_at', 'checkpoint_id', 'origin_regency', 'dest_district', 'health'])
+    .where('scanned_at', '>=', new Date(sinceMs).toISOString())
+    .orderBy('scanned_at')
+    .execute();
+  return rows.map((r) => ({
+    scanId: r.scan_id,
+    at: Date.parse(r.scanned_at),
+    groups: { checkpoint: r.checkpoint_id, originRegency: r.origin_regency, destDistrict: r.dest_district, health: r.health },
+  }));
+}

@@ -19,7 +19,7 @@
  */
 import Influx from 'influx';
 import { FEVER_THRESHOLD_C, healthStatus, type Scan } from '@sk/protocol';
-import { destDistrictTag, MEASUREMENT, originRegencyTag, rowScanId } from './arrival-point.ts';
+import { destDistrictTag, MEASUREMENT, originRegencyTag } from './arrival-point.ts';
 import { DAY, HOUR, RecentCounts, wibDayStart, type Bucket, type RecentArrival } from './rollups-recent.ts';
 
 export const ROLLUP_RP = 'rollups_rp';
@@ -50,6 +50,12 @@ export interface RollupOptions {
   /** The fever threshold the store's `health` tag uses (the server's FEVER_THRESHOLD_C setting). */
   feverC?: number;
   now?: () => number;
+  /**
+   * Where the recent counts are rebuilt from at start: the database of record's scans kept since
+   * `sinceMs` (exact, keyed by scanId). Without it, the raw points (v3 points carry no scanId: keyed by
+   * device and time, their identity).
+   */
+  recentRows?: (sinceMs: number) => Promise<RecentArrival[]>;
 }
 
 const q = (s: string) => Influx.escape.stringLit(s);
@@ -88,7 +94,7 @@ export class ArrivalRollups {
   // WIB days are summed from the hourly rollup (WIB is UTC+7, whole hours), not counted from raw
   // arrivals again: a refresh then reads the raw data of its dirty hours once per grouping, not a whole day.
   #select = (i: StatsInterval, g: StatsGroup) =>
-    i === '1h' ? `SELECT count(record) AS n INTO ${this.#rollup(i, g)} FROM ${this.#raw()}` : `SELECT sum(n) AS n INTO ${this.#rollup(i, g)} FROM ${this.#rollup('1h', g)}`;
+    i === '1h' ? `SELECT count(temperatureC) AS n INTO ${this.#rollup(i, g)} FROM ${this.#raw()}` : `SELECT sum(n) AS n INTO ${this.#rollup(i, g)} FROM ${this.#rollup('1h', g)}`;
   #by = (i: StatsInterval, g: StatsGroup) => `GROUP BY ${this.#groupTime(i)}, ${g}`;
 
   /** Idempotent: creates the rollup RP and the CQs when missing. Needs the database to exist. */
@@ -101,7 +107,8 @@ export class ArrivalRollups {
     const have = new Set(cqs.map((c) => c.name));
     // Hourly CQs of the v1 point layout counted `seq`, a field v2 points no longer have: replace them.
     for (const c of cqs) {
-      if (c.name.startsWith('cq_arrivals_1h_') && c.query?.includes('count(seq)')) {
+      // So did those of v2 points (`record`, issue 15: v3 points count temperatureC, as v1 points did).
+      if (c.name.startsWith('cq_arrivals_1h_') && (c.query?.includes('count(seq)') || c.query?.includes('count(record)'))) {
         await this.#influx.query(`DROP CONTINUOUS QUERY ${c.name} ON ${this.#db()}`);
         have.delete(c.name);
       }
@@ -134,11 +141,16 @@ export class ArrivalRollups {
 
   async #rebuildRecent(): Promise<void> {
     const recent = this.#recent!;
-    for (const s of await this.#query(`SELECT scanId, record, ${STATS_GROUPS.join(', ')} FROM ${this.#raw()} WHERE time >= ${recent.windowStart}ms`)) {
+    if (this.o.recentRows) {
+      for (const a of await this.o.recentRows(recent.windowStart)) recent.add(a);
+      this.#recentReady = true;
+      return;
+    }
+    for (const s of await this.#query(`SELECT device, temperatureC, ${STATS_GROUPS.join(', ')} FROM ${this.#raw()} WHERE time >= ${recent.windowStart}ms`)) {
       const col = Object.fromEntries(s.columns.map((c, i) => [c, i]));
       for (const v of s.values) {
         const groups = Object.fromEntries(STATS_GROUPS.map((g) => [g, String(v[col[g]!] ?? '')])) as RecentArrival['groups'];
-        recent.add({ scanId: rowScanId({ scanId: v[col.scanId!], record: v[col.record!] }), at: Number(v[0]), groups });
+        recent.add({ scanId: `${String(v[col.device!])}|${String(v[0])}`, at: Number(v[0]), groups });
       }
     }
     this.#recentReady = true;
@@ -284,7 +296,7 @@ export class ArrivalRollups {
   }
 
   async #rawStats(sq: StatsQuery, from: number, to: number): Promise<StatsReply> {
-    const sql = `SELECT count(record) AS n FROM ${this.#raw()} WHERE ${timeRange(from, to)} GROUP BY ${this.#groupTime(sq.interval)}, ${sq.groupBy} fill(none)`;
+    const sql = `SELECT count(temperatureC) AS n FROM ${this.#raw()} WHERE ${timeRange(from, to)} GROUP BY ${this.#groupTime(sq.interval)}, ${sq.groupBy} fill(none)`;
     const byKey = new Map<string, Point[]>();
     for (const s of await this.#query(sql)) byKey.set(s.tags[sq.groupBy] ?? '', s.values.map(([t, n]) => toPoint({ t: Number(t), n: Number(n) })));
     return reply(sq, 'raw', byKey);
