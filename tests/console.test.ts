@@ -86,7 +86,7 @@ describe('console (headless Chromium, real server)', () => {
     await expect.poll(() => page.getByTestId('detail-name').textContent()).toContain(XSS_NAME);
     const nik = await page.getByTestId('detail-nik').textContent();
     expect(nik).not.toMatch(/^\d{16}$/);
-    await page.screenshot({ path: join(SHOTS, 'command-centre.png') });
+    // docs/screenshots/command-centre.png: console-glance.test.ts, on 1440×900 with a day's data.
     await page.context().close();
   });
 
@@ -124,13 +124,13 @@ describe('console (headless Chromium, real server)', () => {
     // A tablet: nothing is wider than the screen.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768);
     await page.screenshot({ path: join(SHOTS, 'command-centre-tablet.png'), fullPage: true });
-    // Keyboard: focus order runs header → filters; Enter on the toggle switches to English.
+    // Keyboard: focus order runs header → the day at a glance (chart period first); Enter on the toggle switches to English.
     const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
     await page.getByTestId('lang-toggle').focus();
     await page.keyboard.press('Tab');
     expect(await focused()).toBe('logout');
     await page.keyboard.press('Tab');
-    expect(await focused()).toBe('filter-checkpoint');
+    expect(await focused()).toBe('chart-today');
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Shift+Tab');
     expect(await focused()).toBe('lang-toggle');

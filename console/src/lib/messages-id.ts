@@ -137,6 +137,18 @@ export const id = {
   checkpointOf: 'Pos {name}',
   checkpointToday: 'Dipindai hari ini',
   checkpointFeed: 'Pindaian langsung di pos ini',
+  // The day at a glance (issue 17)
+  healthMix: 'Status kesehatan hari ini',
+  healthMixSummary: '{total} kedatangan hari ini: {positif} positif, {demam} demam, {gejala} bergejala, {sehat} sehat',
+  needsAnswer: 'Perlu tindakan',
+  alertCounts: '{critical} kritis, {major} berat, {other} lainnya',
+  details: 'Rincian',
+  tabMap: 'Peta',
+  tabOrigins: 'Asal',
+  tabQuarantine: 'Karantina',
+  tabTrends: 'Tren Covid',
+  devicesHealth: 'Kesehatan perangkat',
+  devicesAttention: '{skewed} jam menyimpang, {backlog} dengan antrean',
 };
 
 export type MessageKey = keyof typeof id;

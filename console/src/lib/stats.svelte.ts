@@ -1,10 +1,10 @@
 /**
- * Arrivals per hour and top origin regencies, from the server's rollups (GET /api/stats/arrivals),
+ * Arrivals per hour, today's health mix and top origin regencies, from the server's rollups (GET /api/stats/arrivals),
  * kept live by adding each socket `arrival` to its hour bucket. The server is the truth: after every
  * (re)connect and every few minutes the figures are reloaded, which also repairs the rare double
  * count of an event that arrived while a reload was in flight.
  */
-import type { ArrivalEvent } from '@sk/protocol';
+import type { ArrivalEvent, HealthStatus } from '@sk/protocol';
 import { api, query } from './api.ts';
 import type { MessageKey } from './i18n.svelte.ts';
 
@@ -23,10 +23,13 @@ export class ArrivalStats {
   /** [bucket starts in epoch seconds, counts]: the shape uPlot takes. */
   hourly = $state.raw<[number[], number[]]>([[], []]);
   origins = $state.raw<OriginRow[]>([]);
+  /** Today's (WIB) arrivals by health status. */
+  health = $state.raw<Record<HealthStatus, number>>({ positif: 0, demam: 0, gejala: 0, sehat: 0 });
   error = $state<MessageKey | null>(null);
 
   #buckets = new Map<number, number>();
   #originCounts = new Map<string, number>();
+  #healthCounts = new Map<string, number>();
   /** Regency names seen in arrivals (the rollup keys are codes; names ship with the events). */
   #names = new Map<string, string>();
   #from = 0;
@@ -42,9 +45,11 @@ export class ArrivalStats {
     const from = wibMidnight(this.now()) - (range === 'week' ? 6 * 86_400_000 : 0);
     const iso = (ms: number) => new Date(ms).toISOString();
     try {
-      const [byHour, byOrigin] = await Promise.all([
+      const today = (groupBy: string) => api<StatsReply>(`/api/stats/arrivals${query({ from: iso(wibMidnight(this.now())), to: iso(to), interval: '1h', groupBy })}`);
+      const [byHour, byOrigin, byHealth] = await Promise.all([
         api<StatsReply>(`/api/stats/arrivals${query({ from: iso(from), to: iso(to), interval: '1h', groupBy: 'checkpoint' })}`),
-        api<StatsReply>(`/api/stats/arrivals${query({ from: iso(wibMidnight(this.now())), to: iso(to), interval: '1h', groupBy: 'originRegency' })}`),
+        today('originRegency'),
+        today('health'),
       ]);
       this.#from = from;
       this.#buckets = new Map();
@@ -54,6 +59,7 @@ export class ArrivalStats {
         if (t >= from) this.#buckets.set(t, (this.#buckets.get(t) ?? 0) + p.n);
       }
       this.#originCounts = new Map(byOrigin.series.map((s) => [s.key, s.total]));
+      this.#healthCounts = new Map(byHealth.series.map((s) => [s.key, s.total]));
       this.error = null;
       this.#publish();
     } catch (e) {
@@ -75,7 +81,10 @@ export class ArrivalStats {
     if (!(at >= this.#from)) return;
     const bucket = Math.floor(at / HOUR) * HOUR;
     this.#buckets.set(bucket, (this.#buckets.get(bucket) ?? 0) + 1);
-    if (at >= wibMidnight(this.now())) this.#originCounts.set(e.originRegencyCode, (this.#originCounts.get(e.originRegencyCode) ?? 0) + 1);
+    if (at >= wibMidnight(this.now())) {
+      this.#originCounts.set(e.originRegencyCode, (this.#originCounts.get(e.originRegencyCode) ?? 0) + 1);
+      this.#healthCounts.set(e.healthStatus, (this.#healthCounts.get(e.healthStatus) ?? 0) + 1);
+    }
     this.#dirty = true;
   }
 
@@ -104,5 +113,7 @@ export class ArrivalStats {
       .map(([code, n]) => ({ code, n, name: this.#names.get(code) ?? code }))
       .sort((a, b) => b.n - a.n || a.code.localeCompare(b.code))
       .slice(0, 8);
+    const h = (k: HealthStatus) => this.#healthCounts.get(k) ?? 0;
+    this.health = { positif: h('positif'), demam: h('demam'), gejala: h('gejala'), sehat: h('sehat') };
   }
 }
