@@ -13,17 +13,20 @@ import { join, resolve } from 'node:path';
 import { redactUrl, startPrivateInfluxd, type PrivateInfluxd } from './lib/influxd.ts';
 import { provision } from './lib/provision.ts';
 import { startPrivateRedis, type PrivateRedis } from './lib/redis.ts';
+import { startPrivatePostgres, type PrivatePostgres } from './lib/postgres.ts';
 
 const HELP = `Usage: npm run start:cluster [-- --no-sim]
 
-Starts on one machine: Redis (private, unless REDIS_URL), influxd (private, unless INFLUX_URL),
-broker A and broker B (one broker cluster through Redis), server 1 and server 2 (cluster mode:
-checkpoint leases, shared sessions and live channel), simulated checkpoints connected to both brokers.
+Starts on one machine: Redis (private, unless REDIS_URL), PostgreSQL (private, unless DATABASE_URL),
+influxd (private, unless INFLUX_URL), broker A and broker B (one broker cluster through Redis), server 1
+and server 2 (cluster mode: one shared database of record in PostgreSQL, checkpoint leases and the live
+channel in Redis), simulated checkpoints connected to both brokers.
 Environment (defaults):
-  DATA_DIR=./data-cluster   everything stored (redis/, influxdb/, broker/, server-1/, server-2/, agents/, dev/)
+  DATA_DIR=./data-cluster   everything stored (redis/, postgres/, influxdb/, broker/, server-1/, server-2/, agents/, dev/)
   MQTT_PORT=1883            broker A; broker B listens on MQTT_PORT+1
   HTTP_PORT=8080            server 1 (console + API); server 2 on HTTP_PORT+1
   REDIS_URL=                use this Redis instead of a private one (REDIS_PORT=6390 for the private one)
+  DATABASE_URL=             use this PostgreSQL instead of a private one (PG_PORT=5433 for the private one)
   INFLUX_URL=               use this InfluxDB 1.x instead of a private one (INFLUX_PORT=8186)
   SIM_DEVICES=2  SIM_RATE=60   as for npm start
 Kill one broker or one server (kill -9 <pid>, pids printed at start) and watch the other take over.`;
@@ -41,6 +44,7 @@ const int = (name: string, dflt: number) => {
 
 const children: ChildProcess[] = [];
 let redis: PrivateRedis | undefined;
+let postgres: PrivatePostgres | undefined;
 let influxd: PrivateInfluxd | undefined;
 let stopping = false;
 
@@ -90,6 +94,7 @@ async function shutdown(code: number): Promise<never> {
     }
     await influxd?.stop();
     await redis?.stop();
+    await postgres?.stop();
   }
   process.exit(code);
 }
@@ -111,6 +116,13 @@ async function main(): Promise<void> {
     redis = await startPrivateRedis({ dir: join(dataDir, 'redis'), port: int('REDIS_PORT', 6390) });
     redisUrl = redis.url;
     console.log(`redis   │ private redis-server at ${redisUrl} (append-only file in ${redis.dir})`);
+  }
+  // The database of record both servers share (issue 15): a private PostgreSQL unless DATABASE_URL.
+  let databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) {
+    postgres = await startPrivatePostgres({ dir: join(dataDir, 'postgres'), port: int('PG_PORT', 5433) });
+    databaseUrl = postgres.url;
+    console.log(`pg      │ private PostgreSQL on 127.0.0.1:${postgres.port} (scram; credentials in ${join(postgres.dir, 'credentials.json')})`);
   }
   let influxUrl = env.INFLUX_URL;
   if (!influxUrl) {
@@ -136,10 +148,10 @@ async function main(): Promise<void> {
   const aidSecret = process.env.AID_HMAC_SECRET ?? readFileSync(aidSecretFile, 'utf8').trim();
   for (const n of [1, 2]) {
     const port = httpPort + n - 1;
-    // Each instance has its own DATA_DIR (spool, journals); staff accounts are copied from the provisioned file.
-    const users = join(dataDir, 'server', 'users.json');
+    // Each instance has its own DATA_DIR (spool); staff accounts are copied from the provisioned database
+    // (with a shared DATABASE_URL they are already there: the copy is a no-op upsert).
     mkdirSync(join(dataDir, `server-${n}`, 'server'), { recursive: true, mode: 0o700 });
-    if (existsSync(users)) copyFileSync(users, join(dataDir, `server-${n}`, 'server', 'users.json'));
+    if (!process.env.DATABASE_URL) await copyUsers({ dataDir }, { dataDir: join(dataDir, `server-${n}`) });
     const proc = run(`server-${n}`, ['server/src/cli.ts', 'serve'], {
       DATA_DIR: join(dataDir, `server-${n}`),
       HTTP_PORT: String(port),
@@ -150,6 +162,7 @@ async function main(): Promise<void> {
       MQTT_CLIENT_ID: `sk-server-${n}`,
       INFLUX_URL: influxUrl,
       REDIS_URL: redisUrl,
+      DATABASE_URL: databaseUrl,
       AID_HMAC_SECRET: aidSecret,
     });
     pids.push(`server-${n} ${proc.pid}`);
@@ -167,7 +180,7 @@ async function main(): Promise<void> {
       '│ Smart Kampung Checkpoint — cluster of 2 brokers + 2 servers',
       `│ Console:   ${serverUrls.join('  or  ')}`,
       `│ MQTT:      ${brokerUrls.join(', ')}`,
-      `│ Redis:     ${redisUrl}     InfluxDB: ${redactUrl(influxUrl)}`,
+      `│ Redis:     ${redisUrl}     InfluxDB: ${redactUrl(influxUrl)}     PostgreSQL: ${redactUrl(databaseUrl)}`,
       `│ Processes: ${pids.join(', ')}`,
       `│ Logins:    ${p.accounts.map((a) => `${a.username} / ${a.password}`).join(', ')} (on either server)`,
       '│ Stop with Ctrl-C.',

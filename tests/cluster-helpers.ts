@@ -13,9 +13,11 @@ import { Redis } from 'ioredis';
 import { addDevice, addServer } from '@sk/broker';
 import { CHECKPOINT_IDS } from '@sk/protocol';
 import { EdgeAgent } from '@sk/edge-agent';
-import { rowScanId } from '../server/src/store/arrival-point.ts';
 import { influxFetch, startPrivateInfluxd, freePort, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
 import { startPrivateRedis, type PrivateRedis } from '../scripts/lib/redis.ts';
+import { startPrivatePostgres, type PrivatePostgres } from '../scripts/lib/postgres.ts';
+import { openDatabase } from '../server/src/db/database.ts';
+import { storedScanIds } from '../server/src/db/scan-rows.ts';
 import type { RunningServer } from '@sk/server';
 import { liveSocket, signIn, until, type LiveSocket } from './server-fixtures.ts';
 
@@ -62,6 +64,8 @@ export class ClusterRig {
   readonly credFile = join(this.dir, 'broker', 'credentials.json');
   redis!: PrivateRedis;
   influx!: PrivateInfluxd;
+  /** The database of record every server of the rig shares (issue 15: cluster mode is PostgreSQL). */
+  pg!: PrivatePostgres;
   serverSecret = '';
   readonly children: Child[] = [];
   readonly agents: EdgeAgent[] = [];
@@ -69,6 +73,7 @@ export class ClusterRig {
   async start(): Promise<void> {
     this.redis = await startPrivateRedis({ dir: join(this.dir, 'redis'), ephemeral: true });
     this.influx = await startPrivateInfluxd({ dir: join(this.dir, 'influx') });
+    this.pg = await startPrivatePostgres({ dir: join(this.dir, 'pg'), ephemeral: true });
     this.serverSecret = (await addServer(this.credFile, 'sk-server')).secret;
   }
 
@@ -93,6 +98,7 @@ export class ClusterRig {
       MQTT_PASSWORD: this.serverSecret,
       MQTT_CLIENT_ID: opts.clientId ?? `sk-server-${name}`,
       INFLUX_URL: this.influx.url,
+      DATABASE_URL: this.pg.url,
       DATA_DIR: join(this.dir, name),
       CONSOLE_DIR: join(this.dir, 'console'),
       LOG_LEVEL: process.env.CLUSTER_LOG_LEVEL ?? 'warn',
@@ -151,11 +157,29 @@ export class ClusterRig {
     return agent;
   }
 
-  /** Every scanId InfluxDB holds (one row per stored point), read straight from influxd. */
+  /**
+   * Every scanId stored, read straight from the shared database of record — after checking that
+   * InfluxDB holds exactly one point per stored scan (a doubled point would make the counts differ).
+   */
   async storedScanIds(): Promise<string[]> {
-    const res = await influxFetch(this.influx.url, `/query?db=smart_kampung&q=${encodeURIComponent('SELECT record FROM arrivals')}`);
-    const body = (await res.json()) as { results: { series?: { values: [string, string][] }[] }[] };
-    return body.results[0]?.series?.[0]?.values.map((v) => rowScanId({ record: v[1] })) ?? [];
+    const rdb = await openDatabase({ databaseUrl: this.pg.url, sqliteFile: ':memory:', migrate: false });
+    try {
+      const ids = await storedScanIds(rdb, '1970-01-01T00:00:00.000Z', '2100-01-01T00:00:00.000Z');
+      await until(`InfluxDB holds one point per stored scan (${ids.length})`, async () => (await this.pointCount()) === ids.length, 30_000);
+      return ids;
+    } catch (e) {
+      if ((e as Error).message.includes('relation "scans" does not exist')) return [];
+      throw e;
+    } finally {
+      await rdb.close();
+    }
+  }
+
+  /** Points in InfluxDB's arrivals measurement (one per scan, whatever the replays). */
+  async pointCount(): Promise<number> {
+    const res = await influxFetch(this.influx.url, `/query?db=smart_kampung&q=${encodeURIComponent('SELECT count(temperatureC) FROM arrivals')}`);
+    const body = (await res.json()) as { results: { series?: { values: [string, number][] }[] }[] };
+    return body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
   }
 
   async stop(): Promise<void> {
@@ -163,6 +187,7 @@ export class ClusterRig {
     for (const c of [...this.children].reverse()) await c.stop().catch(() => {});
     await this.influx?.stop().catch(() => {});
     await this.redis?.stop().catch(() => {});
+    await this.pg?.stop().catch(() => {});
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
