@@ -33,7 +33,6 @@ import { Aid } from './aid/aid.ts';
 import { AidInflux } from './aid/aid-influx.ts';
 import { aidRoutes } from './aid/aid-routes.ts';
 import { aidDeviceHandler } from './aid/aid-mqtt.ts';
-import { RedisDoubleAidIndex } from './aid/redis-index.ts';
 import { FeatureMqtt } from './aid/feature-mqtt.ts';
 import { PuskesmasReports } from './puskesmas/puskesmas.ts';
 import { ReportStore } from './puskesmas/report-store.ts';
@@ -141,15 +140,15 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     }, adapter: cluster?.adapter });
   const aidCfg = o.aidConfig ?? cfg;
   const aidInflux = new AidInflux(cfg.influxUrl, cfg.influxDb, area(log, 'aid'));
-  // Cluster mode: the double-aid check-and-record is atomic across instances in Redis (aid/redis-index.ts).
-  const aidRemote = cluster && new RedisDoubleAidIndex(cluster.redis);
+  // Handouts, alarms and audit in the database of record; doubles decided in the handout's transaction (aid/aid-store.ts).
   const aid = new Aid({
-    remote: aidRemote,
+    rdb,
+    instanceId: cfg.mqttClientId,
     dataDir: cfg.dataDir,
     regions,
     secret: aidCfg.aidHmacSecret,
     emit: (event, alarm, rooms) => live.emitToRooms(rooms, event, alarm),
-    stored: (hs) => aidInflux.add(hs.map(({ line, status }) => ({ id: line.id, programmeId: line.p, villageCode: line.v, date: line.d, at: line.at, status }))),
+    stored: (hs) => aidInflux.add(hs),
   });
   const puskesmas = new PuskesmasReports({
     store: new ReportStore(cfg.influxUrl, cfg.influxDb),
@@ -160,7 +159,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   });
   const featureMqtt = new FeatureMqtt(
     { url: cfg.mqttUrl, failoverUrls: cfg.mqttUrls.slice(1), clientId: `${cfg.mqttClientId}-features`, username: cfg.mqttUsername, password: cfg.mqttPassword },
-    { [AID_SUBSCRIPTION]: aidDeviceHandler(aid, regions, aidRemote && ((id) => aidRemote.claim(id, cfg.mqttClientId))), [PUSKESMAS_SUBSCRIPTION]: puskesmasDeviceHandler(puskesmas, area(log, 'puskesmas')) },
+    { [AID_SUBSCRIPTION]: aidDeviceHandler(aid, regions, cluster && { instanceId: cfg.mqttClientId }), [PUSKESMAS_SUBSCRIPTION]: puskesmasDeviceHandler(puskesmas, area(log, 'puskesmas')) },
     area(log, 'aid-mqtt'),
   );
   const eta = etaCalculator(loadTravelTimes(fp.travelTimes));
@@ -233,11 +232,8 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     log.warn({ err: (e as Error).message }, 'InfluxDB not reachable at start; spooling until it is');
   }
   writer.start();
-  // The aid index is rebuilt from its journal before any handout can be accepted.
-  aid.start();
-  log.info({ ms: aid.rebuild.ms, lines: aid.rebuild.lines, bad: aid.rebuild.bad, entries: aid.index.entries }, 'aid index rebuilt');
-  // Cluster mode: same HMAC secret as the other instances (else refuse to start), and our handouts in the shared index.
-  if (aidRemote) log.info({ handouts: await aid.joinCluster() }, 'aid: shared index seeded');
+  // The aid HMAC secret must be the one the database's keys were made with (else refuse to start).
+  await aid.start();
   aidInflux.start();
   puskesmas.start();
   // Cluster mode: alert ids from our own block, so ack/clear by id means the same alert on every instance.
@@ -367,8 +363,8 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
         await puskesmas.stop(); // a pending report write finishes (or stays pending on disk)
         await featureMqtt.stop();
         await timeBeacon.stop();
+        await aid.stop(); // handouts being committed finish (their copies then go to InfluxDB)
         await aidInflux.stop();
-        aid.stop();
         alerts.stop();
         features.stop();
         ingest.pause(); // take no new scans; the broker keeps them for our session

@@ -1,6 +1,6 @@
 /**
  * Copies handouts to InfluxDB (measurement `aid_handouts`) for dashboards. Tags: programme, village
- * and district codes, status — never NIK, KK or name. The journal is the truth: a failed write is
+ * and district codes, status — never NIK, KK or name. The database is the record: a failed write is
  * retried from a bounded queue, and the point identity (tags + time with a per-handout nanosecond
  * offset) is deterministic, so a retry overwrites itself.
  */

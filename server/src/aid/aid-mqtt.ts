@@ -5,12 +5,16 @@ import type { Aid } from './aid.ts';
 import { semanticProblem } from './csv-import.ts';
 import { BadMessage, type TopicHandler } from './feature-mqtt.ts';
 
+/** Another instance stored the same message this long ago at most: it answered the device, we stay silent. */
+const OTHER_INSTANCE_ANSWERS_MS = 30_000;
+
 /**
- * `claim` (cluster mode): every instance receives each device message (MQTT 3.1.1, no shared
- * subscriptions); only the instance whose claim succeeds handles it, the others drop it silently.
+ * Stored (committed) before the PUBACK. `cluster`: every instance receives each device message (MQTT
+ * 3.1.1, no shared subscriptions) and records it; the database lets one store it, and the others, seeing
+ * it stored a moment ago by another instance, drop their "redelivered" reply (one answer per message).
  */
-export function aidDeviceHandler(aid: Aid, regions: Regions, claim?: (handoutId: string) => Promise<boolean>): TopicHandler {
-  return (topic, payload, reply) => {
+export function aidDeviceHandler(aid: Aid, regions: Regions, cluster?: { instanceId: string; now?: () => number }): TopicHandler {
+  return async (topic, payload, reply) => {
     const t = parseVillageDeviceTopic(topic);
     if (!t || t.kind !== 'aid') throw new BadMessage('not an aid topic');
     const back = (body: unknown) => reply(villageDeviceTopic(t.villageCode, t.deviceId, 'aid-result'), body);
@@ -27,14 +31,9 @@ export function aidDeviceHandler(aid: Aid, regions: Regions, claim?: (handoutId:
     const problem = semanticProblem(p.data, regions, t.villageCode);
     if (problem) return back({ v: 1, handoutId: p.data.handoutId, error: problem });
     const { v: _v, deviceId: _d, ...handout } = p.data;
-    if (!claim) {
-      const [r] = aid.record([handout], `device:${t.deviceId}`);
-      return back({ v: 1, ...r! } satisfies AidDeviceResult);
-    }
-    void (async () => {
-      if (!(await claim(handout.handoutId))) return;
-      const [r] = await aid.recordAsync([handout], `device:${t.deviceId}`);
-      back({ v: 1, ...r! } satisfies AidDeviceResult);
-    })().catch(() => back({ v: 1, handoutId: handout.handoutId, error: 'server: sementara tidak tersedia, kirim ulang' }));
+    const [r] = await aid.recordDetailed([handout], `device:${t.deviceId}`);
+    const by = r!.storedBy;
+    if (cluster && by && by.instance !== null && by.instance !== cluster.instanceId && (cluster.now?.() ?? Date.now()) - Date.parse(by.at) < OTHER_INSTANCE_ANSWERS_MS) return;
+    back({ v: 1, ...r!.result } satisfies AidDeviceResult);
   };
 }

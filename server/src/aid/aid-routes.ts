@@ -32,7 +32,7 @@ export function aidRoutes(aid: Aid, regions: Regions) {
       const q = parse(AidCheckSchema, await json(c));
       const problem = semanticProblem(q, regions, scope);
       if (problem) throw new ApiError('bad_request', problem);
-      return ok(c, await aid.checkAsync(q, c.get('user').username));
+      return ok(c, await aid.check(q, c.get('user').username));
     });
 
     app.post('/api/aid/handouts', requireUser, async (c) => {
@@ -40,7 +40,7 @@ export function aidRoutes(aid: Aid, regions: Regions) {
       const h = parse(HandoutInputSchema, await json(c));
       const problem = semanticProblem(h, regions, scope);
       if (problem) throw new ApiError('bad_request', problem);
-      return ok(c, (await aid.recordAsync([h], c.get('user').username))[0], 201);
+      return ok(c, (await aid.record([h], c.get('user').username))[0], 201);
     });
 
     app.post('/api/aid/import', requireUser, async (c) => {
@@ -49,8 +49,8 @@ export function aidRoutes(aid: Aid, regions: Regions) {
       const text = await c.req.text();
       if (Buffer.byteLength(text) > MAX_CSV_BYTES) throw new ApiError('bad_request', `CSV larger than ${MAX_CSV_BYTES} bytes`);
       const { rows, errors } = parseAidCsv(text, regions, scope);
-      const results = rows.length ? await aid.recordAsync(rows, c.get('user').username) : [];
-      aid.importDone(scope, c.get('user').username, results.length, errors.length);
+      const results = rows.length ? await aid.record(rows, c.get('user').username) : [];
+      await aid.importDone(scope, c.get('user').username, results.length, errors.length);
       const report: AidImportReport = {
         imported: results.filter((r) => r.status !== 'redelivered').length,
         redelivered: results.filter((r) => r.status === 'redelivered').length,
@@ -60,30 +60,30 @@ export function aidRoutes(aid: Aid, regions: Regions) {
       return ok(c, report);
     });
 
-    app.get('/api/aid/alarms', requireUser, (c) => {
+    app.get('/api/aid/alarms', requireUser, async (c) => {
       const { active } = parse(z.object({ active: z.enum(['true', 'false']).default('true') }), c.req.query());
-      return ok(c, aid.alarms(villageScope(c), active === 'true'));
+      return ok(c, await aid.alarms(villageScope(c), active === 'true'));
     });
 
     const alarmOf = async (c: Context<Env>) => {
       const { id } = parse(z.object({ id: z.coerce.number().int().min(1) }), { id: c.req.param('id') });
       // Out of scope looks the same as absent: no probing other villages' alarms.
-      const a = await aid.alarmAsync(id, villageScope(c));
+      const a = await aid.alarm(id, villageScope(c));
       if (!a) throw new ApiError('not_found', 'alarm tidak ditemukan');
       return a;
     };
-    // Cluster mode: ack/resolve are first-wins across instances (aid.ts); single-node they are synchronous.
-    app.post('/api/aid/alarms/:id/ack', requireUser, async (c) => ok(c, await aid.acknowledgeAsync((await alarmOf(c)).id, c.get('user').username)));
+    // First ack kept, resolved once: decided by the database, across servers too (aid-alarm-rows.ts).
+    app.post('/api/aid/alarms/:id/ack', requireUser, async (c) => ok(c, await aid.acknowledge((await alarmOf(c)).id, c.get('user').username)));
     app.post('/api/aid/alarms/:id/resolve', requireUser, async (c) => {
       const a = await alarmOf(c);
-      const r = await aid.resolveAsync(a.id, parse(AidResolveSchema, await json(c)), c.get('user').username);
+      const r = await aid.resolve(a.id, parse(AidResolveSchema, await json(c)), c.get('user').username);
       if (r === 'already') throw new ApiError('bad_request', 'alarm sudah diselesaikan');
       return ok(c, r);
     });
 
-    app.get('/api/aid/audit', requireUser, (c) => {
+    app.get('/api/aid/audit', requireUser, async (c) => {
       const { limit } = parse(z.object({ limit: z.coerce.number().int().min(1).max(5000).default(200) }), c.req.query());
-      return ok(c, aid.audit(villageScope(c), limit));
+      return ok(c, await aid.audit(villageScope(c), limit));
     });
   };
 }

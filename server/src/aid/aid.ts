@@ -1,370 +1,177 @@
 /**
  * The aid feature: check before handing out, record (console, CSV, MQTT), alarms to every village
- * involved, acknowledgement and resolution, audit. The journal (DATA_DIR/server/aid/journal.jsonl)
- * is the source of truth; the index is rebuilt from it on start, before anything is accepted, so
- * an outage or restart never lets a double through unflagged.
+ * involved, acknowledgement and resolution, audit. The database of record holds all of it
+ * (aid-store.ts, aid-alarm-rows.ts); nothing lives only in this process, so a restart is ready at once
+ * and several servers on one PostgreSQL see the same handouts and alarms.
+ *
+ * No in-memory index: a check is one indexed query (a person's handouts of the periods that count),
+ * an officer at a desk makes a few a minute, and the compact index of sessions 1–4 cost ~40 bytes per
+ * entry (≈ 1 GB at the full regency, the whole server's memory budget) plus a rebuild at every start.
+ * Handouts arriving together share one transaction (group commit): one fsync for the batch.
  */
 import { join } from 'node:path';
-import { aidProgramme, maskNik, periodOf, type AidAlarm, type AidAuditEntry, type AidCheckInput, type AidCheckResult, type AidMatch, type AidRecordResult, type AidResolution, type AidSeverity, type HandoutInput } from '@sk/protocol';
+import { aidProgramme, maskNik, periodOf, type AidAlarm, type AidAuditEntry, type AidCheckInput, type AidCheckResult, type AidMatch, type AidRecordResult, type AidResolution, type HandoutInput } from '@sk/protocol';
 import type { Regions } from '@sk/protocol/regions';
-import { MemoryDoubleAidIndex, type DoubleAidIndex, type IndexedHandout, type IndexMatch } from './double-index.ts';
-import { AidKeys, handoutHash, keyFromHex, keyHex, loadAidSecret } from './keys.ts';
-import { Journal } from './journal.ts';
-import { AidSnapshots, type LastSnapshot } from './aid-snapshots.ts';
-import type { RedisDoubleAidIndex } from './redis-index.ts';
-import { SharedAidAlarms, type Ack } from '../cluster/shared-aid-alarms.ts';
-import { AidAudit, type AuditRow } from './aid-audit.ts';
-import type { HandoutLine, Line, ResolveLine, SharedLine } from './aid-lines.ts';
+import type { RecordsDb } from '../db/database.ts';
+import { AidKeys, loadAidSecret } from './keys.ts';
+import { checkHandout, recordHandouts, type PendingHandout, type RecordOutcome } from './aid-store.ts';
+import { acknowledgeAlarm, auditImport, getAlarm, listAlarms, listAudit, resolveAlarm, type AlarmBody } from './aid-alarm-rows.ts';
+import { severityOf, type RawMatch } from './double-rules.ts';
+
+export interface StoredHandout { id: string; programmeId: string; villageCode: string; date: string; at: string; status: 'recorded' | 'double' }
 
 export interface AidDeps {
+  rdb: RecordsDb;
   dataDir: string;
   regions: Regions;
   secret?: string;
-  /** Live push: `rooms` are 'command' and 'village:<code>'. */
+  /** Live push: `rooms` are 'command' and 'village:<code>' (the socket.io Redis adapter reaches every instance's consoles). */
   emit(event: 'aid:alarm' | 'aid:alarm-update', alarm: AidAlarm, rooms: string[]): void;
-  /** Best-effort copy to InfluxDB (the journal is the truth). */
-  stored?(handouts: { line: HandoutLine; status: 'recorded' | 'double' }[]): void;
+  /** Best-effort copy to InfluxDB (the database is the record). */
+  stored?(handouts: StoredHandout[]): void;
   now?: () => Date;
-  capacityHint?: number;
-  /** Cluster mode: the check-and-record runs in Redis, atomic across instances (use recordAsync/checkAsync). */
-  remote?: RedisDoubleAidIndex;
-  /** Write the index snapshot after this many journalled handouts (default 1,000,000; 0: only on stop). */
-  snapshotEvery?: number;
+  /** This server's id (cluster mode: which instance stored a handout). */
+  instanceId?: string;
+  /** Handouts per transaction at most (default 2,000; a CSV import is split). */
+  maxBatch?: number;
 }
 
-type Outcome = { redelivered: boolean; matches: IndexMatch[] };
+/** A record call's outcome, with who stored a redelivered handout (MQTT replies in cluster mode). */
+export interface RecordDetail { result: AidRecordResult; storedBy: { instance: string | null; at: string } | null }
 
-const SEVERITY_RANK: Record<AidSeverity, number> = { critical: 3, major: 2, minor: 1 };
+interface Waiting { items: PendingHandout[]; inputs: readonly HandoutInput[]; resolve(r: RecordDetail[]): void; reject(e: unknown): void }
 
 export class Aid {
-  readonly index: DoubleAidIndex;
-  readonly #journal: Journal<Line>;
-  readonly #alarms = new Map<number, { alarm: AidAlarm; handout: HandoutLine | null }>();
-  readonly #audit = new AidAudit();
-  readonly #villageIdx: Map<string, number>;
   #keys: AidKeys | undefined;
-  #nextAlarm = 1;
-  /** How the last start rebuilt the index: from a snapshot + journal tail, or the whole journal (and why). */
-  rebuild: { ms: number; lines: number; bad: number; from: 'snapshot' | 'journal'; reason: string | null } = { ms: 0, lines: 0, bad: 0, from: 'journal', reason: null };
-  readonly #snapshots: AidSnapshots<AidAlarm, AuditRow>;
-  /** Cluster mode: alarms shared with the other instances (set by joinCluster). */
-  #shared: SharedAidAlarms<AidAlarm, HandoutLine, ResolveLine & { ack: Ack | null }> | undefined;
-  /** Cluster mode: raised alarms whose copy did not reach Redis (it was down); retried on the next handout. */
-  readonly #unshared = new Set<number>();
+  readonly #queue: Waiting[] = [];
+  #draining: Promise<void> | undefined;
 
-  constructor(private readonly d: AidDeps) {
-    this.index = new MemoryDoubleAidIndex(d.capacityHint);
-    this.#journal = new Journal(join(d.dataDir, 'server', 'aid', 'journal.jsonl'));
-    this.#villageIdx = new Map(d.regions.villages.map((v, i) => [v.code, i]));
-    this.#snapshots = new AidSnapshots({
-      file: join(d.dataDir, 'server', 'aid', 'index.snap'),
-      index: this.index,
-      journal: this.#journal,
-      state: () => ({ alarms: [...this.#alarms.values()].map((x) => x.alarm), nextAlarm: this.#nextAlarm, ...this.#audit.state() }),
-      every: d.snapshotEvery ?? 1_000_000,
-    });
-  }
+  constructor(private readonly d: AidDeps) {}
 
   #now(): string {
     return (this.d.now?.() ?? new Date()).toISOString();
   }
 
   /**
-   * Loads the index: from the snapshot plus the journal written after it when the snapshot is valid
-   * and matches this journal; otherwise by replaying the whole journal (same result, slower).
+   * Loads the HMAC secret and checks it is the one the database's keys were made with (kept as a
+   * fingerprint in `meta` by the first start): another secret would silently miss every double.
    */
-  start(): void {
+  async start(): Promise<void> {
     this.#keys = new AidKeys(loadAidSecret(join(this.d.dataDir, 'server', 'aid'), this.d.secret));
-    const t0 = performance.now();
-    const from = this.#loadSnapshot();
-    const r = this.#journal.replay((l) => this.#apply(l), from.ok ? from.offset : 0);
-    this.rebuild = { ms: Math.round(performance.now() - t0), lines: r.lines, bad: r.bad, from: from.ok ? 'snapshot' : 'journal', reason: from.ok ? null : from.reason };
-    this.#journal.open();
+    const fp = this.#keys.fingerprint();
+    const db = this.d.rdb.db;
+    await db.insertInto('meta').values({ key: 'aid:secret-fingerprint', value: fp }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    const kept = await db.selectFrom('meta').select('value').where('key', '=', 'aid:secret-fingerprint').executeTakeFirstOrThrow();
+    if (kept.value !== fp) throw new Error('aid: this server\'s HMAC secret differs from the one the database\'s aid keys were made with (set the same AID_HMAC_SECRET, or restore DATA_DIR/server/aid/secret)');
   }
 
-  /** Restores index + state from the snapshot; the journal offset to replay from, or why not. */
-  #loadSnapshot(): { ok: true; offset: number } | { ok: false; reason: string } {
-    const r = this.#snapshots.load();
-    if (!r.ok) return r;
-    for (const a of r.state.alarms) this.#alarms.set(a.id, { alarm: a, handout: null });
-    this.#audit.restore(r.state.audit, r.state.auditSeq);
-    this.#nextAlarm = r.state.nextAlarm;
-    return { ok: true, offset: r.offset };
+  /** Waits for the handouts being committed. */
+  async stop(): Promise<void> {
+    await this.#draining;
   }
 
-  /** Writes the index snapshot now, synchronously (clean stop; tests). */
-  snapshot(): void {
-    this.#snapshots.write();
+  get keys(): AidKeys {
+    if (!this.#keys) throw new Error('aid: not started');
+    return this.#keys;
   }
 
-  /** The periodic snapshot, written in the background from a copy (aid-snapshots.ts). */
-  snapshotInBackground(): Promise<void> {
-    return this.#snapshots.writeInBackground();
+  #match(m: RawMatch): AidMatch {
+    return { kind: m.kind, severity: m.severity, programmeId: m.programmeId, period: m.period, villageCode: m.villageCode, villageName: this.d.regions.village(m.villageCode)?.name ?? null, at: m.at, handoutId: m.handoutId };
   }
 
-  /** The last snapshot written: bytes, ms, or the error (a failed snapshot only costs a slower restart). */
-  get lastSnapshot(): LastSnapshot | null {
-    return this.#snapshots.last;
-  }
-
-  /**
-   * Cluster mode, after start(): checks the HMAC secret matches the other instances', then re-adds this
-   * instance's recorded (not cancelled) handouts to the shared index, so a Redis that lost its data
-   * still flags doubles of them. Idempotent; the index entries carry the original village and time.
-   */
-  async joinCluster(): Promise<number> {
-    const remote = this.d.remote;
-    if (!remote) return 0;
-    await remote.assertSameSecret(this.#keys!.fingerprint());
-    const live = new Map<string, HandoutLine>();
-    this.#journal.replay((l) => {
-      if (l.t === 'h') live.set(l.id, l);
-      else if (l.t === 'r' && l.cancelled) live.delete(l.cancelled.id);
-    });
-    await remote.seed([...live.values()].map((l) => this.#indexed(l)));
-    // Alarms: listen first, then read what the cluster already has (nothing falls in between).
-    const shared = new SharedAidAlarms<AidAlarm, HandoutLine, ResolveLine & { ack: Ack | null }>(remote.redis);
-    this.#shared = shared;
-    await shared.subscribe((m) => this.#learn(m as SharedLine), () => void this.#resync().catch(() => {}));
-    await this.#resync();
-    return live.size;
-  }
-
-  /** Applies every alarm the cluster keeps (idempotent: only what changes our state is journalled). */
-  async #resync(): Promise<void> {
-    for (const s of (await this.#shared?.all()) ?? []) this.#learnAll(s);
-  }
-
-  #learnAll(s: { raised: { alarm: AidAlarm; handout: HandoutLine | null }; ack: Ack | null; resolution: (ResolveLine & { ack: Ack | null }) | null }): void {
-    this.#learn({ t: 'a', alarm: s.raised.alarm, handout: s.raised.handout });
-    if (s.ack) this.#learn({ t: 'k', alarmId: s.raised.alarm.id, by: s.ack.by, at: s.ack.at });
-    if (s.resolution) this.#learn(s.resolution);
-  }
-
-  /**
-   * Cluster mode: another instance's alarm change. States only move forward (an alarm known stays; the
-   * first ack and the one resolution are kept), so the order messages arrive in does not matter. The
-   * instance that made the change has told the consoles; here it is only journalled (our audit) and applied.
-   */
-  #learn(m: SharedLine): void {
-    if (m.t === 'a') {
-      if (typeof m.alarm?.id !== 'number' || this.#alarms.has(m.alarm.id)) return;
-      const line: Line = { t: 'a', alarm: { ...m.alarm, acknowledgedAt: null, acknowledgedBy: null, resolution: null } };
-      this.#journal.append([line], false);
-      this.#apply(line);
-      this.#alarms.get(m.alarm.id)!.handout = m.handout;
-      return;
-    }
-    const entry = this.#alarms.get(m.alarmId);
-    if (!entry) {
-      // A change to an alarm we have not heard of yet: fetch the whole alarm.
-      void this.#shared?.get(m.alarmId).then((s) => s && this.#learnAll(s)).catch(() => {});
-      return;
-    }
-    if (m.t === 'k') {
-      if (entry.alarm.acknowledgedAt) return;
-      const line: Line = { t: 'k', alarmId: m.alarmId, by: m.by, at: m.at };
-      this.#journal.append([line], false);
-      this.#apply(line);
-      return;
-    }
-    if (m.t === 'r') {
-      if (m.ack) this.#learn({ t: 'k', alarmId: m.alarmId, by: m.ack.by, at: m.ack.at });
-      if (entry.alarm.resolution) return;
-      const line: Line = { t: 'r', alarmId: m.alarmId, action: m.action, reason: m.reason, by: m.by, at: m.at, cancelled: m.cancelled };
-      this.#journal.append([line], false);
-      this.#apply(line);
-    }
-  }
-
-  /** Clean stop: snapshot the index (the next start skips the journal replay), close the journal. */
-  stop(): void {
-    this.#shared?.close();
-    this.#snapshots.stop();
-    this.#journal.close();
-  }
-
-  /** Replays one journal line into memory (used on start and after each append). */
-  #apply(l: Line): void {
-    switch (l.t) {
-      case 'h':
-        this.index.record(this.#indexed(l));
-        this.#audit.add(l.at, 'handout', l.by, l.v, l.id, null, `${l.p} ${l.d}`);
-        break;
-      case 'a':
-        // Keep the handout line #commit put there (a replay has none: #findHandout reads the journal).
-        this.#alarms.set(l.alarm.id, { alarm: l.alarm, handout: this.#alarms.get(l.alarm.id)?.handout ?? null });
-        this.#nextAlarm = Math.max(this.#nextAlarm, l.alarm.id + 1);
-        this.#audit.add(l.alarm.raisedAt, 'alarm', 'system', l.alarm.villageCode, l.alarm.handoutId, l.alarm.id, `${l.alarm.severity}: ${l.alarm.matches.map((m) => m.kind).join(',')} villages ${l.alarm.villages.join(',')}`, l.alarm.villages);
-        break;
-      case 'k': {
-        const a = this.#alarms.get(l.alarmId)?.alarm;
-        if (a && !a.acknowledgedAt) Object.assign(a, { acknowledgedAt: l.at, acknowledgedBy: l.by });
-        this.#audit.add(l.at, 'ack', l.by, a?.villageCode ?? null, a?.handoutId ?? null, l.alarmId, '', a?.villages);
-        break;
-      }
-      case 'r': {
-        const a = this.#alarms.get(l.alarmId)?.alarm;
-        if (a) a.resolution = { action: l.action, reason: l.reason, by: l.by, at: l.at };
-        if (a && !a.acknowledgedAt) Object.assign(a, { acknowledgedAt: l.at, acknowledgedBy: l.by });
-        if (l.cancelled) this.index.cancel(this.#indexed(l.cancelled));
-        this.#audit.add(l.at, 'resolve', l.by, a?.villageCode ?? null, a?.handoutId ?? null, l.alarmId, `${l.action}: ${l.reason}`, a?.villages);
-        break;
-      }
-      case 'd':
-        this.#audit.add(l.at, 'redelivered', l.by, l.v, l.id, null, '');
-        break;
-      case 'q':
-        this.#audit.add(l.at, 'check', l.by, l.v, null, null, `${l.p}: ${l.matches} match(es)`);
-        break;
-      case 'i':
-        this.#audit.add(l.at, 'import', l.by, l.v, null, null, `${l.imported} imported, ${l.errors} bad rows`);
-        break;
-    }
-  }
-
-  #indexed(l: HandoutLine): IndexedHandout {
-    return {
-      programmeId: l.p,
-      date: l.d,
-      village: this.#villageIdx.get(l.v) ?? 0xffff,
-      at: Math.floor(Date.parse(l.at) / 1000),
-      handout: handoutHash(l.id),
-      person: keyFromHex(l.pk),
-      household: l.kk ? keyFromHex(l.kk) : null,
-      name: l.nk ? keyFromHex(l.nk) : null,
-    };
-  }
-
-  #match(m: IndexMatch): AidMatch {
-    const v = this.d.regions.villages[m.village];
-    return { kind: m.kind, severity: m.severity, programmeId: m.programmeId, period: m.period, villageCode: v?.code ?? 'unknown', villageName: v?.name ?? null, at: new Date(m.at * 1000).toISOString(), handoutId: null };
-  }
-
-  /** "Check before handing out": what this person or household already received, where and when. */
-  check(q: AidCheckInput, by: string): AidCheckResult {
-    const k = this.#keys!;
-    const matches = this.index
-      .check({ programmeId: q.programmeId, date: q.date, person: k.person(q.nik), household: q.kk ? k.household(q.kk) : null, name: q.name && q.birthDate ? k.nameBirth(q.name, q.birthDate) : null })
-      .map((m) => this.#match(m));
-    const line: Line = { t: 'q', v: q.villageCode, p: q.programmeId, by, at: this.#now(), matches: matches.length };
-    this.#journal.append([line], false);
-    this.#apply(line);
-    return { ok: matches.every((m) => m.severity === 'minor'), matches };
-  }
-
-  #line(h: HandoutInput, by: string): HandoutLine {
-    const k = this.#keys!;
-    return { t: 'h', id: h.handoutId, p: h.programmeId, d: h.date, v: h.villageCode, at: this.#now(), by, pk: keyHex(k.person(h.nik)), kk: keyHex(k.household(h.kk)), nk: keyHex(k.nameBirth(h.name, h.birthDate)) };
-  }
-
-  /** Records handouts (one fsync for the batch), then raises alarms. Validated input only. Single-node: synchronous. */
-  record(inputs: readonly HandoutInput[], by: string): AidRecordResult[] {
-    if (this.d.remote) throw new Error('cluster mode: use recordAsync');
-    const handouts = inputs.map((h) => this.#line(h, by));
-    return this.#commit(inputs, handouts, handouts.map((l) => this.index.record(this.#indexed(l))), null, by);
-  }
-
-  /**
-   * Cluster mode: each handout's check-and-record is one Redis script (atomic across instances), so of
-   * two instances recording the same person at once exactly one raises the alarm; alarm ids are
-   * cluster-wide. Without `remote` this is the synchronous path. A Redis failure throws before anything
-   * is journalled: the handout is refused, never let through unchecked.
-   */
-  async recordAsync(inputs: readonly HandoutInput[], by: string): Promise<AidRecordResult[]> {
-    const remote = this.d.remote;
-    if (!remote) return this.record(inputs, by);
-    const handouts = inputs.map((h) => this.#line(h, by));
-    const outcomes: Outcome[] = [];
-    const ids: number[] = [];
-    for (const l of handouts) {
-      const o = await remote.record(this.#indexed(l));
-      outcomes.push(o);
-      if (!o.redelivered && o.matches.length) ids.push(await remote.nextAlarmId(this.#nextAlarm));
-    }
-    // The local index mirrors what this instance recorded (its journal rebuilds it on restart).
-    handouts.forEach((l, i) => !outcomes[i]!.redelivered && this.index.record(this.#indexed(l)));
-    const results = this.#commit(inputs, handouts, outcomes, ids, by);
-    // The other instances list the new alarms too (the alarm is journalled and on every console already;
-    // one whose copy fails is retried with the next handout).
-    for (const r of results) if (r.alarmId !== null && this.#shared) this.#unshared.add(r.alarmId);
-    await this.#shareRaised();
-    return results;
-  }
-
-  async #shareRaised(): Promise<void> {
-    for (const id of [...this.#unshared]) {
-      const entry = this.#alarms.get(id);
-      if (!entry || !this.#shared) continue;
-      // As raised: a later ack/resolution travels on its own (first-wins in Redis).
-      const raised = { alarm: { ...structuredClone(entry.alarm), acknowledgedAt: null, acknowledgedBy: null, resolution: null }, handout: entry.handout };
-      try {
-        await this.#shared.raise(id, raised);
-        this.#unshared.delete(id);
-        await this.#shared.publish({ t: 'a', ...raised } satisfies SharedLine);
-      } catch {
-        return; // Redis unreachable: keep the rest for the next try
-      }
-    }
-  }
-
-  /** "Check before handing out" against the whole cluster (Redis) in cluster mode. */
-  async checkAsync(q: AidCheckInput, by: string): Promise<AidCheckResult> {
-    const remote = this.d.remote;
-    if (!remote) return this.check(q, by);
-    const k = this.#keys!;
-    const found = await remote.check({ programmeId: q.programmeId, date: q.date, person: k.person(q.nik), household: q.kk ? k.household(q.kk) : null, name: q.name && q.birthDate ? k.nameBirth(q.name, q.birthDate) : null });
+  /** "Check before handing out": what this person or household already received, where and when. Writes nothing. */
+  async check(q: AidCheckInput, _by: string): Promise<AidCheckResult> {
+    const k = this.keys.hex(q.nik, q.kk, q.name, q.birthDate);
+    const found = await checkHandout(this.d.rdb, { programmeId: q.programmeId, date: q.date, personKey: k.person, householdKey: k.household, nameKey: k.nameBirth });
     const matches = found.map((m) => this.#match(m));
-    const line: Line = { t: 'q', v: q.villageCode, p: q.programmeId, by, at: this.#now(), matches: matches.length };
-    this.#journal.append([line], false);
-    this.#apply(line);
     return { ok: matches.every((m) => m.severity === 'minor'), matches };
   }
 
-  #commit(inputs: readonly HandoutInput[], handouts: HandoutLine[], outcomes: Outcome[], alarmIds: number[] | null, by: string): AidRecordResult[] {
-    const lines: Line[] = [];
-    const results: AidRecordResult[] = [];
-    const raised: AidAlarm[] = [];
-    const stored: { line: HandoutLine; status: 'recorded' | 'double' }[] = [];
-    inputs.forEach((h, i) => {
-      const line = handouts[i]!;
-      const r = outcomes[i]!;
-      if (r.redelivered) {
-        lines.push({ t: 'd', id: h.handoutId, v: h.villageCode, by, at: line.at });
-        results.push({ status: 'redelivered', handoutId: h.handoutId, matches: [], alarmId: null });
-        return;
-      }
-      lines.push(line);
-      const matches = r.matches.map((m) => this.#match(m));
-      stored.push({ line, status: matches.length ? 'double' : 'recorded' });
-      if (!matches.length) {
-        results.push({ status: 'recorded', handoutId: h.handoutId, matches, alarmId: null });
-        return;
-      }
-      const alarm = this.#newAlarm(h, matches, line.at, alarmIds?.shift());
-      this.#alarms.set(alarm.id, { alarm, handout: line });
-      lines.push({ t: 'a', alarm });
-      raised.push(alarm);
-      results.push({ status: 'double', handoutId: h.handoutId, matches, alarmId: alarm.id });
-    });
-    this.#journal.append(lines);
-    for (const l of lines) if (l.t !== 'h') this.#apply(l);
-    this.#snapshots.count(stored.length);
-    for (const l of stored) this.#audit.add(l.line.at, 'handout', by, l.line.v, l.line.id, null, `${l.line.p} ${l.line.d}`);
-    // Exactly one instance raises an alarm, and the emit (redis adapter in cluster mode) reaches every instance's consoles.
-    for (const a of raised) this.d.emit('aid:alarm', a, this.#rooms(a));
-    if (stored.length) this.d.stored?.(stored);
-    return results;
+  #pending(h: HandoutInput, by: string, at: string): PendingHandout {
+    const k = this.keys.hex(h.nik, h.kk, h.name, h.birthDate);
+    const p = aidProgramme(h.programmeId)!;
+    return {
+      row: {
+        handout_id: h.handoutId, programme_id: h.programmeId, period: periodOf(p.period, h.date), village_code: h.villageCode, person_key: k.person,
+        household_key: k.household, name_dob_key: k.nameBirth, handed_at: at, recorded_by: by, body: JSON.stringify({ date: h.date, instance: this.d.instanceId ?? null }),
+      },
+      date: h.date,
+      alarm: (raw) => {
+        const matches = raw.map((m) => this.#match(m));
+        const villages = [...new Set([h.villageCode, ...matches.map((m) => m.villageCode)])];
+        // The recipient as the officers need to find them: masked NIK and name (issue 6). Never logged.
+        const body: AlarmBody = { programmeId: h.programmeId, period: periodOf(p.period, h.date), villageCode: h.villageCode, villageName: this.d.regions.village(h.villageCode)?.name ?? null, nikMasked: maskNik(h.nik), name: h.name, matches, villages };
+        const severity = severityOf(matches);
+        return { severity, body: JSON.stringify(body), villages, detail: `${severity}: ${matches.map((m) => m.kind).join(',')} villages ${villages.join(',')}` };
+      },
+    };
   }
 
-  #newAlarm(h: HandoutInput, matches: AidMatch[], at: string, clusterId?: number): AidAlarm {
-    const severity = matches.reduce<AidSeverity>((s, m) => (SEVERITY_RANK[m.severity] > SEVERITY_RANK[s] ? m.severity : s), 'minor');
-    const villages = [...new Set([h.villageCode, ...matches.map((m) => m.villageCode)])];
-    return {
-      id: clusterId ?? this.#nextAlarm++, severity, handoutId: h.handoutId, programmeId: h.programmeId, period: periodOf(aidProgramme(h.programmeId)!.period, h.date),
-      villageCode: h.villageCode, villageName: this.d.regions.village(h.villageCode)?.name ?? null, nikMasked: maskNik(h.nik), name: h.name,
-      matches, villages, raisedAt: at, acknowledgedAt: null, acknowledgedBy: null, resolution: null,
-    };
+  /** Records handouts (validated input), durable when it resolves; alarms go to every village involved. */
+  async record(inputs: readonly HandoutInput[], by: string): Promise<AidRecordResult[]> {
+    return (await this.recordDetailed(inputs, by)).map((r) => r.result);
+  }
+
+  /** `record`, also saying which instance stored a redelivered handout, and when. */
+  recordDetailed(inputs: readonly HandoutInput[], by: string): Promise<RecordDetail[]> {
+    if (inputs.length === 0) return Promise.resolve([]);
+    const at = this.#now();
+    const items = inputs.map((h) => this.#pending(h, by, at));
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ items, inputs, resolve, reject });
+      this.#draining ??= new Promise<void>((r) => setImmediate(r)).then(() => this.#drain());
+    });
+  }
+
+  /**
+   * Group commit: the calls waiting when a transaction starts go in it together; those arriving while it
+   * runs make the next one. A failed transaction fails its calls only (nothing of them was stored).
+   */
+  async #drain(): Promise<void> {
+    const max = this.d.maxBatch ?? 2000;
+    while (this.#queue.length) {
+      const batch: Waiting[] = [];
+      let n = 0;
+      while (this.#queue.length && (n === 0 || n + this.#queue[0]!.items.length <= max)) {
+        const w = this.#queue.shift()!;
+        batch.push(w);
+        n += w.items.length;
+      }
+      try {
+        const outcomes = await recordHandouts(this.d.rdb, batch.flatMap((w) => w.items));
+        let i = 0;
+        for (const w of batch) {
+          const mine = outcomes.slice(i, i + w.items.length);
+          i += w.items.length;
+          w.resolve(this.#announce(w, mine));
+        }
+      } catch (e) {
+        for (const w of batch) w.reject(e);
+      }
+    }
+    this.#draining = undefined;
+  }
+
+  #announce(w: Waiting, outcomes: RecordOutcome[]): RecordDetail[] {
+    const stored: StoredHandout[] = [];
+    const out = outcomes.map((o, i): RecordDetail => {
+      const h = w.inputs[i]!;
+      const row = w.items[i]!.row;
+      if (o.status === 'redelivered') {
+        const body = JSON.parse(o.existing.body) as { instance?: string | null };
+        return { result: { status: 'redelivered', handoutId: h.handoutId, matches: [], alarmId: null }, storedBy: { instance: body.instance ?? null, at: o.existing.handed_at } };
+      }
+      stored.push({ id: h.handoutId, programmeId: h.programmeId, villageCode: h.villageCode, date: h.date, at: row.handed_at, status: o.status });
+      const matches = o.matches.map((m) => this.#match(m));
+      if (o.alarmId !== null) {
+        const body = JSON.parse(w.items[i]!.alarm(o.matches).body) as AlarmBody;
+        const alarm: AidAlarm = { id: o.alarmId, severity: severityOf(matches), handoutId: h.handoutId, ...body, raisedAt: row.handed_at, acknowledgedAt: null, acknowledgedBy: null, resolution: null };
+        this.d.emit('aid:alarm', alarm, this.#rooms(alarm));
+      }
+      return { result: { status: o.status, handoutId: h.handoutId, matches, alarmId: o.alarmId }, storedBy: null };
+    });
+    if (stored.length) this.d.stored?.(stored);
+    return out;
   }
 
   #rooms(a: AidAlarm): string[] {
@@ -372,125 +179,33 @@ export class Aid {
   }
 
   /** Alarms a user may see: command all; a village officer those involving its village. */
-  alarms(scopeVillage: string | null, activeOnly: boolean): AidAlarm[] {
-    return [...this.#alarms.values()]
-      .map((x) => x.alarm)
-      .filter((a) => (scopeVillage === null || a.villages.includes(scopeVillage)) && (!activeOnly || !a.resolution))
-      .sort((a, b) => b.id - a.id);
+  alarms(scopeVillage: string | null, activeOnly: boolean): Promise<AidAlarm[]> {
+    return listAlarms(this.d.rdb, scopeVillage, activeOnly);
   }
 
-  alarm(id: number, scopeVillage: string | null): AidAlarm | undefined {
-    const a = this.#alarms.get(id)?.alarm;
-    return a && (scopeVillage === null || a.villages.includes(scopeVillage)) ? a : undefined;
+  alarm(id: number, scopeVillage: string | null): Promise<AidAlarm | undefined> {
+    return getAlarm(this.d.rdb, id, scopeVillage);
   }
 
-  /**
-   * `alarm`, and in cluster mode one we have not heard of yet is fetched from the cluster first (an
-   * officer may act on an alarm the moment their console shows it, before its copy reached us).
-   */
-  async alarmAsync(id: number, scopeVillage: string | null): Promise<AidAlarm | undefined> {
-    if (!this.#alarms.has(id) && this.#shared) {
-      const s = await this.#shared.get(id);
-      if (s) this.#learnAll(s);
-    }
-    return this.alarm(id, scopeVillage);
+  /** The first acknowledgement is kept (across servers too); only the one that made it tells the consoles. */
+  async acknowledge(id: number, by: string): Promise<AidAlarm> {
+    const { alarm, changed } = await acknowledgeAlarm(this.d.rdb, id, by, this.#now());
+    if (changed) this.d.emit('aid:alarm-update', alarm, this.#rooms(alarm));
+    return alarm;
   }
 
-  acknowledge(id: number, by: string, at = this.#now()): AidAlarm {
-    const a = this.#alarms.get(id)!.alarm;
-    if (!a.acknowledgedAt) {
-      const line: Line = { t: 'k', alarmId: id, by, at };
-      this.#journal.append([line]);
-      this.#apply(line);
-      this.d.emit('aid:alarm-update', a, this.#rooms(a));
-    }
-    return a;
+  /** Cancel the double handout (it leaves every later check) or confirm it with a reason. Once only. */
+  async resolve(id: number, res: AidResolution, by: string): Promise<AidAlarm | 'already'> {
+    const r = await resolveAlarm(this.d.rdb, id, res, by, this.#now());
+    if (r !== 'already') this.d.emit('aid:alarm-update', r, this.#rooms(r));
+    return r;
   }
 
-  /**
-   * Cluster mode: the first acknowledgement cluster-wide is kept (one HSETNX); only the instance whose ack
-   * won tells the consoles, a later one learns the kept ack. Single-node: `acknowledge`.
-   */
-  async acknowledgeAsync(id: number, by: string): Promise<AidAlarm> {
-    const shared = this.#shared;
-    const a = this.#alarms.get(id)!.alarm;
-    if (!shared || a.acknowledgedAt) return this.acknowledge(id, by);
-    const at = this.#now();
-    const won = await shared.acknowledge(id, { by, at });
-    if (won !== true) {
-      this.#learn({ t: 'k', alarmId: id, by: won.by, at: won.at });
-      return a;
-    }
-    this.acknowledge(id, by, at);
-    await shared.publish({ t: 'k', alarmId: id, by, at } satisfies SharedLine).catch(() => {});
-    return a;
+  importDone(villageCode: string | null, by: string, imported: number, errors: number): Promise<void> {
+    return auditImport(this.d.rdb, villageCode, by, this.#now(), imported, errors);
   }
 
-  /**
-   * Cluster mode: resolved once cluster-wide (one HSETNX; 'already' when another instance was first).
-   * A resolution also acknowledges: that ack goes through the same first-wins step, so every instance
-   * keeps the same acknowledgement whatever order it hears of them. Single-node: `resolve`.
-   */
-  async resolveAsync(id: number, res: AidResolution, by: string): Promise<AidAlarm | 'already'> {
-    const shared = this.#shared;
-    const entry = this.#alarms.get(id)!;
-    if (!shared || entry.alarm.resolution) return this.resolve(id, res, by);
-    const at = this.#now();
-    const a = entry.alarm;
-    let ack: Ack | null = a.acknowledgedAt ? { by: a.acknowledgedBy ?? by, at: a.acknowledgedAt } : null;
-    if (!ack) {
-      const won = await shared.acknowledge(id, { by, at });
-      ack = won === true ? { by, at } : won;
-    }
-    // Raised on another instance: its handout line came with the alarm (from Redis if not in memory).
-    const cancelled = res.action === 'cancel' ? (entry.handout ?? this.#findHandout(a) ?? (await shared.get(id))?.raised.handout ?? null) : null;
-    const line: ResolveLine = { t: 'r', alarmId: id, action: res.action, reason: res.reason, by, at, cancelled };
-    const won = await shared.resolve(id, { ...line, ack });
-    if (won !== true) {
-      this.#learn(won);
-      return 'already';
-    }
-    this.#learn({ t: 'k', alarmId: id, by: ack.by, at: ack.at }); // no update of its own: the resolution below carries it
-    if (entry.alarm.resolution) return 'already'; // learned meanwhile: cannot happen after a won HSETNX, kept as a guard
-    const done = this.#resolved(entry, line);
-    await shared.publish({ ...line, ack } satisfies SharedLine).catch(() => {});
-    return done;
-  }
-
-  /** Cancel the second handout (it leaves the index) or confirm it with a reason. Once only. */
-  resolve(id: number, res: AidResolution, by: string): AidAlarm | 'already' {
-    const entry = this.#alarms.get(id)!;
-    if (entry.alarm.resolution) return 'already';
-    const cancelled = res.action === 'cancel' ? (entry.handout ?? this.#findHandout(entry.alarm)) : null;
-    return this.#resolved(entry, { t: 'r', alarmId: id, action: res.action, reason: res.reason, by, at: this.#now(), cancelled });
-  }
-
-  #resolved(entry: { alarm: AidAlarm; handout: HandoutLine | null }, line: ResolveLine): AidAlarm {
-    this.#journal.append([line]);
-    this.#apply(line);
-    // Cluster mode: the cancelled handout leaves the shared index too (a failure leaves it in: a later
-    // handout is then flagged, never missed).
-    if (line.cancelled) void this.d.remote?.cancel(this.#indexed(line.cancelled)).catch(() => {});
-    this.d.emit('aid:alarm-update', entry.alarm, this.#rooms(entry.alarm));
-    return entry.alarm;
-  }
-
-  /** After a restart the alarm's handout line is only in the journal: find it there. */
-  #findHandout(a: AidAlarm): HandoutLine | null {
-    let found: HandoutLine | null = null;
-    this.#journal.replay((l) => {
-      if (l.t === 'h' && l.id === a.handoutId) found = l;
-    });
-    return found;
-  }
-
-  importDone(villageCode: string | null, by: string, imported: number, errors: number): void {
-    const line: Line = { t: 'i', v: villageCode, by, at: this.#now(), imported, errors };
-    this.#journal.append([line]);
-    this.#apply(line);
-  }
-
-  audit(scopeVillage: string | null, limit: number): AidAuditEntry[] {
-    return this.#audit.list(scopeVillage, limit);
+  audit(scopeVillage: string | null, limit: number): Promise<AidAuditEntry[]> {
+    return listAudit(this.d.rdb, scopeVillage, limit);
   }
 }

@@ -4,10 +4,11 @@
  * QoS 1 messages for us while we are down.
  *
  * PUBACK is ours to give: handlers run inside mqtt.js's handleMessage, whose callback sends the
- * PUBACK. Handlers are synchronous and durable (journal / pending file, fsync) before they return:
- *   - returned            → PUBACK (stored);
+ * PUBACK. A handler is durable (a database commit) before it returns, or before the promise it returns
+ * resolves:
+ *   - returned / resolved → PUBACK (stored);
  *   - threw BadMessage    → PUBACK too, counted as rejected: a bad payload never gets better;
- *   - threw anything else → storage failed: NO PUBACK, and we reconnect shortly so the broker
+ *   - threw or rejected   → storage failed: NO PUBACK, and we reconnect shortly so the broker
  *     redelivers it [MQTT-4.4.0-1] (a session resumes with unacknowledged QoS 1 messages resent).
  */
 import mqtt, { type MqttClient } from 'mqtt';
@@ -15,7 +16,8 @@ import { topicMatches } from '@sk/protocol';
 import type { Logger } from '../log.ts';
 import { brokerOptions } from '../mqtt-servers.ts';
 
-export type TopicHandler = (topic: string, payload: Buffer, reply: (topic: string, body: unknown) => void) => void;
+/** Returns once the message is stored: synchronously, or with a promise that settles when it is durable. */
+export type TopicHandler = (topic: string, payload: Buffer, reply: (topic: string, body: unknown) => void) => void | Promise<void>;
 
 /** Thrown by a handler for input that can never be stored (acknowledged and dropped, with a reason). */
 export class BadMessage extends Error {}
@@ -48,10 +50,7 @@ export class FeatureMqtt {
       this.received++;
       const filter = Object.keys(this.handlers).find((f) => topicMatches(f, packet.topic));
       if (!filter) return done();
-      try {
-        this.handlers[filter]!(packet.topic, packet.payload as Buffer, (t, body) => void client.publish(t, JSON.stringify(body), { qos: 1 }));
-        done();
-      } catch (e) {
+      const failed = (e: unknown) => {
         if (e instanceof BadMessage) {
           // A bad message is reported and dropped; it must never take the process down.
           this.rejected++;
@@ -62,6 +61,14 @@ export class FeatureMqtt {
         this.log.error({ err: (e as Error).message, topicKind: filter }, 'feature message not stored; left unacknowledged for redelivery');
         done(e as Error);
         this.#scheduleRedelivery();
+      };
+      try {
+        const r = this.handlers[filter]!(packet.topic, packet.payload as Buffer, (t, body) => void client.publish(t, JSON.stringify(body), { qos: 1 }));
+        // A handler storing in the database answers with a promise: PUBACK once it is committed.
+        if (r instanceof Promise) r.then(() => done(), failed);
+        else done();
+      } catch (e) {
+        failed(e);
       }
     };
     client.on('error', (e) => this.log.warn({ err: e.message }, 'feature MQTT error'));

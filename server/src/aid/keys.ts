@@ -1,14 +1,18 @@
 /**
- * Keyed hashes for the double-aid index: HMAC-SHA256(server secret, value) truncated to 64 bits.
+ * Keyed hashes of NIK, KK and name + birth date for the aid tables: HMAC-SHA256(server secret, value)
+ * truncated to 64 bits, kept as 16 hex digits (the journal of sessions 1–4 used the same keys, so its
+ * handouts import as they are).
  * A plain hash of a 16-digit structured NIK is reversible by brute force in minutes; without the
  * secret an HMAC is not. The secret lives in DATA_DIR/server/aid/secret (0600, made on first start)
  * unless AID_HMAC_SECRET gives it.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { normaliseName } from '@sk/protocol';
-import type { Key64 } from './double-index.ts';
+
+/** 64 bits of an HMAC, as two unsigned 32-bit halves. */
+export interface Key64 { hi: number; lo: number }
 
 export class AidKeys {
   constructor(private readonly secret: Buffer) {
@@ -35,15 +39,14 @@ export class AidKeys {
   nameBirth(name: string, birthDate: string): Key64 {
     return this.#key('nb', `${normaliseName(name)}|${birthDate}`);
   }
-}
 
-/** 32-bit hash of a handout id (not secret: ids carry no personal data). */
-export function handoutHash(id: string): number {
-  return createHash('sha256').update(id).digest().readUInt32BE(0);
+  /** The hex keys the aid tables hold. */
+  hex(nik: string, kk?: string | null, name?: string | null, birthDate?: string | null): { person: string; household: string | null; nameBirth: string | null } {
+    return { person: keyHex(this.person(nik)), household: kk ? keyHex(this.household(kk)) : null, nameBirth: name && birthDate ? keyHex(this.nameBirth(name, birthDate)) : null };
+  }
 }
 
 export const keyHex = (k: Key64): string => k.hi.toString(16).padStart(8, '0') + k.lo.toString(16).padStart(8, '0');
-export const keyFromHex = (s: string): Key64 => ({ hi: parseInt(s.slice(0, 8), 16) >>> 0, lo: parseInt(s.slice(8, 16), 16) >>> 0 });
 
 /** The secret from the environment value, else the file (created 0600 with 32 random bytes). */
 export function loadAidSecret(dir: string, fromEnv?: string): Buffer {

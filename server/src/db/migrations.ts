@@ -189,10 +189,34 @@ const m0001_records = (engine: Engine): Migration => ({
   },
 });
 
+/**
+ * Social aid on the database (issue 15): an alarm's acknowledgement and resolution as columns, so "the
+ * first ack is kept" and "resolved once" are one conditional UPDATE each (first writer wins, on both
+ * engines); the villages an alarm involves as rows (a village officer's alarm list and audit are index
+ * lookups); each audit row's recording village.
+ */
+const m0003_aid_extra = (_engine: Engine): Migration => ({
+  async up(db: Kysely<any>) {
+    for (const c of ['acked_at', 'acked_by', 'resolved_at', 'resolved_by', 'resolution', 'resolution_reason']) {
+      await db.schema.alterTable('aid_alarms').addColumn(c, 'text').execute();
+    }
+    await db.schema
+      .createTable('aid_alarm_villages')
+      .addColumn('village_code', 'text', (c) => c.notNull())
+      .addColumn('alarm_id', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('aid_alarm_villages_pk', ['village_code', 'alarm_id'])
+      .execute();
+    await db.schema.createIndex('aid_alarms_handout').on('aid_alarms').column('handout_id').execute();
+    await db.schema.alterTable('aid_audit').addColumn('village_code', 'text').execute();
+    await db.schema.createIndex('aid_audit_village').on('aid_audit').columns(['village_code', 'id']).execute();
+  },
+});
+
 /** Every migration, by name, in the order they run. */
 export function migrations(engine: Engine): Record<string, Migration> {
   return {
     '0001_records': m0001_records(engine),
+    '0003_aid_extra': m0003_aid_extra(engine),
   };
 }
 

@@ -140,6 +140,20 @@ export interface AidAlarmsTable {
   raised_at: string;
   updated_at: string;
   body: string;
+  // --- migration 0003_aid_extra: each set once, by a conditional update (first writer wins) ---
+  acked_at?: string | null;
+  acked_by?: string | null;
+  resolved_at?: string | null;
+  resolved_by?: string | null;
+  /** cancel | confirm */
+  resolution?: string | null;
+  resolution_reason?: string | null;
+}
+
+/** The villages an aid alarm involves (migration 0003): whose dashboards and audits show it. */
+export interface AidAlarmVillagesTable {
+  village_code: string;
+  alarm_id: number;
 }
 
 export interface AidAuditTable {
@@ -150,6 +164,8 @@ export interface AidAuditTable {
   by: string | null;
   action: string;
   body: string;
+  /** The recording village (migration 0003); null for regency-wide entries. */
+  village_code?: string | null;
 }
 
 export interface UsersTable {
@@ -202,6 +218,7 @@ export interface Database {
   aid_programmes: AidProgrammesTable;
   aid_handouts: AidHandoutsTable;
   aid_alarms: AidAlarmsTable;
+  aid_alarm_villages: AidAlarmVillagesTable;
   aid_audit: AidAuditTable;
   users: UsersTable;
   sessions: SessionsTable;

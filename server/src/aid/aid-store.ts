@@ -1,0 +1,203 @@
+/**
+ * Social aid in the database of record (issue 15): handouts, alarms, the villages each alarm involves,
+ * and the audit trail, on SQLite or PostgreSQL. Keys are HMACs (keys.ts); no NIK, KK or birth date here.
+ *
+ * A handout's double check and its insert happen in ONE transaction, and the database decides:
+ * - SQLite has one writer at a time (`BEGIN IMMEDIATE`), and one server owns the file: a batch sees
+ *   every handout committed before it and the earlier ones of its own batch.
+ * - PostgreSQL (cluster mode, several servers): the transaction first takes a transaction-scoped
+ *   advisory lock on each key the batch touches (person, household, name + birth date), in one global
+ *   order (by the lock's number), so no two batches deadlock. Two servers recording the same person,
+ *   household or name at the same moment are therefore serialised on that key; the second one's
+ *   query (READ COMMITTED: after the lock, it sees the first one's commit) finds the first handout and
+ *   raises the one alarm. Chosen over a unique index because a double is not only "same key, same
+ *   programme and period" but also a forbidden combination across programmes (and a possible double
+ *   under another NIK), which no single unique index expresses, and a double is recorded (status
+ *   `double`), not refused; chosen over SERIALIZABLE because that would abort and retry whole batches
+ *   on unrelated keys sharing index pages.
+ * Batches: the caller groups concurrent handouts into one transaction (group commit, aid.ts), so the
+ * fsync (SQLite `synchronous = FULL`) is paid once per batch.
+ */
+import type SQLite from 'better-sqlite3';
+import { sql, type Kysely } from 'kysely';
+import type { RecordsDb } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
+import { doubleMatches, periodsOf, type DoubleQuery, type EarlierHandout, type RawMatch } from './double-rules.ts';
+
+export interface HandoutRow {
+  handout_id: string;
+  programme_id: string;
+  period: string;
+  village_code: string;
+  person_key: string;
+  household_key: string | null;
+  name_dob_key: string | null;
+  handed_at: string;
+  recorded_by: string | null;
+  /** JSON: { date, instance } */
+  body: string;
+}
+
+export interface AuditInsert {
+  alarm_id: number | null;
+  handout_id: string | null;
+  at: string;
+  by: string | null;
+  action: string;
+  village_code: string | null;
+  /** JSON: { detail } */
+  body: string;
+}
+
+/** One handout to record, with what the store needs to raise its alarm. */
+export interface PendingHandout {
+  row: HandoutRow;
+  /** The handout day (selects the periods). */
+  date: string;
+  /** The alarm for these matches: its severity, body (JSON) and the villages involved. */
+  alarm(matches: RawMatch[]): { severity: string; body: string; villages: string[]; detail: string };
+}
+
+export type RecordOutcome =
+  | { status: 'redelivered'; existing: { recorded_by: string | null; handed_at: string; body: string } }
+  | { status: 'recorded' | 'double'; matches: RawMatch[]; alarmId: number | null };
+
+/** The store's operations inside one transaction, the same for both engines. */
+interface TxOps {
+  lock(keys: string[]): Promise<void>;
+  find(handoutId: string): Promise<{ recorded_by: string | null; handed_at: string; body: string } | undefined>;
+  earlier(periods: string[], person: string, household: string | null, name: string | null): Promise<EarlierHandout[]>;
+  insertHandout(row: HandoutRow, status: string): Promise<void>;
+  insertAlarm(a: { severity: string; handout_id: string; raised_at: string; body: string }): Promise<number>;
+  insertAlarmVillage(alarmId: number, village: string): Promise<void>;
+  insertAudit(a: AuditInsert): Promise<void>;
+}
+
+/** Periods go in three fixed parameters (one prepared statement); a query has at most one per period kind. */
+const PERIOD_SLOTS = 3;
+const pad = (ps: string[]) => [...ps, ...Array(PERIOD_SLOTS - ps.length).fill(ps[0])].slice(0, PERIOD_SLOTS);
+
+function earlierQuery(db: Kysely<Database>, periods: string[], person: string, household: string | null, name: string | null) {
+  return db
+    .selectFrom('aid_handouts')
+    .select(['handout_id', 'programme_id', 'period', 'village_code', 'person_key', 'household_key', 'name_dob_key', 'handed_at'])
+    .where('status', '<>', 'cancelled')
+    .where('period', 'in', pad(periods))
+    .where((eb) => eb.or([eb('person_key', '=', person), eb('household_key', '=', household as string), eb('name_dob_key', '=', name as string)]))
+    .orderBy('handed_at')
+    .orderBy('handout_id');
+}
+
+const handoutValues = (r: HandoutRow, status: string) => ({ ...r, status });
+
+/** Prepared statements per better-sqlite3 handle (compiled once from the same Kysely queries). */
+const prepared = new WeakMap<SQLite.Database, Record<'find' | 'earlier' | 'handout' | 'alarm' | 'village' | 'audit', SQLite.Statement>>();
+
+function sqliteOps(db: Kysely<Database>, raw: SQLite.Database): TxOps {
+  let s = prepared.get(raw);
+  if (!s) {
+    const h: HandoutRow = { handout_id: '', programme_id: '', period: '', village_code: '', person_key: '', household_key: null, name_dob_key: null, handed_at: '', recorded_by: null, body: '' };
+    s = {
+      find: raw.prepare(db.selectFrom('aid_handouts').select(['recorded_by', 'handed_at', 'body']).where('handout_id', '=', '').compile().sql),
+      earlier: raw.prepare(earlierQuery(db, ['', '', ''], '', '', '').compile().sql),
+      handout: raw.prepare(db.insertInto('aid_handouts').values(handoutValues(h, '')).compile().sql),
+      alarm: raw.prepare(db.insertInto('aid_alarms').values({ state: 'active', severity: '', open_key: '', handout_id: '', raised_at: '', updated_at: '', body: '' }).compile().sql),
+      village: raw.prepare(db.insertInto('aid_alarm_villages').values({ village_code: '', alarm_id: 0 }).onConflict((oc) => oc.doNothing()).compile().sql),
+      audit: raw.prepare(db.insertInto('aid_audit').values({ alarm_id: null, handout_id: null, at: '', by: null, action: '', body: '', village_code: null }).compile().sql),
+    };
+    prepared.set(raw, s);
+  }
+  const st = s;
+  return {
+    lock: async () => {}, // one writer: BEGIN IMMEDIATE holds the database
+    find: async (id) => st.find.get(id) as { recorded_by: string | null; handed_at: string; body: string } | undefined,
+    earlier: async (periods, p, h, n) => st.earlier.all('cancelled', ...pad(periods), p, h, n) as EarlierHandout[],
+    insertHandout: async (r, status) => void st.handout.run(r.handout_id, r.programme_id, r.period, r.village_code, r.person_key, r.household_key, r.name_dob_key, r.handed_at, r.recorded_by, r.body, status),
+    insertAlarm: async (a) => Number(st.alarm.run('active', a.severity, a.handout_id, a.handout_id, a.raised_at, a.raised_at, a.body).lastInsertRowid),
+    insertAlarmVillage: async (id, v) => void st.village.run(v, id),
+    insertAudit: async (a) => void st.audit.run(a.alarm_id, a.handout_id, a.at, a.by, a.action, a.body, a.village_code),
+  };
+}
+
+function postgresOps(trx: Kysely<Database>): TxOps {
+  return {
+    // The lock numbers sorted: every transaction takes its locks in the same order (no deadlock).
+    lock: async (keys) => {
+      if (keys.length === 0) return;
+      await sql`select pg_advisory_xact_lock(h) from (select distinct hashtextextended('sk-aid:' || k, 0) as h from unnest(${keys}::text[]) as k order by h offset 0) as locks`.execute(trx);
+    },
+    find: (id) => trx.selectFrom('aid_handouts').select(['recorded_by', 'handed_at', 'body']).where('handout_id', '=', id).executeTakeFirst(),
+    earlier: (periods, p, h, n) => earlierQuery(trx, periods, p, h, n).execute(),
+    insertHandout: async (r, status) => void (await trx.insertInto('aid_handouts').values(handoutValues(r, status)).execute()),
+    insertAlarm: async (a) => {
+      const got = await trx.insertInto('aid_alarms').values({ state: 'active', severity: a.severity, open_key: a.handout_id, handout_id: a.handout_id, raised_at: a.raised_at, updated_at: a.raised_at, body: a.body }).returning('id').executeTakeFirstOrThrow();
+      return Number(got.id);
+    },
+    insertAlarmVillage: async (id, v) => void (await trx.insertInto('aid_alarm_villages').values({ village_code: v, alarm_id: id }).onConflict((oc) => oc.doNothing()).execute()),
+    insertAudit: async (a) => void (await trx.insertInto('aid_audit').values(a).execute()),
+  };
+}
+
+/** Runs `fn` in one write transaction on either engine. */
+export async function inTransaction<T>(rdb: RecordsDb, fn: (ops: TxOps) => Promise<T>): Promise<T> {
+  if (rdb.exclusive) {
+    return rdb.exclusive(async (raw) => {
+      raw.exec('BEGIN IMMEDIATE');
+      try {
+        const out = await fn(sqliteOps(rdb.db, raw));
+        raw.exec('COMMIT');
+        return out;
+      } catch (e) {
+        if (raw.inTransaction) raw.exec('ROLLBACK');
+        throw e;
+      }
+    });
+  }
+  return rdb.db.transaction().execute((trx) => fn(postgresOps(trx)));
+}
+
+const queryOf = (p: PendingHandout): DoubleQuery => ({ programmeId: p.row.programme_id, date: p.date, personKey: p.row.person_key, householdKey: p.row.household_key, nameKey: p.row.name_dob_key, handoutId: p.row.handout_id });
+
+/**
+ * Records a batch in one transaction (durable when it resolves): each handout is checked against every
+ * handout committed before it and the batch's earlier ones, inserted as `recorded` or `double`, with its
+ * alarm and audit rows. A handout id already stored is a redelivery: nothing is written but an audit row.
+ */
+export async function recordHandouts(rdb: RecordsDb, batch: readonly PendingHandout[]): Promise<RecordOutcome[]> {
+  if (batch.length === 0) return [];
+  return inTransaction(rdb, async (tx) => {
+    await tx.lock([...new Set(batch.flatMap((p) => [p.row.person_key, p.row.household_key, p.row.name_dob_key].filter((k): k is string => k !== null)))]);
+    const out: RecordOutcome[] = [];
+    for (const p of batch) {
+      const r = p.row;
+      const existing = await tx.find(r.handout_id);
+      if (existing) {
+        await tx.insertAudit({ alarm_id: null, handout_id: r.handout_id, at: r.handed_at, by: r.recorded_by, action: 'redelivered', village_code: r.village_code, body: '{"detail":""}' });
+        out.push({ status: 'redelivered', existing });
+        continue;
+      }
+      const matches = doubleMatches(queryOf(p), await tx.earlier(periodsOf(r.programme_id, p.date), r.person_key, r.household_key, r.name_dob_key));
+      await tx.insertHandout(r, matches.length ? 'double' : 'recorded');
+      await tx.insertAudit({ alarm_id: null, handout_id: r.handout_id, at: r.handed_at, by: r.recorded_by, action: 'handout', village_code: r.village_code, body: JSON.stringify({ detail: `${r.programme_id} ${p.date}` }) });
+      if (!matches.length) {
+        out.push({ status: 'recorded', matches, alarmId: null });
+        continue;
+      }
+      const a = p.alarm(matches);
+      const alarmId = await tx.insertAlarm({ severity: a.severity, handout_id: r.handout_id, raised_at: r.handed_at, body: a.body });
+      for (const v of a.villages) await tx.insertAlarmVillage(alarmId, v);
+      await tx.insertAudit({ alarm_id: alarmId, handout_id: r.handout_id, at: r.handed_at, by: 'system', action: 'alarm', village_code: r.village_code, body: JSON.stringify({ detail: a.detail }) });
+      out.push({ status: 'double', matches, alarmId });
+    }
+    return out;
+  });
+}
+
+/** "Check before handing out": read-only, writes nothing. */
+export async function checkHandout(rdb: RecordsDb, q: DoubleQuery): Promise<RawMatch[]> {
+  const periods = periodsOf(q.programmeId, q.date);
+  const rows = rdb.exclusive
+    ? await rdb.exclusive((raw) => sqliteOps(rdb.db, raw).earlier(periods, q.personKey, q.householdKey, q.nameKey))
+    : await earlierQuery(rdb.db, periods, q.personKey, q.householdKey, q.nameKey).execute();
+  return doubleMatches(q, rows);
+}
