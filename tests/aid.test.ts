@@ -128,7 +128,7 @@ describe('double aid across villages', () => {
     await dev.endAsync();
   });
 
-  it('acknowledge and resolve are recorded and audited; a cancelled handout leaves the index; restart keeps the index', async () => {
+  it('acknowledge and resolve are recorded and audited; a cancelled handout leaves later checks; a restart reads it all from the database', async () => {
     const first = handout(A, { programmeId: 'bansos-bwi' });
     await post('A', '/api/aid/handouts', first);
     const dbl = (await post<AidRecordResult>('B', '/api/aid/handouts', handout(B, { programmeId: 'bansos-bwi', nik: first.nik }))).body.data;
@@ -137,7 +137,9 @@ describe('double aid across villages', () => {
     const res = await post<AidAlarm>('B', `/api/aid/alarms/${dbl.alarmId}/resolve`, { action: 'cancel', reason: 'diserahkan dua kali, dibatalkan' });
     expect(res.body.data.resolution).toMatchObject({ action: 'cancel', by: 'desa-b' });
     const audit = (await get<AidAuditEntry[]>('cmd', '/api/aid/audit?limit=1000')).data;
-    expect(audit.map((e) => e.type)).toEqual(expect.arrayContaining(['check', 'handout', 'alarm', 'ack', 'resolve', 'import', 'redelivered']));
+    // A check before handing out is read-only (issue 15): it leaves no audit row; everything that changes something does.
+    expect(audit.map((e) => e.type)).toEqual(expect.arrayContaining(['handout', 'alarm', 'ack', 'resolve', 'import', 'redelivered']));
+    expect(audit.map((e) => e.type)).not.toContain('check');
     expect(JSON.stringify(audit)).not.toContain(first.nik);
     // The alarm and its handling are in both villages' audit (A recorded first, B second); C sees none of it.
     for (const who of ['A', 'B']) {
@@ -148,7 +150,7 @@ describe('double aid across villages', () => {
 
     await server.close();
     server = await bootServer(env());
-    cookies.cmd = await signIn(server, dataDir, 'komando', 'command'); // sessions live in memory
+    cookies.cmd = await signIn(server, dataDir, 'komando', 'command');
     // The cancelled second handout is gone; the first is still there, in A.
     const again = await post<AidCheckResult>('cmd', '/api/aid/check', { programmeId: 'bansos-bwi', nik: first.nik, villageCode: C, date: '2026-11-02' });
     expect(again.body.data.matches).toMatchObject([{ kind: 'same_nik', villageCode: A }]);
