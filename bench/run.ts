@@ -32,6 +32,8 @@ const BENCHES: Record<string, { file: string; issue: number; what: string }> = {
   aggregate: { file: './aggregate.ts', issue: 5, what: '30-day dashboard aggregate query time' },
   console: { file: './console.ts', issue: 7, what: 'console bundle size, frame times and heap at 1,000 events/s' },
   cluster: { file: './cluster.ts', issue: 9, what: '2 brokers + 2 servers vs 1+1 on the same load' },
+  ocr: { file: './ocr.ts', issue: 16, what: 'KTP cards read on the device: exact NIK/name on clean and degraded cards, s per card' },
+  officer: { file: './officer.ts', issue: 16, what: 'officer screen: keystrokes per traveller, Simpan → tersimpan p99, screen JS size' },
 };
 
 function usage(): string {

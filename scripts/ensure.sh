@@ -2,7 +2,7 @@
 # Installs what this project needs on a fresh Debian bookworm machine, and nothing twice:
 #   system: influxdb (influxd 1.6), mosquitto + clients (interop tests), chromium (console tests),
 #           redis-server (cluster tests), victoria-metrics (a real InfluxDB v2 write API for the 2.x backend test)
-#   node:   the npm workspaces (npm ci), and the built console.
+#   node:   the npm workspaces (npm ci), the built console and the built officer screen.
 # Usage: scripts/ensure.sh [system-for-start|system-for-test] ; safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,4 +39,10 @@ fi
 if [ ! -f console/dist/index.html ] || [ -n "$(find console/src console/index.html console/vite.config.ts protocol/src -newer console/dist/index.html -print -quit 2>/dev/null)" ]; then
   echo "» building the console"
   npm run build -w console --silent
+fi
+
+# The same for the officer screen the edge agent serves (edge-agent/ui → edge-agent/ui/dist, issue 16).
+if [ ! -f edge-agent/ui/dist/index.html ] || [ -n "$(find edge-agent/ui/src edge-agent/ui/index.html edge-agent/ui/vite.config.ts -newer edge-agent/ui/dist/index.html -print -quit 2>/dev/null)" ]; then
+  echo "» building the officer screen"
+  npm run build:ui -w edge-agent --silent
 fi

@@ -3,15 +3,26 @@
  * acking stand-in server: a traveller by keyboard alone, the same from a card image, an invalid NIK,
  * the broker down then back, the outbox full, and a name carrying HTML. Waits are bounded, never timed.
  */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { Scan } from '@sk/protocol';
 import { renderCards, launchChromium, type RenderedCard } from '../simulators/src/cards-render.ts';
+import { ktpCardHtml } from '../simulators/src/ktp-card.ts';
+import { Rng } from '../simulators/src/rng.ts';
 import { until } from '../edge-agent/src/testing.ts';
 import { startOfficerStack, type OfficerStack } from './officer-stack.ts';
 
 let browser: Browser;
 let stack: OfficerStack;
+const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'screenshots');
+/** Keeps the screen's look in docs/screenshots (as the console tests do). */
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `officer-${name}.png`), fullPage: true });
+}
 
 beforeAll(async () => {
   browser = await launchChromium();
@@ -70,6 +81,7 @@ describe('officer screen', () => {
     expect(scan).toMatchObject({ v: 2, officer: 'bu-rina', name: 'Siti Aminah', destinationVillageCode: '35.10.21.1001', health: { temperatureC: 36.6, vaccinationDoses: 2 } });
     // The form cleared for the next traveller.
     expect(await page.locator('#nik').inputValue()).toBe('');
+    await shot(page, 'saved');
     await page.close();
   });
 
@@ -87,6 +99,7 @@ describe('officer screen', () => {
     // Nothing is saved until the officer says so.
     expect(received(card!.truth.input.nik)).toBeUndefined();
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('village');
+    await shot(page, 'card-read');
     await page.keyboard.type('kalipuro');
     await page.locator('#village-list [role=option]').first().waitFor();
     await page.keyboard.press('Enter');
@@ -131,10 +144,60 @@ describe('officer screen', () => {
     expect(await row.getAttribute('data-state')).toBe('stored');
     expect(await row.textContent()).toContain('tersimpan di perangkat');
     await page.locator('[data-testid="backlog"]:not([data-depth="0"])').waitFor();
+    await shot(page, 'broker-down');
     await stack.brokerUp();
     await page.locator('[data-testid="broker"][data-state="connected"]').waitFor({ timeout: 60_000 });
     await page.getByTestId('recent').locator('li').first().and(page.locator('[data-state="acked"]')).waitFor({ timeout: 60_000 });
     expect(received('3510010101800002')).toBeDefined();
+    await page.close();
+  });
+
+  it('flags a card whose NIK disagrees with its printed birth date, and saves it only once the officer confirms', async () => {
+    let card: RenderedCard | undefined;
+    for await (const c of renderCards({ count: 1, seed: 'officer-flag', variants: ['clean'], browser })) card = c;
+    // The same card with one birth digit of the NIK changed: a valid NIK that is not this person's.
+    const f = card!.truth.fields;
+    const wrongNik = `${f.nik.slice(0, 6)}${String((Number(f.nik[6]) + 1) % 3)}${f.nik.slice(7)}`;
+    const render = await browser.newPage({ viewport: { width: 1080, height: 710 } });
+    await render.setContent(ktpCardHtml({ ...f, nik: wrongNik }, 'clean', new Rng(1)));
+    const image = await render.locator('#shot').screenshot({ type: 'jpeg', quality: 88 });
+    await render.close();
+    const page = await stack.page();
+    await startDuty(page);
+    await page.getByTestId('card-file').setInputFiles({ name: 'ktp.jpg', mimeType: 'image/jpeg', buffer: image });
+    await page.getByTestId('nik-flag').waitFor({ timeout: 60_000 });
+    expect(await page.locator('#nik').inputValue()).toBe(wrongNik);
+    await shot(page, 'nik-flagged');
+    await page.locator('#village').fill('kalipuro');
+    await page.locator('#village-list [role=option]').first().waitFor();
+    await page.locator('#village').press('Enter');
+    await page.keyboard.type('36.6');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('2');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('errors').getByText('cocokkan dengan kartu').waitFor();
+    expect(received(wrongNik)).toBeUndefined();
+    // The officer retypes the NIK from the card: that is the confirmation, and the flag goes.
+    await page.locator('#nik').fill('');
+    await page.locator('#nik').focus();
+    await page.keyboard.type(f.nik);
+    expect(await page.getByTestId('nik-flag').count()).toBe(0);
+    await page.keyboard.press('Control+Enter');
+    await page.getByTestId('saved').waitFor();
+    await until(() => received(f.nik) !== undefined, 'the corrected card scan at the server', 30_000);
+    expect(received(wrongNik)).toBeUndefined();
+    await page.close();
+  });
+
+  it('switches to English and back by keyboard', async () => {
+    const page = await stack.page();
+    await page.getByRole('button', { name: 'Ganti bahasa ke English' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: /^Save/ }).waitFor();
+    expect(await page.getByTestId('broker').textContent()).toContain('Centre');
+    await shot(page, 'english');
+    await page.getByRole('button', { name: 'Switch language to Bahasa Indonesia' }).press('Enter');
+    await page.getByRole('button', { name: /^Simpan/ }).waitFor();
     await page.close();
   });
 
@@ -184,6 +247,7 @@ describe('officer screen, outbox full', () => {
     expect(await page.locator('#nik').inputValue()).toBe('3510214107900001');
     expect(await page.locator('#name').inputValue()).toBe('Siti Aminah');
     expect(full.agent.stats().accepted).toBe(before);
+    await shot(page, 'outbox-full');
     await page.close();
   });
 });

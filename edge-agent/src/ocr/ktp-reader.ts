@@ -34,7 +34,27 @@ export function langPath(model: string = '4.0.0'): string {
 }
 
 // Tesseract's symbols for the line holding the NIK: the confidence of its weakest digit.
-type Block = { paragraphs: { lines: { text: string; words: { text: string; symbols: { text: string; confidence: number }[] }[] }[] }[] };
+type Bbox = { x0: number; y0: number; x1: number; y1: number };
+type Block = { paragraphs: { lines: { text: string; bbox: Bbox; words: { text: string; symbols: { text: string; confidence: number }[] }[] }[] }[] };
+
+/**
+ * The part of the card from the NIK line to the Jenis Kelamin line (NIK, name, birth date, sex), from
+ * the first pass's layout; undefined when the NIK line was not found (then the whole card is read again).
+ */
+function identityRectangle(blocks: Block[] | null): { left: number; top: number; width: number; height: number } | undefined {
+  const lines = (blocks ?? []).flatMap((b) => b.paragraphs.flatMap((p) => p.lines));
+  const nik = lines.find((l) => /^\W{0,3}N\s?[I1l|]\s?K\b/i.test(l.text));
+  if (!nik) return undefined;
+  const sex = lines.find((l) => /Kelamin/i.test(l.text) && l.bbox.y0 > nik.bbox.y0);
+  const bottom = sex ? sex.bbox.y1 : nik.bbox.y1 + 4 * (nik.bbox.y1 - nik.bbox.y0);
+  const pad = Math.round((nik.bbox.y1 - nik.bbox.y0) / 2);
+  const left = Math.max(0, Math.min(...lines.map((l) => l.bbox.x0)) - pad);
+  const right = Math.max(...lines.map((l) => l.bbox.x1)) + pad;
+  return { left, top: Math.max(0, nik.bbox.y0 - pad), width: right - left, height: bottom - nik.bbox.y0 + 2 * pad };
+}
+
+/** A NIK the reader could not take as read: worth a second pass with another binarisation. */
+const RETRY: ReadonlySet<string> = new Set(['missing', 'invalid', 'mismatch']);
 function nikDigitConfidence(blocks: Block[] | null, nik: string | null): number | undefined {
   if (!blocks || !nik) return undefined;
   for (const b of blocks) for (const p of b.paragraphs) for (const l of p.lines) {
@@ -78,10 +98,31 @@ export class KtpReader {
     const t0 = performance.now();
     // rotateAuto straightens a card held a few degrees off (issue 16: ±5°).
     const r = await worker.recognize(image, { rotateAuto: true }, { text: true, blocks: true });
+    let text = r.data.text;
+    let blocks = r.data.blocks as Block[] | null;
+    let read = readKtpText(text, this.#o.regions);
+    if (RETRY.has(read.nikCheck)) {
+      // Uneven light or glare defeats the global (Otsu) threshold: read the identity lines again with
+      // Sauvola's local one (~2× the time, so only when the first read is not usable). Its lines come
+      // first, so they win for the labels they hold; the rest stays from the first pass.
+      const rectangle = identityRectangle(blocks);
+      await worker.setParameters({ thresholding_method: '2' } as never);
+      try {
+        const again = await worker.recognize(image, { rotateAuto: true, ...(rectangle ? { rectangle } : {}) }, { text: true, blocks: true });
+        const merged = `${again.data.text}\n${text}`;
+        const second = readKtpText(merged, this.#o.regions);
+        if (!RETRY.has(second.nikCheck)) {
+          text = merged;
+          blocks = [...((again.data.blocks as Block[] | null) ?? []), ...(blocks ?? [])];
+          read = second;
+        }
+      } finally {
+        await worker.setParameters({ thresholding_method: '0' } as never);
+      }
+    }
     const ms = performance.now() - t0;
-    const first = readKtpText(r.data.text, this.#o.regions);
-    const conf = nikDigitConfidence(r.data.blocks as Block[] | null, first.nik);
-    const read = conf === undefined ? first : readKtpText(r.data.text, this.#o.regions, { nikDigitConfidence: conf, minDigitConfidence: this.#o.minDigitConfidence });
+    const conf = nikDigitConfidence(blocks, read.nik);
+    if (conf !== undefined) read = readKtpText(text, this.#o.regions, { nikDigitConfidence: conf, minDigitConfidence: this.#o.minDigitConfidence });
     return { ...read, ms, confidence: r.data.confidence };
   }
 
