@@ -41,7 +41,7 @@ async function loadPhase(name: string, rig: ClusterRig, brokers: Child[], server
   const pubs = await Promise.all(groups.map((g, i) => startPublishers({ url: g.url, window, ratePerClient: 0, serverAcks: true, seed: 9 + i, clients: g.clients, workers: 1 })));
 
   const password = 'bench-komando-rahasia';
-  await addUser(join(rig.dir, servers[0]!.name, 'server', 'users.json'), { username: `komando${tag}`, role: 'command', password });
+  await addUser({ dataDir: join(rig.dir, servers[0]!.name) }, { username: `komando${tag}`, role: 'command', password });
   const res = await fetch(`${servers[0]!.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: `komando${tag}`, password }) });
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
   const sock = io(servers[0]!.url, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false, forceNew: true });

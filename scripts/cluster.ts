@@ -6,7 +6,7 @@
  *   npm run start:cluster            npm run start:cluster -- --help
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     influxUrl = influxd.url;
     console.log(`influx  │ private influxd at ${influxd.baseUrl}, authentication on`);
   }
-  const p = await provision({ dataDir, devicesPerCheckpoint: simDevices });
+  const p = await provision({ dataDir, devicesPerCheckpoint: simDevices, databaseUrl });
 
   const brokerPorts = [mqttPort, mqttPort + 1];
   const brokerUrls = brokerPorts.map((port) => `mqtt://127.0.0.1:${port}`);
@@ -148,10 +148,8 @@ async function main(): Promise<void> {
   const aidSecret = process.env.AID_HMAC_SECRET ?? readFileSync(aidSecretFile, 'utf8').trim();
   for (const n of [1, 2]) {
     const port = httpPort + n - 1;
-    // Each instance has its own DATA_DIR (spool); staff accounts are copied from the provisioned database
-    // (with a shared DATABASE_URL they are already there: the copy is a no-op upsert).
+    // Each instance has its own DATA_DIR (spool); staff accounts are in the shared database (provisioned there).
     mkdirSync(join(dataDir, `server-${n}`, 'server'), { recursive: true, mode: 0o700 });
-    if (!process.env.DATABASE_URL) await copyUsers({ dataDir }, { dataDir: join(dataDir, `server-${n}`) });
     const proc = run(`server-${n}`, ['server/src/cli.ts', 'serve'], {
       DATA_DIR: join(dataDir, `server-${n}`),
       HTTP_PORT: String(port),

@@ -81,7 +81,7 @@ export async function startConsoleStack(name: string, users: Omit<AddUserInput, 
       INFLUX_URL: influx.url, MQTT_URL: mqttUrl, HTTP_PORT: '0', DATA_DIR: join(dir, 'data'),
       CONSOLE_DIR: join(CONSOLE, 'dist'), LOG_LEVEL: 'silent', MQTT_CLIENT_ID: `sk-server-${name}`,
     });
-    for (const u of users) await addUser(serverPaths(cfg.dataDir).users, { ...u, password: o.password });
+    for (const u of users) await addUser({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl }, { ...u, password: o.password });
     const server = await startServer(cfg, o.overrides);
     parts.push(() => server.close());
     const device = await mqtt.connectAsync(mqttUrl, { clientId: o.deviceClientId ?? `${name}-devices`, reconnectPeriod: 0 });

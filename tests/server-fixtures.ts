@@ -13,7 +13,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
 import { io, type Socket } from 'socket.io-client';
 import { deviceTopic, type ClientToServerEvents, type Scan, type ServerToClientEvents } from '@sk/protocol';
-import { addUser, loadConfig, startServer, type RunningServer } from '@sk/server';
+import { addUser, loadConfig, startServer, type RecordsLocation, type RunningServer } from '@sk/server';
 import { startPrivateInfluxd, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
 
 export function tempDir(prefix: string): string {
@@ -126,10 +126,10 @@ export async function until(what: string, check: () => boolean | Promise<boolean
   throw new Error(`timed out waiting for: ${what}`);
 }
 
-/** Adds a user and signs in; returns the session cookie header. */
-export async function signIn(server: RunningServer, dataDir: string, username: string, role: 'command' | 'village' | 'checkpoint', extra: { villageCode?: string; checkpointId?: string } = {}): Promise<string> {
+/** Adds a user (into DATA_DIR's database, or the one given) and signs in; returns the session cookie header. */
+export async function signIn(server: RunningServer, dataDir: string | RecordsLocation, username: string, role: 'command' | 'village' | 'checkpoint', extra: { villageCode?: string; checkpointId?: string } = {}): Promise<string> {
   const password = 'rahasia-sekali-123';
-  await addUser(join(dataDir, 'server', 'users.json'), { username, role, password, ...extra });
+  await addUser(typeof dataDir === 'string' ? { dataDir } : dataDir, { username, role, password, ...extra });
   const res = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   const cookie = res.headers.get('set-cookie') ?? '';

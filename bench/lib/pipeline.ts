@@ -77,7 +77,7 @@ export async function startPipeline(o: { devices: PubClientPlan[]; serverEnv?: R
     const devices: PubClientPlan[] = [];
     for (const d of o.devices) devices.push({ ...d, username: d.deviceId, password: (await addDevice(cred, { checkpointId: d.checkpointId, deviceId: d.deviceId })).secret });
     const password = 'bench-komando-rahasia';
-    await addUser(serverPaths(dir).users, { username: 'komando', role: 'command', password });
+    await addUser({ dataDir: dir }, { username: 'komando', role: 'command', password });
 
     const mqttPort = await freePort();
     broker = spawnTsx('broker', 'broker/src/cli.ts', ['start'], { DATA_DIR: dir, MQTT_PORT: String(mqttPort), MQTT_WS_PORT: 'off', LOG_LEVEL: 'warn' });

@@ -28,7 +28,7 @@ export async function startServerChild(o: { dir: string; influxUrl: string; infl
   };
   try {
     const password = 'bench-komando-rahasia';
-    await addUser(serverPaths(o.dir).users, { username: 'komando', role: 'command', password });
+    await addUser({ dataDir: o.dir }, { username: 'komando', role: 'command', password });
     const consoleDir = join(o.dir, 'console');
     mkdirSync(consoleDir, { recursive: true });
     const httpPort = await freePort();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { addDevice, addServer, list, revoke } from '@sk/broker';
 import { CHECKPOINT_IDS } from '@sk/protocol';
 import { loadRegions } from '@sk/protocol/regions';
-import { addUser, serverPaths } from '@sk/server';
+import { addUser, listUsers } from '@sk/server';
 
 export interface Provisioned {
   server: { id: string; secret: string };
@@ -28,7 +28,8 @@ async function ensureIdentity(credFile: string, known: Map<string, boolean>, id:
   return (await issue()).secret;
 }
 
-export async function provision(opts: { dataDir: string; devicesPerCheckpoint: number }): Promise<Provisioned> {
+/** `databaseUrl`: the demo accounts go into that PostgreSQL (cluster mode) instead of DATA_DIR's SQLite. */
+export async function provision(opts: { dataDir: string; devicesPerCheckpoint: number; databaseUrl?: string }): Promise<Provisioned> {
   const devDir = join(opts.dataDir, 'dev');
   mkdirSync(devDir, { recursive: true, mode: 0o700 });
   mkdirSync(join(opts.dataDir, 'broker'), { recursive: true });
@@ -53,12 +54,12 @@ export async function provision(opts: { dataDir: string; devicesPerCheckpoint: n
 
   const accountsFile = join(devDir, 'accounts.json');
   let accounts = readJson<Provisioned['accounts']>(accountsFile, []);
-  const usersFile = serverPaths(opts.dataDir).users;
-  if (accounts.length === 0 || !existsSync(usersFile)) {
+  const records = { dataDir: opts.dataDir, databaseUrl: opts.databaseUrl };
+  if (accounts.length === 0 || !(await listUsers(records)).some((u) => u.username === 'komando')) {
     // The demo village officer serves the first kelurahan of Kalipuro, the district of Ketapang port.
     const village = loadRegions().villages.find((v) => v.districtCode === '35.10.21') ?? loadRegions().villages[0]!;
-    const admin = await addUser(usersFile, { username: 'komando', role: 'command', displayName: 'Command Centre' });
-    const officer = await addUser(usersFile, { username: 'desa', role: 'village', villageCode: village.code, displayName: `Petugas ${village.name}` });
+    const admin = await addUser(records, { username: 'komando', role: 'command', displayName: 'Command Centre' });
+    const officer = await addUser(records, { username: 'desa', role: 'village', villageCode: village.code, displayName: `Petugas ${village.name}` });
     accounts = [
       { username: 'komando', password: admin.password, label: 'command centre' },
       { username: 'desa', password: officer.password, label: `village officer, ${village.name} ${village.code}` },

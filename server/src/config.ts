@@ -170,3 +170,21 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
 export function loadDataDir(env: Record<string, string | undefined>): string {
   return env.DATA_DIR || './data';
 }
+
+export interface RecordsConfig {
+  readonly dataDir: string;
+  readonly databaseUrl?: string;
+  readonly piiRetentionDays: number;
+}
+
+/**
+ * What the operating commands (user, backup, restore, purge, person erase) need: where the database of
+ * record is, found exactly as the server finds it (DATABASE_URL, else DATA_DIR/server/records.sqlite).
+ * Throws {@link ConfigError} listing every problem.
+ */
+export function loadRecordsConfig(env: Record<string, string | undefined>): RecordsConfig {
+  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.pick({ DATA_DIR: true, DATABASE_URL: true, PII_RETENTION_DAYS: true }).safeParse(clean);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  return Object.freeze({ dataDir: parsed.data.DATA_DIR, databaseUrl: parsed.data.DATABASE_URL, piiRetentionDays: parsed.data.PII_RETENTION_DAYS });
+}

@@ -21,7 +21,7 @@ import { Live } from './live/live.ts';
 import { DeviceRegistry } from './live/devices.ts';
 import { toArrivalEvent } from './live/arrival-event.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
-import { MemorySessionStore, type SessionStore } from './auth/sessions.ts';
+import { DbSessionStore, type SessionStore } from './auth/sessions.ts';
 import { UserDirectory, type PublicUser } from './auth/users.ts';
 import { createApp, type ArrivalQuery } from './http/app.ts';
 import { ApiError } from './http/api-error.ts';
@@ -38,6 +38,7 @@ import { PuskesmasReports } from './puskesmas/puskesmas.ts';
 import { ReportStore } from './puskesmas/report-store.ts';
 import { puskesmasRoutes } from './puskesmas/puskesmas-routes.ts';
 import { puskesmasDeviceHandler } from './puskesmas/puskesmas-mqtt.ts';
+import { Retention } from './ops/retention.ts';
 import { loadPersonSecret } from './alerts/person-secret.ts';
 import { CheckpointFeatures, featurePaths, featureTuning, type FeatureTuning } from './arrivals/checkpoint-features.ts';
 import { openDatabase, type RecordsDb } from './db/database.ts';
@@ -86,7 +87,6 @@ export interface ServerOverrides {
 
 /** Paths under DATA_DIR the server owns. */
 export const serverPaths = (dataDir: string) => ({
-  users: join(dataDir, 'server', 'users.json'),
   /** The database of record when DATABASE_URL is not set (SQLite, WAL). */
   records: join(dataDir, 'server', 'records.sqlite'),
   spool: join(dataDir, 'server', 'spool'),
@@ -116,13 +116,16 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     (cfg.influx2
       ? new Influx2ScanStore({ url: cfg.influxUrl, ...cfg.influx2 })
       : new InfluxScanStore({ url: cfg.influxUrl, database: cfg.influxDb, retention: cfg.influxRetention }));
-  // Cluster mode (REDIS_URL): leases, shared sessions and live channel; see cluster/cluster.ts.
+  // Cluster mode (REDIS_URL): leases and live channel; see cluster/cluster.ts. Sessions and users are in the database.
   const cluster = cfg.redisUrl ? new ServerCluster({ redisUrl: cfg.redisUrl, instanceId: cfg.mqttClientId, log: area(log, 'cluster'), follow: (f, on) => ingest.follow(f, on) }) : undefined;
-  const sessions = o.sessions ?? cluster?.sessions ?? new MemorySessionStore();
+  const dbSessions = new DbSessionStore(rdb, undefined, o.now);
+  const sessions = o.sessions ?? dbSessions;
   // Points spooled by a version before issue 15 are whole scans: they go into the database first.
   const spool = new Spool(paths.spool, (scans) => storeLegacyScans(rdb, scans, cfg.feverThresholdC, eta));
   const rejected = new Spool(paths.rejected);
-  const deadLetters = new DeadLetters();
+  const deadLetters = new DeadLetters({ rdb, log: area(log, 'dead-letters') });
+  deadLetters.start();
+  const retention = new Retention({ rdb, retentionDays: cfg.piiRetentionDays, log: area(log, 'retention'), sessions: dbSessions, deadLetters, now: o.now });
   const devices = new DeviceRegistry();
   let influxUp = false;
   const fp = featurePaths(cfg.dataDir);
@@ -152,7 +155,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   });
   const puskesmas = new PuskesmasReports({
     store: new ReportStore(cfg.influxUrl, cfg.influxDb),
-    dataDir: cfg.dataDir,
+    rdb,
     log: area(log, 'puskesmas'),
     deadlineHour: aidCfg.puskesmasDeadlineHour,
     emitMissing: (m) => live.emitToRooms(['command'], 'puskesmas:missing', m),
@@ -235,7 +238,8 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   // The aid HMAC secret must be the one the database's keys were made with (else refuse to start).
   await aid.start();
   aidInflux.start();
-  puskesmas.start();
+  await puskesmas.start();
+  retention.start();
   // Cluster mode: alert ids from our own block, so ack/clear by id means the same alert on every instance.
   if (cluster) alerts.book.useIds(await cluster.reserveAlertIds());
   alerts.start();
@@ -289,7 +293,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
 
   const app = createApp({
     log: area(log, 'http'),
-    users: new UserDirectory(paths.users),
+    users: new UserDirectory(rdb),
     sessions,
     throttle: new LoginThrottle(),
     cookieSecure: cfg.cookieSecure,
@@ -360,7 +364,8 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
       (closing ??= (async () => {
         clearInterval(influxPoll);
         await cluster?.stop(); // hand our checkpoints to the other instances at once
-        await puskesmas.stop(); // a pending report write finishes (or stays pending on disk)
+        await puskesmas.stop(); // a pending report write finishes (or stays pending in the database)
+        await retention.stop();
         await featureMqtt.stop();
         await timeBeacon.stop();
         await aid.stop(); // handouts being committed finish (their copies then go to InfluxDB)
@@ -370,6 +375,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
         ingest.pause(); // take no new scans; the broker keeps them for our session
         await writer.stop(); // flush queued scans; their acks go out
         await ingest.stop();
+        await deadLetters.stop(); // the last buffered dead letters go to the database
         await spool.stop();
         await rejected.stop();
         await live.stop();

@@ -3,7 +3,7 @@
  * InfluxDB and behave as one:
  *  - ingest is partitioned by checkpoint leases (leases.ts): each instance subscribes only to the scans
  *    of the checkpoints it holds; a dead instance's leases move within the lease TTL;
- *  - sessions live in Redis (a console may sign in through one instance and connect to another);
+ *  - sessions are in the database of record (auth/sessions.ts), shared by every instance;
  *  - live events: a scan is announced once cluster-wide (SET NX), gets a cluster-wide eventId (INCR),
  *    is emitted through @socket.io/redis-adapter to every console whatever instance it is on, and is
  *    copied into every instance's catch-up ring (serverSideEmit), so catch-up works on any instance.
@@ -17,7 +17,6 @@ import type { Live } from '../live/live.ts';
 import type { AlertBook, AlertRecord } from '../alerts/alert-book.ts';
 import { CheckpointLeases } from './leases.ts';
 import { ClusterAnnounced } from './redis-seen.ts';
-import { RedisSessionStore } from './redis-sessions.ts';
 import { SharedAlerts } from './shared-alerts.ts';
 
 const scansOf = (cp: string) => `sk/v1/checkpoints/${cp}/devices/+/scans`;
@@ -37,7 +36,6 @@ export interface ClusterOptions {
 
 export class ServerCluster {
   readonly redis: Redis;
-  readonly sessions: RedisSessionStore;
   readonly adapter: ReturnType<typeof createAdapter>;
   readonly leases: CheckpointLeases;
   readonly #pub: Redis;
@@ -55,7 +53,6 @@ export class ServerCluster {
     // Subscriber connection: no ready check (its INFO is refused in subscriber mode after a reconnect).
     this.#sub = new Redis(o.redisUrl, { ...opts, enableReadyCheck: false });
     for (const c of [this.redis, this.#pub, this.#sub]) c.on('error', (e: Error) => o.log.warn({ err: e.message }, 'redis error'));
-    this.sessions = new RedisSessionStore(this.redis);
     this.adapter = createAdapter(this.#pub, this.#sub);
     this.#announced = new ClusterAnnounced(this.redis);
     this.#sharedAlerts = new SharedAlerts(this.redis, o.instanceId);

@@ -212,10 +212,22 @@ const m0003_aid_extra = (_engine: Engine): Migration => ({
   },
 });
 
+/**
+ * Personal-data retention (issue 15, ops/retention.ts): the scans still holding personal data, by
+ * time. Partial, so the hourly purge finds the next batch past the cutoff without walking every row
+ * it already cleared; it shrinks as rows are cleared.
+ */
+const m0004_pii_retention = (_engine: Engine): Migration => ({
+  async up(db: Kysely<any>) {
+    await db.schema.createIndex('scans_pii_held').on('scans').column('scanned_at').where(sql.ref('pii_cleared_at'), 'is', null).execute();
+  },
+});
+
 /** Every migration, by name, in the order they run. */
 export function migrations(engine: Engine): Record<string, Migration> {
   return {
     '0001_records': m0001_records(engine),
+    '0004_pii_retention': m0004_pii_retention(engine),
     '0003_aid_extra': m0003_aid_extra(engine),
   };
 }

@@ -34,7 +34,7 @@ export interface AppDeps {
   countsToday(): Promise<CheckpointCount[]>;
   devices(): DeviceStatus[];
   storedScanIds(from: string, to: string): Promise<string[]>;
-  deadLetters(limit: number): DeadLetter[];
+  deadLetters(limit: number): Promise<DeadLetter[]>;
   alerts: Alerts;
   /** Feature routes (aid, puskesmas, …) mounted before the /api catch-all, with the shared guards. */
   features?: ((app: Hono<Env>, g: RouteGuards) => void)[];
@@ -139,9 +139,9 @@ export function createApp(d: AppDeps): Hono<Env> {
     const { from, to } = parse(WindowSchema, c.req.query());
     return ok(c, { scanIds: await d.storedScanIds(from, to) });
   });
-  app.get('/api/dead-letters', requireUser, requireCommand, (c) => {
+  app.get('/api/dead-letters', requireUser, requireCommand, async (c) => {
     const { limit } = parse(z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }), c.req.query());
-    return ok(c, { deadLetters: d.deadLetters(limit) });
+    return ok(c, { deadLetters: await d.deadLetters(limit) });
   });
   app.get('/api/alerts', requireUser, (c) => {
     // active=true: not cleared yet (active or acknowledged); active=false: the whole kept history.

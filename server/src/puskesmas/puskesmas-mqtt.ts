@@ -18,9 +18,9 @@ export function puskesmasDeviceHandler(p: PuskesmasReports, log: Logger): TopicH
     if (!r.success) throw new BadMessage(describeIssues(r.error));
     if (r.data.puskesmasId !== t.puskesmasId) throw new BadMessage('puskesmasId: differs from the topic');
     const { v: _v, ...report } = r.data;
-    // On disk (fsync) before this returns, and so before mqtt.js sends the PUBACK; InfluxDB gets it now
-    // or, after an outage, from the retry. Nothing the device was told "received" is lost.
-    p.accept([report]);
-    log.debug({ puskesmas: t.puskesmasId, date: report.date }, 'puskesmas report received');
+    // In the database before the returned promise resolves, and so before the PUBACK (feature-mqtt
+    // awaits it); InfluxDB gets it now or, after an outage, from the retry. Nothing the device was told
+    // "received" is lost; a database error leaves the message unacknowledged for redelivery.
+    return p.accept([report]).then(() => log.debug({ puskesmas: t.puskesmasId, date: report.date }, 'puskesmas report received'));
   };
 }

@@ -29,7 +29,7 @@ export function puskesmasRoutes(p: PuskesmasReports) {
     const { requireUser, requireCommand, ok, parse } = g;
     const unavailable = (e: unknown): never => {
       if (e instanceof ApiError) throw e;
-      throw new ApiError('unavailable', 'laporan puskesmas sedang tidak tersedia (InfluxDB down)');
+      throw new ApiError('unavailable', 'laporan puskesmas sedang tidak tersedia (InfluxDB atau basis data down)');
     };
 
     app.get('/api/puskesmas', requireUser, (c) => ok(c, p.list));
@@ -37,8 +37,9 @@ export function puskesmasRoutes(p: PuskesmasReports) {
     app.post('/api/puskesmas/reports', requireUser, requireCommand, async (c) => {
       const body = await c.req.json().catch(() => null);
       const list = Array.isArray(body) ? parse(z.array(DailyReportSchema).min(1).max(5000), body) : [parse(DailyReportSchema, body)];
-      await p.submit(list).catch(unavailable);
-      return ok(c, { stored: list.length }, 201);
+      // Recorded in the database either way; `pending` > 0 when InfluxDB is down (the retry writes them).
+      const r = await p.submit(list, c.get('user').username).catch(unavailable);
+      return ok(c, { stored: list.length, pending: r.stored ? 0 : list.length }, 201);
     });
 
     app.get('/api/puskesmas/trends', requireUser, async (c) => {

@@ -1,0 +1,77 @@
+/**
+ * Personal data in the database of record (UU PDP; issue 15): the retention purge and a person's
+ * erasure. Both clear the personal columns of `scans` (NIK, name, sex, birth date, address) and stamp
+ * `pii_cleared_at`; the rest of the row stays, so counts, arrivals and the InfluxDB series (which
+ * never held personal data) are unchanged. Alerts, follow-ups and quarantine assignments refer to a
+ * traveller by scan id only, so they need no change; aid keeps only HMAC keys of NIK/KK.
+ */
+import type { RecordsDb } from '../db/database.ts';
+
+const CLEARED = { nik: null, name: null, sex: null, birth_date: null, origin_address: null } as const;
+
+export interface PurgeOptions {
+  /** Days personal data is kept after the scan (PII_RETENTION_DAYS). */
+  retentionDays: number;
+  now?: () => Date;
+  /** Rows per transaction (bounded, so the hot path's inserts are never held up for long). */
+  batch?: number;
+  /** Batches per run at most; the next run goes on where this one stopped. */
+  maxBatches?: number;
+}
+
+export interface PurgeResult {
+  cutoff: string;
+  cleared: number;
+  /** True when the run stopped at maxBatches with rows still past the cutoff. */
+  more: boolean;
+}
+
+/** Clears the personal columns of every scan older than the retention period, in bounded batches. */
+export async function purgePersonalData(rdb: RecordsDb, o: PurgeOptions): Promise<PurgeResult> {
+  const now = (o.now ?? (() => new Date()))();
+  const cutoff = new Date(now.getTime() - o.retentionDays * 86_400_000).toISOString();
+  const batch = o.batch ?? 2000;
+  const maxBatches = o.maxBatches ?? 1000;
+  let cleared = 0;
+  for (let i = 0; i < maxBatches; i++) {
+    const n = await rdb.db.transaction().execute(async (trx) => {
+      const ids = trx.selectFrom('scans').select('scan_id').where('pii_cleared_at', 'is', null).where('scanned_at', '<', cutoff).orderBy('scanned_at').limit(batch);
+      const r = await trx.updateTable('scans').set({ ...CLEARED, pii_cleared_at: now.toISOString() }).where('scan_id', 'in', ids).executeTakeFirst();
+      return Number(r.numUpdatedRows);
+    });
+    cleared += n;
+    if (n < batch) return { cutoff, cleared, more: false };
+  }
+  return { cutoff, cleared, more: true };
+}
+
+export interface EraseResult {
+  /** Scans whose personal columns were cleared. */
+  scans: number;
+  /** Records that refer to those scans by id and keep only that id (for the operator's report). */
+  alerts: number;
+  followUps: number;
+  quarantineAssignments: number;
+}
+
+/** Clears one person's personal data from every scan that holds their NIK. The NIK is never logged or returned. */
+export async function erasePerson(rdb: RecordsDb, nik: string, now = new Date()): Promise<EraseResult> {
+  return rdb.db.transaction().execute(async (trx) => {
+    const ids = (await trx.selectFrom('scans').select('scan_id').where('nik', '=', nik).execute()).map((r) => r.scan_id);
+    if (ids.length === 0) return { scans: 0, alerts: 0, followUps: 0, quarantineAssignments: 0 };
+    let scans = 0;
+    for (let i = 0; i < ids.length; i += 1000) {
+      const chunk = ids.slice(i, i + 1000);
+      scans += Number((await trx.updateTable('scans').set({ ...CLEARED, pii_cleared_at: now.toISOString() }).where('scan_id', 'in', chunk).executeTakeFirst()).numUpdatedRows);
+    }
+    const count = async (table: 'alerts' | 'follow_ups' | 'quarantine_assignments') => {
+      let n = 0;
+      for (let i = 0; i < ids.length; i += 1000) {
+        const r = await trx.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('scan_id', 'in', ids.slice(i, i + 1000)).executeTakeFirstOrThrow();
+        n += Number(r.n);
+      }
+      return n;
+    };
+    return { scans, alerts: await count('alerts'), followUps: await count('follow_ups'), quarantineAssignments: await count('quarantine_assignments') };
+  });
+}
