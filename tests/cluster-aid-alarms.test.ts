@@ -1,11 +1,10 @@
 /**
- * Issue 9: double-aid alarms across server instances. An alarm raised on server 1 is listed on server 2,
- * acknowledged there and resolved on server 1; each state change reaches both villages' consoles once
- * whichever server they are on, and each instance's audit learns what the other did. A cancel on the
- * instance that did not raise the alarm takes the handout out of the shared index. A server that joins
- * later lists the alarms raised before it (with their state).
+ * Issues 9 and 15: double-aid alarms across server instances sharing one PostgreSQL. An alarm raised on
+ * server 1 is listed on server 2, acknowledged there and resolved on server 1; each state change reaches
+ * both villages' consoles once whichever server they are on, and both read the same audit. A cancel on
+ * the instance that did not raise the alarm takes the handout out of every later check. A server that
+ * joins later lists the alarms raised before it (with their state): the database holds them.
  */
-import { join } from 'node:path';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AidAlarm, AidAuditEntry, AidCheckResult, AidRecordResult } from '@sk/protocol';
@@ -51,7 +50,7 @@ beforeAll(async () => {
   // Each console on the server its officer does not act through.
   ({ s1, s2, cookies, consoles, stop } = await twoAidServers(rig, 'cluster-aid-alarms-secret-0123456789', A, B));
   for (const who of ['A', 'B'] as const) consoles[who].on('aid:alarm-update', (a) => updates[who].push(a));
-  cookies.pusat = await signIn({ url: s1.url } as RunningServer, join(rig.dir, 'server-1'), 'pusat', 'command');
+  cookies.pusat = await signIn({ url: s1.url } as RunningServer, rig.records('server-1'), 'pusat', 'command');
 }, 240_000);
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 /**
- * Issues 6 + 9: the double-aid check is atomic across server instances. Two servers (child processes,
- * cluster mode) on one Redis; the same person's aid is recorded at the same moment on both (two
- * concurrent POSTs, one per server, different villages): exactly one double-aid alarm, received once
+ * Issues 6, 9 and 15: the double-aid check is atomic across server instances. Two servers (child
+ * processes, cluster mode) on one PostgreSQL, which decides; the same person's aid is recorded at the
+ * same moment on both (two concurrent POSTs, one per server, different villages): exactly one double-aid alarm, received once
  * by each village's console whichever server it is connected to.
  */
 import { ulid } from 'ulid';

@@ -4,7 +4,7 @@
  * direct read of what InfluxDB holds. Every wait is a bounded poll.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -73,8 +73,14 @@ export class ClusterRig {
   async start(): Promise<void> {
     this.redis = await startPrivateRedis({ dir: join(this.dir, 'redis'), ephemeral: true });
     this.influx = await startPrivateInfluxd({ dir: join(this.dir, 'influx') });
+    chmodSync(this.dir, 0o755); // as root, PostgreSQL runs as its own system user: it must reach its directory
     this.pg = await startPrivatePostgres({ dir: join(this.dir, 'pg'), ephemeral: true });
     this.serverSecret = (await addServer(this.credFile, 'sk-server')).secret;
+  }
+
+  /** Where a server of the rig keeps its records: the shared PostgreSQL (users added there sign in on every server). */
+  records(name: string): { dataDir: string; databaseUrl: string } {
+    return { dataDir: join(this.dir, name), databaseUrl: this.pg.url };
   }
 
   /** A broker child process; `redis: false` = single-node mode (LevelDB under the rig's dir). */
@@ -194,9 +200,10 @@ export class ClusterRig {
 
 /** Waits until every agent's outbox is empty (every scan acknowledged by a server). */
 /**
- * The double-aid cluster tests' setup: one broker, two servers in cluster mode on one Redis (every
- * instance keys people with `secret`: the children inherit it), village officer A signed in through
- * server 1 and B through server 2 (sessions live in Redis), each with a console on the OTHER server.
+ * The double-aid cluster tests' setup: one broker, two servers in cluster mode on one PostgreSQL and
+ * one Redis (every instance keys people with `secret`: the children inherit it), village officer A
+ * signed in through server 1 and B through server 2 (users and sessions are in the shared database),
+ * each with a console on the OTHER server.
  */
 export async function twoAidServers(rig: ClusterRig, secret: string, villageA: string, villageB: string) {
   process.env.AID_HMAC_SECRET = secret;
@@ -206,8 +213,8 @@ export async function twoAidServers(rig: ClusterRig, secret: string, villageA: s
   const s2 = await rig.server('server-2', [broker.url], { redis: true });
   const at = (s: Child) => ({ url: s.url }) as RunningServer;
   const cookies: Record<string, string> = {
-    A: await signIn(at(s1), join(rig.dir, 'server-1'), 'desa-a', 'village', { villageCode: villageA }),
-    B: await signIn(at(s2), join(rig.dir, 'server-2'), 'desa-b', 'village', { villageCode: villageB }),
+    A: await signIn(at(s1), rig.records('server-1'), 'desa-a', 'village', { villageCode: villageA }),
+    B: await signIn(at(s2), rig.records('server-2'), 'desa-b', 'village', { villageCode: villageB }),
   };
   const consoles = { A: liveSocket(at(s2), cookies.A), B: liveSocket(at(s1), cookies.B) } as Record<'A' | 'B', LiveSocket>;
   await Promise.all(Object.values(consoles).map((s) => new Promise<void>((r) => s.once('hello', () => r()))));
