@@ -42,12 +42,18 @@ import { Retention } from './ops/retention.ts';
 import { loadPersonSecret } from './alerts/person-secret.ts';
 import { CheckpointFeatures, featurePaths, featureTuning, type FeatureTuning } from './arrivals/checkpoint-features.ts';
 import { openDatabase, type RecordsDb } from './db/database.ts';
-import { countsByCheckpoint, recentScans, rowToScan, storedScanIds } from './db/scan-rows.ts';
+import { countsByCheckpoint, recentArrivalsSince, recentScans, rowToScan, storedScanIds } from './db/scan-rows.ts';
 import { storeLegacyScans } from './db/legacy-scans.ts';
+import { runLegacyImports, type LegacyImporter } from './db/legacy-import.ts';
+import { legacyPointsImporter } from './store/legacy-points.ts';
+import { aidLegacyImporter } from './aid/aid-legacy-import.ts';
 import { etaCalculator, loadTravelTimes } from './arrivals/eta.ts';
 import { TimeBeacon } from './live/time-beacon.ts';
 
-export const VERSION = '0.1.0';
+export const VERSION = '0.2.0';
+
+/** The importers of each domain's old journals (after the points: they refer to scans by id). */
+const LEGACY_IMPORTERS: LegacyImporter[] = [aidLegacyImporter];
 
 export interface IngestStats {
   /** Scans taken from MQTT, redeliveries included: = stored + duplicates + deadLettered + dropped + pending. */
@@ -129,13 +135,15 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   const devices = new DeviceRegistry();
   let influxUp = false;
   const fp = featurePaths(cfg.dataDir);
+  // Alerts, follow-ups, expected arrivals and quarantine are rows of the database of record (issues 15, 17).
   const alerts = new Alerts({
-    feverC: cfg.feverThresholdC, watchOrigins: cfg.watchOrigins, offlineAfterMs: cfg.deviceOfflineSec * 1000,
-    dedupWindowMs: cfg.alertDedupMin * 60_000, surge: cfg.surge,
-    now: o.now, journalFile: fp.alerts, personSecret: loadPersonSecret(fp.personKey), emit: (a) => live.alert(a),
-    share: cluster && ((r) => cluster.shareAlert(r)),
+    rdb, feverC: cfg.feverThresholdC, watchOrigins: cfg.watchOrigins, offlineAfterMs: cfg.deviceOfflineSec * 1000,
+    dedupWindowMs: cfg.alertDedupMin * 60_000, surge: cfg.surge, ...cfg.triage, log: area(log, 'alerts'),
+    now: o.now, personSecret: await loadPersonSecret(rdb, fp.personKey), emit: (a) => live.alert(a),
+    emitFollowUp: (f) => live.emitToRooms(['command', `village:${f.villageCode}`], 'follow-up', f),
+    emitSummary: (sum) => live.emitToRooms(['command'], 'alerts:summary', sum),
   });
-  const features = new CheckpointFeatures({ dataDir: cfg.dataDir, influxUrl: cfg.influxUrl, influxDb: cfg.influxDb, feverC: cfg.feverThresholdC, clustered: Boolean(cluster), alerts, log: area(log, 'features'), now: o.now, tuning: { ...featureTuning(cfg), ...o.tuning } });
+  const features = new CheckpointFeatures({ rdb, regions, recentRows: (since) => recentArrivalsSince(rdb, since), dataDir: cfg.dataDir, influxUrl: cfg.influxUrl, influxDb: cfg.influxDb, feverC: cfg.feverThresholdC, clustered: Boolean(cluster), alerts, log: area(log, 'features'), now: o.now, tuning: { ...featureTuning(cfg), ...o.tuning } });
 
   const live = new Live({ log: area(log, 'live'), sessions, counts: async () => {
       // From memory when the recent counts are up (no InfluxDB query per second under load).
@@ -234,6 +242,14 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   } catch (e) {
     log.warn({ err: (e as Error).message }, 'InfluxDB not reachable at start; spooling until it is');
   }
+  // The upgrade from the journal-keeping versions: their records into the database, once (issue 15).
+  // Before the spool drains and before MQTT: the point import rewrites whole days of InfluxDB.
+  const legacy = await runLegacyImports(rdb, cfg.dataDir, [
+    ...(influxUp && store instanceof InfluxScanStore ? [legacyPointsImporter({ store, feverC: cfg.feverThresholdC, eta, log: (day, n) => log.info({ day, scans: n }, 'legacy points imported') })] : []),
+    ...LEGACY_IMPORTERS,
+  ]);
+  if (Object.keys(legacy.imported).length > 0) log.info(legacy.imported, 'legacy records imported into the database');
+  for (const f of legacy.failed) log.warn({ err: f }, 'legacy import not done yet; tried again at the next start');
   writer.start();
   // The aid HMAC secret must be the one the database's keys were made with (else refuse to start).
   await aid.start();
@@ -241,9 +257,8 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   await puskesmas.start();
   retention.start();
   // Cluster mode: alert ids from our own block, so ack/clear by id means the same alert on every instance.
-  if (cluster) alerts.book.useIds(await cluster.reserveAlertIds());
-  alerts.start();
-  features.start();
+  await alerts.start();
+  await features.start();
   if (influxUp) await features.startRollups();
   const influxPoll = setInterval(() => {
     store.ping().then(async (up) => {
@@ -344,7 +359,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   });
   live.start(http);
   if (cluster) {
-    cluster.attach(live, alerts.book);
+    cluster.attach(live);
     await cluster.start(); // leases first: the ingest subscribes to the checkpoints it holds
   }
   await ingest.start();
@@ -370,8 +385,8 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
         await timeBeacon.stop();
         await aid.stop(); // handouts being committed finish (their copies then go to InfluxDB)
         await aidInflux.stop();
-        alerts.stop();
-        features.stop();
+        await features.stop();
+        await alerts.stop();
         ingest.pause(); // take no new scans; the broker keeps them for our session
         await writer.stop(); // flush queued scans; their acks go out
         await ingest.stop();

@@ -17,19 +17,31 @@ export interface LegacyImporter {
 }
 
 export interface LegacyImportReport {
-  [name: string]: number;
+  /** Importer name → records imported, for the importers that ran now. */
+  imported: Record<string, number>;
+  /** Importers that failed (left undone, tried again at the next start), with the reason. */
+  failed: string[];
 }
 
+/**
+ * Runs the importers not yet done, in order. One that fails (e.g. InfluxDB down at start) is reported
+ * in `failed` and left undone: it runs again at the next start; the others go on.
+ */
 export async function runLegacyImports(rdb: RecordsDb, dataDir: string, importers: readonly LegacyImporter[]): Promise<LegacyImportReport> {
-  const report: LegacyImportReport = {};
+  const report: LegacyImportReport = { imported: {}, failed: [] };
   for (const imp of importers) {
     const key = `legacy:${imp.name}`;
     const done = await rdb.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
     if (done) continue;
-    report[imp.name] = await imp.run(rdb, dataDir);
+    try {
+      report.imported[imp.name] = await imp.run(rdb, dataDir);
+    } catch (e) {
+      report.failed.push(`${imp.name}: ${(e as Error).message.slice(0, 200)}`);
+      continue;
+    }
     await rdb.db
       .insertInto('meta')
-      .values({ key, value: JSON.stringify({ at: new Date().toISOString(), imported: report[imp.name] }) })
+      .values({ key, value: JSON.stringify({ at: new Date().toISOString(), imported: report.imported[imp.name] }) })
       .onConflict((oc) => oc.column('key').doNothing())
       .execute();
   }
