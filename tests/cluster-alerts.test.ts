@@ -4,7 +4,6 @@
  * mirrored between instances; ids come from a per-instance block reserved in Redis). A server that joins
  * later, or restarts after changes it missed, loads the cluster's alerts from Redis.
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKPOINT_IDS, type AlertEvent } from '@sk/protocol';
 import type { RunningServer } from '@sk/server';
@@ -47,8 +46,8 @@ afterAll(async () => {
 
 describe('alerts on two servers', () => {
   it('an alert raised on server 1 is listed on server 2; ack on 2 and clear on 1 show on both', async () => {
-    cookie1 = await signIn({ url: s1.url } as RunningServer, join(rig.dir, 'server-1'), 'pusat1', 'command');
-    cookie2 = await signIn({ url: s2.url } as RunningServer, join(rig.dir, 'server-2'), 'pusat2', 'command');
+    cookie1 = await signIn({ url: s1.url } as RunningServer, rig.records('server-1'), 'pusat1', 'command');
+    cookie2 = await signIn({ url: s2.url } as RunningServer, rig.records('server-2'), 'pusat2', 'command');
     // One feverish traveller through a checkpoint of each server.
     const agents = [];
     for (const owner of ['sk-server-server-1', 'sk-server-server-2']) {

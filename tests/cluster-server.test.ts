@@ -3,7 +3,6 @@
  * brokers, one Redis and one influxd. Ingest is partitioned by checkpoint leases in Redis; the live
  * channel crosses instances through @socket.io/redis-adapter; sessions are shared.
  */
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKPOINT_IDS, unpackArrivals, type ArrivalEvent } from '@sk/protocol';
@@ -47,8 +46,11 @@ describe('two servers on one Redis', () => {
   it('a console on server 2 receives a scan ingested on server 1, and catch-up on server 2 has it', async () => {
     const holders = await leaseHolders();
     const cp = CHECKPOINT_IDS.find((c) => holders[c] === 'sk-server-server-1')!;
-    // Signed in through server 1; the session lives in Redis, so server 2 accepts the cookie.
-    const cookie = await signIn({ url: s1.url } as RunningServer, join(rig.dir, 'server-1'), 'pusat', 'command');
+    // Signed in through server 1; the session is a row of the shared database, so server 2 accepts the cookie.
+    const cookie = await signIn({ url: s1.url } as RunningServer, rig.records('server-1'), 'pusat', 'command');
+    // And the user added through server 1's database signs in on server 2.
+    const login = await fetch(`${s2.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'pusat', password: 'rahasia-sekali-123' }) });
+    expect(login.status).toBe(200);
     const socket = liveSocket({ url: s2.url } as RunningServer, cookie);
     const got: ArrivalEvent[] = [];
     socket.on('arrivals', (b) => got.push(...unpackArrivals(b)));

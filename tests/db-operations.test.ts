@@ -20,6 +20,7 @@ import { puskesmasPendingImporter } from '../server/src/puskesmas/legacy-pending
 import { erasePerson, purgePersonalData } from '../server/src/ops/personal-data.ts';
 import { backup, OpsError, restore } from '../server/src/ops/backup.ts';
 import { recordsFile } from '../server/src/ops/records-location.ts';
+import { Retention } from '../server/src/ops/retention.ts';
 import { ENGINES, freshDb, freshPostgresUrl, stopPrivatePostgres, type EngineName } from './db-fixtures.ts';
 import { makeScan, tempDir } from './server-fixtures.ts';
 
@@ -218,6 +219,32 @@ describe.each(ENGINES)('personal data on %s', (engine) => {
       const kept = await rdb.db.selectFrom('scans').select(['nik', 'name']).where('scan_id', 'in', others.map((s) => s.scanId)).orderBy('seq').execute();
       expect(kept).toEqual(others.map((s) => ({ nik: s.nik, name: s.name })));
       expect(await erasePerson(rdb, nik)).toEqual({ scans: 0, alerts: 0, followUps: 0, quarantineAssignments: 0 });
+    }));
+});
+
+describe.each(ENGINES)('the hourly retention feature on %s', (engine) => {
+  it('clears personal data past PII_RETENTION_DAYS, expired sessions and old dead letters, on the injected clock', () =>
+    withDb(engine, async (rdb) => {
+      let now = new Date('2026-12-01T00:00:00.000Z');
+      const clock = () => now;
+      const day = (d: number) => new Date(now.getTime() - d * 86_400_000).toISOString();
+      await insertScans(rdb, [makeScan(1, { scannedAt: day(29) }), makeScan(2, { scannedAt: day(27) })].map(rowOf));
+      const sessions = new DbSessionStore(rdb, 3600_000, clock);
+      const { user } = await addUser(rdb, { username: 'komando', role: 'command', password: 'rahasia-sekali-1' });
+      await sessions.create(user);
+      const deadLetters = new DeadLetters({ rdb, now: clock });
+      deadLetters.add({ topic: 't', reason: 'r', message: 'old', receivedAt: day(31) });
+      deadLetters.add({ topic: 't', reason: 'r', message: 'new', receivedAt: day(1) });
+      await deadLetters.flush();
+      const log = { info: () => {}, warn: () => {}, debug: () => {}, error: () => {} } as never;
+      const retention = new Retention({ rdb, retentionDays: 28, log, sessions, deadLetters, now: clock });
+
+      expect(await retention.runOnce()).toMatchObject({ pii: { cleared: 1 }, sessions: 0, deadLetters: 1 });
+      expect((await rdb.db.selectFrom('scans').select('seq').where('nik', 'is not', null).execute()).map((r) => Number(r.seq))).toEqual([2]);
+      now = new Date(now.getTime() + 2 * 86_400_000); // two days on: the second scan passes 28 days, the session expired
+      expect(await retention.runOnce()).toMatchObject({ pii: { cleared: 1 }, sessions: 1, deadLetters: 0 });
+      expect(await rdb.db.selectFrom('scans').select('seq').where('nik', 'is not', null).execute()).toEqual([]);
+      expect(await rdb.db.selectFrom('sessions').selectAll().execute()).toEqual([]);
     }));
 });
 
