@@ -51,7 +51,8 @@ const m0001_records = (engine: Engine): Migration => ({
       .execute();
     await db.schema.createIndex('scans_scanned_at').on('scans').column('scanned_at').execute();
     await db.schema.createIndex('scans_village_time').on('scans').columns(['dest_village', 'scanned_at']).execute();
-    await db.schema.createIndex('scans_nik').on('scans').column('nik').execute();
+    // No index on nik: its random keys doubled the hot path's insert cost (18 → 33 µs per scan measured,
+    // docs/benchmarks.md); erasure by NIK is a rare operator command and scans the table.
 
     await db.schema.createIndex('scans_arrival_due').on('scans').columns(['arrival_state', 'eta']).execute();
 
@@ -190,6 +191,48 @@ const m0001_records = (engine: Engine): Migration => ({
 });
 
 /**
+ * Alert triage (issue 17): the follow-up list of travellers the village and its puskesmas call on
+ * (one open follow-up per person, `open_key` unique while open), which scans each covers (so "every
+ * fever or positive scan has a follow-up" is one anti-join), who answers an alert (`answer_by`), and
+ * the village's "home unfit for self-isolation" mark on an arrival.
+ */
+const m0002_alert_triage = (engine: Engine): Migration => ({
+  async up(db: Kysely<any>) {
+    const id = idColumn(engine);
+    await db.schema
+      .createTable('follow_ups')
+      .addColumn('id', id, (c) => c.primaryKey())
+      .addColumn('person_key', 'text', (c) => c.notNull())
+      .addColumn('open_key', 'text', (c) => c.unique())
+      .addColumn('scan_id', 'text', (c) => c.notNull())
+      .addColumn('last_scan_id', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('priority', 'integer', (c) => c.notNull())
+      .addColumn('village_code', 'text', (c) => c.notNull())
+      .addColumn('district_code', 'text', (c) => c.notNull())
+      .addColumn('checkpoint_id', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('alert_id', 'bigint')
+      .addColumn('count', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addColumn('due_at', 'text', (c) => c.notNull())
+      .addColumn('updated_by', 'text')
+      .addColumn('body', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('follow_ups_village').on('follow_ups').columns(['village_code', 'created_at']).execute();
+    await db.schema.createIndex('follow_ups_due').on('follow_ups').columns(['state', 'due_at']).execute();
+    await db.schema
+      .createTable('follow_up_scans')
+      .addColumn('scan_id', 'text', (c) => c.primaryKey())
+      .addColumn('follow_up_id', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.alterTable('alerts').addColumn('answer_by', 'text').execute();
+    await db.schema.alterTable('scans').addColumn('home_unfit', 'integer').execute();
+  },
+});
+
+/**
  * Social aid on the database (issue 15): an alarm's acknowledgement and resolution as columns, so "the
  * first ack is kept" and "resolved once" are one conditional UPDATE each (first writer wins, on both
  * engines); the villages an alarm involves as rows (a village officer's alarm list and audit are index
@@ -227,8 +270,9 @@ const m0004_pii_retention = (_engine: Engine): Migration => ({
 export function migrations(engine: Engine): Record<string, Migration> {
   return {
     '0001_records': m0001_records(engine),
-    '0004_pii_retention': m0004_pii_retention(engine),
+    '0002_alert_triage': m0002_alert_triage(engine),
     '0003_aid_extra': m0003_aid_extra(engine),
+    '0004_pii_retention': m0004_pii_retention(engine),
   };
 }
 
