@@ -8,11 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SCAN_TIME_BOUNDS, trustedScanTime, type Scan } from '@sk/protocol';
+import { addDevice, addServer, startBroker } from '@sk/broker';
+import { DEFAULT_SCAN_TIME_BOUNDS, TIME_TOPIC, trustedScanTime, type Scan } from '@sk/protocol';
+import mqtt from 'mqtt';
 import { EdgeAgent, silentLogger, type EdgeAgentConfig } from '@sk/edge-agent';
 import { freePort } from '../scripts/lib/influxd.ts';
 import { startAckingServer, startAedes, until, validScanInput } from '../edge-agent/src/testing.ts';
 import { TimeBeacon } from '../server/src/live/time-beacon.ts';
+import { memoryLogger } from './broker-helpers.ts';
 import { skewOffset, SKEW_VARIANTS } from '../simulators/src/faults.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -81,6 +84,7 @@ describe('device time (issue 17)', () => {
       expect(stored.clock === null || stored.clock === 'untrusted').toBe(true);
       expect(near(stored.scannedAt, receivedAt)).toBe(true);
     }
+    await agent.stop(); // while its broker is still up: a clean, quick disconnect
   });
 
   it('learns the time from an ack when there is no beacon: the scan after the first ack carries the server time', async () => {
@@ -117,5 +121,32 @@ describe('device time (issue 17)', () => {
 
     const rebooted = await agentOn(offline, { now: () => Date.now() + skew, bootId: 'boot-2', dataDir });
     expect(rebooted.stats().clockTrusted).toBe(false);
+  });
+
+  it('through the authenticating broker: the device reads the server clock, and may not forge it', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'credentials.json');
+    const secret = (await addDevice(file, { checkpointId: 'ketapang', deviceId: 'ketapang-01' })).secret;
+    const serverSecret = (await addServer(file, 'sk-server')).secret;
+    const broker = await startBroker({ mqttPort: 0, wsPort: 0, credentialsFile: file, logger: memoryLogger() });
+    cleanups.push(() => broker.close());
+    const url = `mqtt://127.0.0.1:${broker.mqttPort}`;
+    const beacon = new TimeBeacon({ url, clientId: 'sk-server-time', username: 'sk-server', password: serverSecret, intervalMs: 600_000 }, silentLogger);
+    beacon.start();
+    cleanups.push(() => beacon.stop());
+    const skew = skewOffset('-1h');
+    const agent = await agentOn(broker.mqttPort, { password: secret, now: () => Date.now() + skew });
+    await until(() => agent.stats().clockTrusted, 'time learned through the ACL', 20_000);
+    expect(Math.abs(agent.stats().clockSkewMs! - skew)).toBeLessThan(5000);
+
+    // Rogue firmware with the device's secret publishing a fake time is cut off (the broker closes
+    // the connection on a refused publish), and the agent's time stays the server's.
+    const rogue = await mqtt.connectAsync(url, { clientId: 'ketapang-01', username: 'ketapang-01', password: secret, reconnectPeriod: 0, clean: false });
+    const closed = new Promise<void>((r) => rogue.once('close', () => r()));
+    rogue.publish(TIME_TOPIC, JSON.stringify({ v: 1, serverTime: '2099-01-01T00:00:00.000Z' }), { qos: 1 });
+    await closed;
+    await until(() => agent.stats().connected, 'agent back on its session', 20_000);
+    expect(Math.abs(agent.stats().clockSkewMs! - skew)).toBeLessThan(5000);
+    expect((await agent.submit(validScanInput(9))).ok).toBe(true);
   });
 });
