@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what this project needs on a fresh Debian bookworm machine, and nothing twice:
 #   system: influxdb (influxd 1.6), mosquitto + clients (interop tests), chromium (console tests),
+#           postgresql (the database of record's storage suite and cluster mode),
 #           redis-server (cluster tests), victoria-metrics (a real InfluxDB v2 write API for the 2.x backend test)
 #   node:   the npm workspaces (npm ci), the built console and the built officer screen.
 # Usage: scripts/ensure.sh [system-for-start|system-for-test] ; safe to run again.
@@ -17,6 +18,8 @@ if [ "$what" = system-for-test ]; then
   command -v chromium >/dev/null || need+=(chromium)
   command -v redis-server >/dev/null || need+=(redis-server)
   command -v victoria-metrics >/dev/null || need+=(victoria-metrics)
+  # PostgreSQL: the storage suite runs on it too (scripts/lib/postgres.ts finds /usr/lib/postgresql/*/bin).
+  ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
@@ -25,7 +28,7 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   # Debian starts system services on install; we run private instances, so stop those (no systemd here is fine).
-  for s in influxdb mosquitto redis-server victoria-metrics; do ($SUDO service "$s" stop || true) >/dev/null 2>&1; done
+  for s in influxdb mosquitto redis-server victoria-metrics postgresql; do ($SUDO service "$s" stop || true) >/dev/null 2>&1; done
 fi
 
 stamp=node_modules/.sk-installed
