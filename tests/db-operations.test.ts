@@ -210,9 +210,23 @@ describe.each(ENGINES)('personal data on %s', (engine) => {
       const others = [makeScan(4), makeScan(5)];
       await insertScans(rdb, [...theirs, ...others].map(rowOf));
       const t = '2026-12-01T00:00:00.000Z';
-      await rdb.db.insertInto('alerts').values({ rule: 'fever', severity: 'major', subject_key: 'k', state: 'active', open_key: 'fever|k', village_code: null, checkpoint_id: 'ketapang', scan_id: theirs[0]!.scanId, count: 1, raised_at: t, updated_at: t, acked_at: null, acked_by: null, cleared_at: null, cleared_by: null, body: '{}' }).execute();
+      const alert = (scanId: string, subject: string) => ({ rule: 'fever', severity: 'major', subject_key: subject, state: 'active', open_key: `fever|${subject}`, village_code: null, checkpoint_id: 'ketapang', scan_id: scanId, count: 1, raised_at: t, updated_at: t, acked_at: null, acked_by: null, cleared_at: null, cleared_by: null, body: '{}' });
+      // Their alert and follow-up carry their person key (an HMAC of the NIK); another person's do too.
+      await rdb.db.insertInto('alerts').values([alert(theirs[0]!.scanId, 'pk-theirs'), alert(others[0]!.scanId, 'pk-other')]).execute();
+      const followUp = (scanId: string, key: string) => ({ person_key: key, open_key: key, scan_id: scanId, last_scan_id: scanId, reason: 'fever', priority: 2, village_code: '35.10.21.2003', district_code: '35.10.21', checkpoint_id: 'ketapang', state: 'baru', alert_id: null, count: 1, created_at: t, updated_at: t, due_at: t, updated_by: null, body: '{}' });
+      const [fu] = await rdb.db.insertInto('follow_ups').values([followUp(theirs[0]!.scanId, 'pk-theirs'), followUp(others[0]!.scanId, 'pk-other')]).returning('id').execute();
+      await rdb.db.insertInto('follow_up_scans').values({ scan_id: theirs[1]!.scanId, follow_up_id: fu!.id }).execute();
       const r = await erasePerson(rdb, nik, new Date(t));
-      expect(r).toEqual({ scans: 2, alerts: 1, followUps: 0, quarantineAssignments: 0 });
+      expect(r).toEqual({ scans: 2, alerts: 1, followUps: 1, quarantineAssignments: 0 });
+      // Their alert and follow-up keep only scan ids: the person key is gone, the others' stays.
+      expect((await rdb.db.selectFrom('alerts').select(['scan_id', 'subject_key', 'open_key']).orderBy('id').execute())).toEqual([
+        { scan_id: theirs[0]!.scanId, subject_key: `erased:${theirs[0]!.scanId}`, open_key: `fever|erased:${theirs[0]!.scanId}` },
+        { scan_id: others[0]!.scanId, subject_key: 'pk-other', open_key: 'fever|pk-other' },
+      ]);
+      expect((await rdb.db.selectFrom('follow_ups').select(['person_key', 'open_key']).orderBy('id').execute())).toEqual([
+        { person_key: `erased:${fu!.id}`, open_key: `erased:${fu!.id}` },
+        { person_key: 'pk-other', open_key: 'pk-other' },
+      ]);
       expect(await rdb.db.selectFrom('scans').select('scan_id').where('nik', '=', nik).execute()).toEqual([]);
       const cleared = await rdb.db.selectFrom('scans').selectAll().where('scan_id', 'in', theirs.map((s) => s.scanId)).execute();
       expect(cleared.every((c) => c.name === null && c.birth_date === null && c.origin_address === null && c.pii_cleared_at === t)).toBe(true);

@@ -2,9 +2,14 @@
  * Personal data in the database of record (UU PDP; issue 15): the retention purge and a person's
  * erasure. Both clear the personal columns of `scans` (NIK, name, sex, birth date, address) and stamp
  * `pii_cleared_at`; the rest of the row stays, so counts, arrivals and the InfluxDB series (which
- * never held personal data) are unchanged. Alerts, follow-ups and quarantine assignments refer to a
- * traveller by scan id only, so they need no change; aid keeps only HMAC keys of NIK/KK.
+ * never held personal data) are unchanged. Aid keeps only HMAC keys of NIK/KK.
+ *
+ * Alerts and follow-ups refer to a traveller by scan id, and link a person's scans by an HMAC of the
+ * NIK (the person key, for "one open alert / follow-up per person"). An erasure also cuts that link on
+ * the person's alerts and follow-ups (the key becomes `erased:<id>`), so they keep only scan ids and a
+ * later scan of the same NIK can no longer be tied to them.
  */
+import { sql } from 'kysely';
 import type { RecordsDb } from '../db/database.ts';
 
 const CLEARED = { nik: null, name: null, sex: null, birth_date: null, origin_address: null } as const;
@@ -64,7 +69,36 @@ export async function erasePerson(rdb: RecordsDb, nik: string, now = new Date())
       const chunk = ids.slice(i, i + 1000);
       scans += Number((await trx.updateTable('scans').set({ ...CLEARED, pii_cleared_at: now.toISOString() }).where('scan_id', 'in', chunk).executeTakeFirst()).numUpdatedRows);
     }
-    const count = async (table: 'alerts' | 'follow_ups' | 'quarantine_assignments') => {
+    // Cut the person key on their alerts (those whose subject is the person, not the scan itself) and
+    // follow-ups. Each erased key is unique (per scan / per follow-up), so the open keys stay unique.
+    const followUpIds = new Set<number>();
+    for (let i = 0; i < ids.length; i += 1000) {
+      const chunk = ids.slice(i, i + 1000);
+      await trx
+        .updateTable('alerts')
+        .set({
+          subject_key: sql<string>`'erased:' || scan_id`,
+          open_key: sql<string | null>`case when open_key is null then null else rule || '|erased:' || scan_id end`,
+        })
+        .where('scan_id', 'in', chunk)
+        .where((eb) => eb('subject_key', '<>', eb.ref('scan_id')))
+        .where('subject_key', 'not like', 'erased:%')
+        .execute();
+      for (const r of await trx.selectFrom('follow_up_scans').select('follow_up_id').where('scan_id', 'in', chunk).execute()) followUpIds.add(Number(r.follow_up_id));
+      for (const r of await trx.selectFrom('follow_ups').select('id').where((eb) => eb.or([eb('scan_id', 'in', chunk), eb('last_scan_id', 'in', chunk)])).execute()) followUpIds.add(Number(r.id));
+    }
+    const fids = [...followUpIds];
+    for (let i = 0; i < fids.length; i += 1000) {
+      await trx
+        .updateTable('follow_ups')
+        .set({
+          person_key: sql<string>`'erased:' || cast(id as text)`,
+          open_key: sql<string | null>`case when open_key is null then null else 'erased:' || cast(id as text) end`,
+        })
+        .where('id', 'in', fids.slice(i, i + 1000))
+        .execute();
+    }
+    const count = async (table: 'alerts' | 'quarantine_assignments') => {
       let n = 0;
       for (let i = 0; i < ids.length; i += 1000) {
         const r = await trx.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('scan_id', 'in', ids.slice(i, i + 1000)).executeTakeFirstOrThrow();
@@ -72,6 +106,6 @@ export async function erasePerson(rdb: RecordsDb, nik: string, now = new Date())
       }
       return n;
     };
-    return { scans, alerts: await count('alerts'), followUps: await count('follow_ups'), quarantineAssignments: await count('quarantine_assignments') };
+    return { scans, alerts: await count('alerts'), followUps: fids.length, quarantineAssignments: await count('quarantine_assignments') };
   });
 }
