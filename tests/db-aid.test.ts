@@ -96,6 +96,9 @@ describe.each(ENGINES)('social aid on %s', (engine) => {
       const [other] = await aid.record([handout(C, { programmeId: 'bansos-bwi', name: 'Hj. SITI aminah, S.Pd', birthDate: '1970-01-02' })], 'desa-c');
       expect(other!.matches.map((m) => [m.kind, m.severity, m.villageCode])).toEqual([['possible_double', 'minor', B]]);
       expect((await aid.alarm(other!.alarmId!, null))!.severity).toBe('minor');
+      // One call (one transaction): the second handout of the same person is checked against the first.
+      const twice = handout(A, { programmeId: 'pkh' });
+      expect((await aid.record([twice, { ...handout(B, { programmeId: 'pkh', nik: twice.nik }) }, twice], 'desa')).map((r) => r.status)).toEqual(['recorded', 'double', 'redelivered']);
     } finally {
       await rdb.close();
     }
@@ -164,6 +167,23 @@ describe.each(ENGINES)('social aid on %s', (engine) => {
       } finally {
         await again.close();
       }
+    } finally {
+      await rdb.close();
+    }
+  });
+
+  it('person erase blanks the masked NIK and name on that person\'s alarms; others keep theirs', async () => {
+    const rdb = await freshDb(engine);
+    try {
+      const { aid } = await aidOn(rdb, rdb.dataDir);
+      const [gone, kept] = [nik(), nik()];
+      for (const n of [gone, kept]) {
+        await aid.record([handout(A, { nik: n })], 'desa-a');
+        await aid.record([handout(B, { nik: n, name: `Nama ${n}` })], 'desa-b');
+      }
+      expect(await aid.erasePerson(gone)).toBe(1);
+      const byName = (await aid.alarms(null, true)).map((a) => [a.name, a.nikMasked]);
+      expect(byName).toEqual([[`Nama ${kept}`, maskNik(kept)], ['', '']]);
     } finally {
       await rdb.close();
     }

@@ -166,11 +166,6 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
   });
 }
 
-/** The little the `user` subcommands need (no InfluxDB): where the users file lives. */
-export function loadDataDir(env: Record<string, string | undefined>): string {
-  return env.DATA_DIR || './data';
-}
-
 export interface RecordsConfig {
   readonly dataDir: string;
   readonly databaseUrl?: string;

@@ -108,3 +108,24 @@ export async function listAudit(rdb: RecordsDb, scopeVillage: string | null, lim
     handoutId: r.handout_id, alarmId: r.alarm_id === null ? null : Number(r.alarm_id), detail: (JSON.parse(r.body) as { detail?: string }).detail ?? '',
   }));
 }
+
+/**
+ * `person erase <NIK>` for aid (issue 15): aid keeps the person only as HMAC keys, except the masked
+ * NIK and name an alarm shows the officers; those are blanked on every alarm about a handout of that
+ * person key (the handouts stay: the key alone names nobody without the server secret). Returns how
+ * many alarms were changed. `personKey` = AidKeys.hex(nik).person.
+ */
+export async function eraseAidPerson(rdb: RecordsDb, personKey: string): Promise<number> {
+  return rdb.db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .selectFrom('aid_alarms')
+      .select(['id', 'body'])
+      .where('handout_id', 'in', (eb) => eb.selectFrom('aid_handouts').select('handout_id').where('person_key', '=', personKey))
+      .execute();
+    for (const r of rows) {
+      const body = JSON.parse(r.body) as AlarmBody;
+      await trx.updateTable('aid_alarms').set({ body: JSON.stringify({ ...body, nikMasked: '', name: '' }) }).where('id', '=', r.id).execute();
+    }
+    return rows.length;
+  });
+}

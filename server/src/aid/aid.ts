@@ -15,7 +15,7 @@ import type { Regions } from '@sk/protocol/regions';
 import type { RecordsDb } from '../db/database.ts';
 import { AidKeys, loadAidSecret } from './keys.ts';
 import { checkHandout, recordHandouts, type PendingHandout, type RecordOutcome } from './aid-store.ts';
-import { acknowledgeAlarm, auditImport, getAlarm, listAlarms, listAudit, resolveAlarm, type AlarmBody } from './aid-alarm-rows.ts';
+import { acknowledgeAlarm, auditImport, eraseAidPerson, getAlarm, listAlarms, listAudit, resolveAlarm, type AlarmBody } from './aid-alarm-rows.ts';
 import { severityOf, type RawMatch } from './double-rules.ts';
 
 export interface StoredHandout { id: string; programmeId: string; villageCode: string; date: string; at: string; status: 'recorded' | 'double' }
@@ -207,5 +207,10 @@ export class Aid {
 
   audit(scopeVillage: string | null, limit: number): Promise<AidAuditEntry[]> {
     return listAudit(this.d.rdb, scopeVillage, limit);
+  }
+
+  /** `person erase`: blanks the masked NIK and name on that person's alarms (aid keeps only HMAC keys otherwise). */
+  erasePerson(nik: string): Promise<number> {
+    return eraseAidPerson(this.d.rdb, this.keys.hex(nik).person);
   }
 }
