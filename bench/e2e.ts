@@ -157,6 +157,16 @@ async function ours(plan: ReturnType<typeof devicePlan>, o: { window: number; wo
         peakRssBrokerMiB: peakRssMiB(p.broker.pid), peakRssServerMiB: peakRssMiB(p.server.pid),
         devices, window, scansPerMessage: batch, publishErrors: r.errors,
       };
+      // Sustained (issue 15): the rate of the last 100,000 scans against the whole run's, from the times
+      // the live channel announced each 100,000th scan (a scan is announced when its row is committed).
+      const marks = p.live.per100k;
+      if (marks.length >= 2) {
+        const lastRate = 100_000 / ((marks.at(-1)! - marks.at(-2)!) / 1000);
+        const wholeRate = (marks.length * 100_000) / ((marks.at(-1)! - r.firstPub) / 1000);
+        metrics.last100kScansPerSec = Math.round(lastRate);
+        metrics.last100kToWholeRatio = round(lastRate / wholeRate, 3);
+        metrics.per100kSeconds = marks.map((t, i) => round((t - (i === 0 ? r.firstPub : marks[i - 1]!)) / 1000, 2)).join(', ');
+      }
       progress(`ours: ${metrics.scansPerSec} scans/s, stored ${unique}/${r.published}, doubled ${metrics.doubled}`);
     } finally {
       await pubs.stop();

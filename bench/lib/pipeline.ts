@@ -56,6 +56,8 @@ export interface LiveCounter {
   unique: Set<string>;
   latenciesMs: number[];
   lastAt: number;
+  /** When the n-th 100,000 unique scans had arrived (epoch ms): for the sustained rate of the last 100,000. */
+  per100k: number[];
   close(): void;
 }
 
@@ -119,7 +121,7 @@ export async function startPipeline(o: { devices: PubClientPlan[]; serverEnv?: R
 /** A signed-in command-centre socket: counts `arrival` events and their publish→socket latency (scannedAt = publish time). */
 async function liveCounter(url: string, cookie: string): Promise<LiveCounter> {
   const sock: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false, forceNew: true });
-  const c: LiveCounter = { arrivals: 0, unique: new Set(), latenciesMs: [], lastAt: 0, close: () => sock.close() };
+  const c: LiveCounter = { arrivals: 0, unique: new Set(), latenciesMs: [], lastAt: 0, per100k: [], close: () => sock.close() };
   // Reads the two columns it counts, by name, without building the events (a console unpacks them all;
   // in the field it runs on another machine, here it shares the server's two cores).
   sock.on('arrivals', (b) => {
@@ -129,6 +131,7 @@ async function liveCounter(url: string, cookie: string): Promise<LiveCounter> {
     for (const row of b.r) {
       c.arrivals++;
       c.unique.add(row[id] as string);
+      if (c.unique.size % 100_000 === 0 && c.per100k.length < c.unique.size / 100_000) c.per100k.push(t);
       c.latenciesMs.push(t - Date.parse(row[at] as string));
     }
     c.lastAt = t;
