@@ -6,7 +6,8 @@
  */
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AidAlarm, AidRecordResult } from '@sk/protocol';
+import mqtt from 'mqtt';
+import { villageDeviceTopic, type AidAlarm, type AidDeviceResult, type AidRecordResult } from '@sk/protocol';
 import { loadRegions } from '@sk/protocol/regions';
 import { ClusterRig, twoAidServers, type Child } from './cluster-helpers.ts';
 import { until, type LiveSocket } from './server-fixtures.ts';
@@ -18,6 +19,8 @@ let s1: Child;
 let s2: Child;
 let cookies: Record<string, string>;
 let stop: () => Promise<void>;
+let broker: Child;
+let device: { id: string; secret: string };
 const got: Record<'A' | 'B', AidAlarm[]> = { A: [], B: [] };
 let serial = 1;
 const nik = () => `3510211207${'90'}${String(serial++).padStart(4, '0')}`;
@@ -32,7 +35,7 @@ const post = async (server: Child, who: 'A' | 'B', body: unknown) => {
 
 beforeAll(async () => {
   let consoles: Record<'A' | 'B', LiveSocket>;
-  ({ s1, s2, cookies, consoles, stop } = await twoAidServers(rig, 'cluster-aid-test-secret-0123456789', A, B));
+  ({ s1, s2, cookies, consoles, stop, broker, device } = await twoAidServers(rig, 'cluster-aid-test-secret-0123456789', A, B));
   for (const who of ['A', 'B'] as const) consoles[who].on('aid:alarm', (a) => got[who].push(a));
 }, 240_000);
 
@@ -61,6 +64,27 @@ describe('double aid across two server instances', () => {
     await until('marker alarm on both villages', () => [got.A, got.B].every((l) => l.some((a) => a.id === marker.alarmId)), 30_000);
     for (const l of [got.A, got.B]) expect(l.map((a) => a.id)).toEqual([id, marker.alarmId]);
   }, 120_000);
+
+  it('a distribution-point device\'s handout reaches both servers: stored once, one answer', async () => {
+    const dev = await mqtt.connectAsync(broker.url, { clientId: device.id, username: device.id, password: device.secret, reconnectPeriod: 0 });
+    try {
+      const results: AidDeviceResult[] = [];
+      dev.on('message', (_t, p) => results.push(JSON.parse(p.toString()) as AidDeviceResult));
+      await dev.subscribeAsync(villageDeviceTopic(A, device.id, 'aid-result'), { qos: 1 });
+      const h = handout(A, nik());
+      await dev.publishAsync(villageDeviceTopic(A, device.id, 'aid'), JSON.stringify({ v: 1, deviceId: device.id, ...h }), { qos: 1 });
+      await until('the answer', () => results.some((r) => r.handoutId === h.handoutId), 30_000);
+      // A marker from the same device: once its answer is in, a second answer to the first would be too.
+      const marker = handout(A, nik());
+      await dev.publishAsync(villageDeviceTopic(A, device.id, 'aid'), JSON.stringify({ v: 1, deviceId: device.id, ...marker }), { qos: 1 });
+      await until('the marker\'s answer', () => results.some((r) => r.handoutId === marker.handoutId), 30_000);
+      expect(results.filter((r) => r.handoutId === h.handoutId).map((r) => r.status)).toEqual(['recorded']);
+      // Stored once: the same handout over HTTP is a redelivery on either server.
+      expect((await post(s2, 'A', h)).status).toBe('redelivered');
+    } finally {
+      await dev.endAsync();
+    }
+  }, 90_000);
 
   it('the same handout sent to both servers is one handout, not a double', async () => {
     const h = handout(A, nik());

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { addDevice, addServer } from '@sk/broker';
+import { addDevice, addServer, addVillageDevice } from '@sk/broker';
 import { CHECKPOINT_IDS } from '@sk/protocol';
 import { EdgeAgent } from '@sk/edge-agent';
 import { influxFetch, startPrivateInfluxd, freePort, type PrivateInfluxd } from '../scripts/lib/influxd.ts';
@@ -208,6 +208,8 @@ export class ClusterRig {
 export async function twoAidServers(rig: ClusterRig, secret: string, villageA: string, villageB: string) {
   process.env.AID_HMAC_SECRET = secret;
   await rig.start();
+  // A distribution-point device of village A (before the broker starts: it reads its credentials then).
+  const device = { id: 'pos-a', secret: (await addVillageDevice(rig.credFile, { villageCode: villageA, deviceId: 'pos-a' })).secret };
   const broker = await rig.broker('broker-a', { redis: false });
   const s1 = await rig.server('server-1', [broker.url], { redis: true });
   const s2 = await rig.server('server-2', [broker.url], { redis: true });
@@ -219,7 +221,7 @@ export async function twoAidServers(rig: ClusterRig, secret: string, villageA: s
   const consoles = { A: liveSocket(at(s2), cookies.A), B: liveSocket(at(s1), cookies.B) } as Record<'A' | 'B', LiveSocket>;
   await Promise.all(Object.values(consoles).map((s) => new Promise<void>((r) => s.once('hello', () => r()))));
   return {
-    s1, s2, cookies, consoles,
+    s1, s2, cookies, consoles, broker, device,
     async stop(): Promise<void> {
       for (const s of Object.values(consoles)) s.close();
       delete process.env.AID_HMAC_SECRET;
