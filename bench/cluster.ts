@@ -7,7 +7,9 @@
  * Load: mqtt.js publishers in worker processes (bench/lib/load.ts), QoS 1, a window per device, timed
  * from the first publish to the last SERVER ack (= durably in InfluxDB). Latency: publish → socket.io
  * arrival on a command-centre console connected to server 1 (in cluster mode it also sees what server 2
- * ingested, through the Redis adapter). Stored = sent, none doubled, checked in InfluxDB itself.
+ * ingested, through the Redis adapter). Stored = sent, none doubled, checked in the shared PostgreSQL
+ * database of record (issue 15: every server of the rig, 1+1 and 2+2, stores there) and InfluxDB holding
+ * one point per stored scan.
  */
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
@@ -41,7 +43,7 @@ async function loadPhase(name: string, rig: ClusterRig, brokers: Child[], server
   const pubs = await Promise.all(groups.map((g, i) => startPublishers({ url: g.url, window, ratePerClient: 0, serverAcks: true, seed: 9 + i, clients: g.clients, workers: 1 })));
 
   const password = 'bench-komando-rahasia';
-  await addUser({ dataDir: join(rig.dir, servers[0]!.name) }, { username: `komando${tag}`, role: 'command', password });
+  await addUser(rig.records(servers[0]!.name), { username: `komando${tag}`, role: 'command', password });
   const res = await fetch(`${servers[0]!.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: `komando${tag}`, password }) });
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
   const sock = io(servers[0]!.url, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false, forceNew: true });
