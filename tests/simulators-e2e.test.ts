@@ -74,6 +74,12 @@ describe('simulators end to end with the real server', () => {
     expect(s.faults.hostileStored).toBe(0);
     expect(s.faults.hostile.sent + s.faults.drop + s.faults.restart + s.faults.duplicate.injections).toBeGreaterThan(0);
     expect(s.faults.errors).toEqual([]);
+    // Every skewed device (this seed: one an hour fast, the rest drifting) stamps with the server's time by the end (issue 17).
+    expect(s.faults.skew.length).toBeGreaterThan(0);
+    for (const k of s.faults.skew as { injectedMs: number; measuredMs: number | null; serverTime: boolean }[]) {
+      expect(k.serverTime).toBe(true);
+      expect(Math.abs(k.measuredMs! - k.injectedMs)).toBeLessThan(10_000);
+    }
   });
 
   it('hostile payloads through the authenticated broker, as the device itself: refused or dead-lettered, never stored, nothing lost', async () => {

@@ -19,7 +19,8 @@ export interface FaultReport {
   /** Duplicate delivery: times a device sent its unacknowledged scans again at once, and how many scans. */
   duplicate: { injections: number; scans: number };
   hostile: { sent: number; kinds: Record<string, number>; scanIds: string[] };
-  skew: { deviceId: string; injectedMs: number; measuredMs: number | null }[];
+  /** Per skewed device: the offset injected, the one it measured against the server, and whether it stamps scans with the server's time by the end. */
+  skew: { deviceId: string; injectedMs: number; measuredMs: number | null; serverTime: boolean }[];
   /** Devices whose broker identity was revoked mid-run; their later scans stay held in their outboxes. */
   revoked: { deviceId: string; at: string; heldInOutbox: number }[];
   errors: string[];
@@ -161,8 +162,8 @@ export class FaultInjector {
     await Promise.allSettled([...this.#busy]);
     for (const [deviceId, injectedMs] of this.o.skew ?? []) {
       const d = this.fleet.devices().find((x) => x.deviceId === deviceId);
-      const measured = (d?.agent.stats() as { clockSkewMs?: number | null } | undefined)?.clockSkewMs ?? null;
-      this.report.skew.push({ deviceId, injectedMs, measuredMs: measured });
+      const stats = d?.agent.stats() as { clockSkewMs?: number | null; clockTrusted?: boolean } | undefined;
+      this.report.skew.push({ deviceId, injectedMs, measuredMs: stats?.clockSkewMs ?? null, serverTime: stats?.clockTrusted ?? false });
     }
     for (const r of this.report.revoked) r.heldInOutbox = this.fleet.pendingFor(r.deviceId);
     return this.report;

@@ -158,7 +158,7 @@ export function formatSummary(s: RunSummary): string {
       ? [
           `  faults   drop ${s.faults.drop}  restart ${s.faults.restart}  duplicate ${s.faults.duplicate.scans} scans (${s.faults.duplicate.injections}×)  hostile ${s.faults.hostile.sent} sent, ${s.faults.hostileStored ?? 'not verified'} stored${s.faults.errors.length ? `  errors: ${s.faults.errors.slice(0, 3).join('; ')}` : ''}`,
           ...s.faults.revoked.map((r) => `  revoked  ${r.deviceId} at ${r.at}: ${r.heldInOutbox} scans held in its outbox (not lost)`),
-          ...s.faults.skew.map((k) => `  skew     ${k.deviceId} injected ${(k.injectedMs / 1000).toFixed(0)}s, measured ${k.measuredMs === null ? '–' : `${(k.measuredMs / 1000).toFixed(1)}s`}`),
+          ...s.faults.skew.map((k) => `  skew     ${k.deviceId} injected ${(k.injectedMs / 1000).toFixed(0)}s, measured ${k.measuredMs === null ? '–' : `${(k.measuredMs / 1000).toFixed(1)}s`}${k.serverTime ? ', stamps server time' : ', no server time yet'}`),
         ]
       : []),
     `  ledger   ${s.ledger}`,
