@@ -17,7 +17,8 @@ import { insertScans, scanToRow } from '../server/src/db/scan-rows.ts';
 import { DeadLetters } from '../server/src/ingest/dead-letters.ts';
 import { countPending, markStored, pendingReports, recordReports, reportedOn } from '../server/src/puskesmas/report-rows.ts';
 import { puskesmasPendingImporter } from '../server/src/puskesmas/legacy-pending.ts';
-import { erasePerson, purgePersonalData } from '../server/src/ops/personal-data.ts';
+import { eraseAidPersonData, erasePerson, purgePersonalData } from '../server/src/ops/personal-data.ts';
+import { AidKeys } from '../server/src/aid/keys.ts';
 import { backup, OpsError, restore } from '../server/src/ops/backup.ts';
 import { recordsFile } from '../server/src/ops/records-location.ts';
 import { Retention } from '../server/src/ops/retention.ts';
@@ -259,6 +260,28 @@ describe.each(ENGINES)('the hourly retention feature on %s', (engine) => {
       expect(await retention.runOnce()).toMatchObject({ pii: { cleared: 1 }, sessions: 1, deadLetters: 0 });
       expect(await rdb.db.selectFrom('scans').select('seq').where('nik', 'is not', null).execute()).toEqual([]);
       expect(await rdb.db.selectFrom('sessions').selectAll().execute()).toEqual([]);
+    }));
+});
+
+describe.each(ENGINES)('erasing a person from aid on %s', (engine) => {
+  it('blanks the masked NIK and name on their alarms with the server’s aid secret; refuses another secret', () =>
+    withDb(engine, async (rdb) => {
+      const secret = 'rahasia-aid-yang-panjang-sekali';
+      const keys = new AidKeys(Buffer.from(secret, 'utf8'));
+      const nik = makeScan(7).nik;
+      expect(await eraseAidPersonData(rdb, nik, { fromEnv: secret, dataDir: rdb.dataDir })).toEqual({ skipped: 'no-aid' });
+      await rdb.db.insertInto('meta').values({ key: 'aid:secret-fingerprint', value: keys.fingerprint() }).execute();
+      const t = '2026-12-01T00:00:00.000Z';
+      const handout = (id: string, personKey: string) => ({ handout_id: id, programme_id: 'blt-dd', period: '2026-12', village_code: '35.10.21.2003', person_key: personKey, household_key: null, name_dob_key: null, handed_at: t, status: 'double', recorded_by: 'desa', body: '{}' });
+      await rdb.db.insertInto('aid_handouts').values([handout('h1', keys.hex(nik).person), handout('h2', keys.hex(makeScan(8).nik).person)]).execute();
+      const alarm = (h: string) => ({ state: 'active', severity: 'critical', open_key: h, handout_id: h, raised_at: t, updated_at: t, body: JSON.stringify({ nikMasked: '351021********01', name: 'Pelancong' }) });
+      await rdb.db.insertInto('aid_alarms').values([alarm('h1'), alarm('h2')]).execute();
+
+      expect(await eraseAidPersonData(rdb, nik, { fromEnv: 'another-secret-of-16-chars', dataDir: rdb.dataDir })).toEqual({ skipped: 'other-secret' });
+      expect(await eraseAidPersonData(rdb, nik, { dataDir: rdb.dataDir })).toEqual({ skipped: 'no-secret' });
+      expect(await eraseAidPersonData(rdb, nik, { fromEnv: secret, dataDir: rdb.dataDir })).toEqual({ alarms: 1 });
+      const bodies = (await rdb.db.selectFrom('aid_alarms').select(['handout_id', 'body']).orderBy('handout_id').execute()).map((r) => [r.handout_id, JSON.parse(r.body)]);
+      expect(bodies).toEqual([['h1', { nikMasked: '', name: '' }], ['h2', { nikMasked: '351021********01', name: 'Pelancong' }]]);
     }));
 });
 

@@ -131,6 +131,6 @@ describe('server CLI', () => {
     } finally {
       await rdb.close();
     }
-    expect((await cli(['person', 'erase', target], { DATA_DIR: d })).stdout).toContain('nothing to do');
+    expect((await cli(['person', 'erase', target], { DATA_DIR: d })).stdout).toContain('no scan holds this NIK');
   });
 });

@@ -9,7 +9,7 @@ import { ConfigError, loadConfig, loadRecordsConfig, type RecordsConfig } from '
 import { addUser, listUsers, removeUser, type Role } from './auth/users.ts';
 import { startServer } from './server.ts';
 import { backup, OpsError, restore } from './ops/backup.ts';
-import { erasePerson, purgePersonalData } from './ops/personal-data.ts';
+import { eraseAidPersonData, erasePerson, purgePersonalData } from './ops/personal-data.ts';
 import { openRecords, recordsFile } from './ops/records-location.ts';
 import { redactUrl } from './db/database.ts';
 
@@ -86,10 +86,12 @@ The server runs the same purge every hour. ${WHERE}
   'person erase': `sk-server person erase <NIK>
 
 Clears one person's personal data (NIK, name, sex, birth date, address) from every scan that holds
-their NIK, and prints what it did as counts only. Alerts, follow-ups and quarantine assignments refer
-to a traveller by scan id only and keep just that. The aid index holds only an HMAC of the NIK, not
-the NIK. The InfluxDB series and the server's InfluxDB outage spool hold no personal data (checkpoint,
-destination and screening figures only), so nothing there names the person. ${WHERE}
+their NIK, and prints what it did as counts only. Their alerts, follow-ups and quarantine assignments
+keep only scan ids (the link by an HMAC of the NIK is cut). Aid keeps only an HMAC of the NIK; the
+masked NIK and name its alarms show are blanked (needs the aid secret: AID_HMAC_SECRET as the server
+has it, else DATA_DIR/server/aid/secret). The InfluxDB series and the server's InfluxDB outage spool
+hold no personal data (checkpoint, destination and screening figures only), so nothing there names
+the person. ${WHERE}
 `,
 };
 
@@ -251,14 +253,22 @@ async function personErase(args: string[]): Promise<number> {
     process.stderr.write('error: a NIK is 16 digits\n');
     return 1;
   }
-  const rdb = await openRecords(records());
+  const c = records();
+  const rdb = await openRecords(c);
   try {
     const r = await erasePerson(rdb, nik);
     process.stdout.write(
       r.scans === 0
-        ? 'no scan holds this NIK (already erased, purged by retention, or never scanned); nothing to do\n'
+        ? 'no scan holds this NIK (already erased, purged by retention, or never scanned)\n'
         : `personal data cleared from ${r.scans} scans; ${r.alerts} alerts, ${r.followUps} follow-ups and ${r.quarantineAssignments} quarantine assignments refer to them by scan id only\n`,
     );
+    const aid = await eraseAidPersonData(rdb, nik, { fromEnv: c.aidHmacSecret, dataDir: c.dataDir });
+    if ('alarms' in aid) process.stdout.write(`aid: masked NIK and name blanked on ${aid.alarms} alarms (handouts keep only the HMAC key)\n`);
+    else if (aid.skipped === 'no-aid') process.stdout.write('aid: no aid records in this database\n');
+    else {
+      process.stderr.write(`error: aid alarms not checked: ${aid.skipped === 'no-secret' ? 'no aid secret here (set AID_HMAC_SECRET as the server has it)' : 'AID_HMAC_SECRET is not the secret the aid records were made with'}\n`);
+      return 1;
+    }
     return 0;
   } finally {
     await rdb.close();

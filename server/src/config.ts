@@ -170,6 +170,8 @@ export interface RecordsConfig {
   readonly dataDir: string;
   readonly databaseUrl?: string;
   readonly piiRetentionDays: number;
+  /** For `person erase`: the aid keys are HMACs with it (else DATA_DIR/server/aid/secret). */
+  readonly aidHmacSecret?: string;
 }
 
 /**
@@ -179,7 +181,8 @@ export interface RecordsConfig {
  */
 export function loadRecordsConfig(env: Record<string, string | undefined>): RecordsConfig {
   const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = EnvSchema.pick({ DATA_DIR: true, DATABASE_URL: true, PII_RETENTION_DAYS: true }).safeParse(clean);
+  const parsed = EnvSchema.pick({ DATA_DIR: true, DATABASE_URL: true, PII_RETENTION_DAYS: true, AID_HMAC_SECRET: true }).safeParse(clean);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  return Object.freeze({ dataDir: parsed.data.DATA_DIR, databaseUrl: parsed.data.DATABASE_URL, piiRetentionDays: parsed.data.PII_RETENTION_DAYS });
+  const e = parsed.data;
+  return Object.freeze({ dataDir: e.DATA_DIR, databaseUrl: e.DATABASE_URL, piiRetentionDays: e.PII_RETENTION_DAYS, aidHmacSecret: e.AID_HMAC_SECRET });
 }

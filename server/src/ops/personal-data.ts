@@ -9,7 +9,11 @@
  * the person's alerts and follow-ups (the key becomes `erased:<id>`), so they keep only scan ids and a
  * later scan of the same NIK can no longer be tied to them.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql } from 'kysely';
+import { eraseAidPerson } from '../aid/aid-alarm-rows.ts';
+import { AidKeys, loadAidSecret } from '../aid/keys.ts';
 import type { RecordsDb } from '../db/database.ts';
 
 const CLEARED = { nik: null, name: null, sex: null, birth_date: null, origin_address: null } as const;
@@ -108,4 +112,22 @@ export async function erasePerson(rdb: RecordsDb, nik: string, now = new Date())
     };
     return { scans, alerts: await count('alerts'), followUps: fids.length, quarantineAssignments: await count('quarantine_assignments') };
   });
+}
+
+export type AidEraseResult = { alarms: number } | { skipped: 'no-secret' | 'other-secret' | 'no-aid' };
+
+/**
+ * The aid part of an erasure: aid holds the person only as HMAC keys, except the masked NIK and name an
+ * alarm shows the officers; those are blanked (aid/aid-alarm-rows.ts `eraseAidPerson`). Needs the
+ * server's aid secret (AID_HMAC_SECRET, else DATA_DIR/server/aid/secret; never created here), and
+ * checks it is the one the database's keys were made with.
+ */
+export async function eraseAidPersonData(rdb: RecordsDb, nik: string, secret: { fromEnv?: string; dataDir: string }): Promise<AidEraseResult> {
+  const kept = await rdb.db.selectFrom('meta').select('value').where('key', '=', 'aid:secret-fingerprint').executeTakeFirst();
+  if (!kept) return { skipped: 'no-aid' };
+  const dir = join(secret.dataDir, 'server', 'aid');
+  if (!secret.fromEnv && !existsSync(join(dir, 'secret'))) return { skipped: 'no-secret' };
+  const keys = new AidKeys(loadAidSecret(dir, secret.fromEnv));
+  if (keys.fingerprint() !== kept.value) return { skipped: 'other-secret' };
+  return { alarms: await eraseAidPerson(rdb, keys.hex(nik).person) };
 }
