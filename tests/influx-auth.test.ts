@@ -45,7 +45,7 @@ describe('private influxd with authentication on', () => {
 
     // In InfluxDB itself, written with the credentials.
     await until('scans in InfluxDB', async () => {
-      const r = await influxFetch(rig.influx.url, `/query?db=smart_kampung&q=${encodeURIComponent('SELECT count(record) FROM arrivals')}`);
+      const r = await influxFetch(rig.influx.url, `/query?db=smart_kampung&q=${encodeURIComponent('SELECT count(temperatureC) FROM arrivals')}`);
       const body = (await r.json()) as { results: { series?: { values: [string, number][] }[] }[] };
       return body.results[0]?.series?.[0]?.values[0]?.[1] === 3;
     });

@@ -47,13 +47,15 @@ import { storeLegacyScans } from './db/legacy-scans.ts';
 import { runLegacyImports, type LegacyImporter } from './db/legacy-import.ts';
 import { legacyPointsImporter } from './store/legacy-points.ts';
 import { aidLegacyImporter } from './aid/aid-legacy-import.ts';
+import { usersJsonImporter } from './auth/legacy-users.ts';
+import { puskesmasPendingImporter } from './puskesmas/legacy-pending.ts';
 import { etaCalculator, loadTravelTimes } from './arrivals/eta.ts';
 import { TimeBeacon } from './live/time-beacon.ts';
 
 export const VERSION = '0.2.0';
 
 /** The importers of each domain's old journals (after the points: they refer to scans by id). */
-const LEGACY_IMPORTERS: LegacyImporter[] = [aidLegacyImporter];
+const LEGACY_IMPORTERS: LegacyImporter[] = [aidLegacyImporter, usersJsonImporter, puskesmasPendingImporter];
 
 export interface IngestStats {
   /** Scans taken from MQTT, redeliveries included: = stored + duplicates + deadLettered + dropped + pending. */
