@@ -6,6 +6,7 @@
  * not compete for the 2 cores. Counts exact NIKs and names against the truth beside each image, and
  * every wrong NIK the reader did NOT flag (it would reach the form unmarked).
  */
+import { loadavg } from 'node:os';
 import { loadRegions } from '@sk/protocol/regions';
 import { KtpReader } from '../edge-agent/src/ocr/ktp-reader.ts';
 import { renderCards, type RenderedCard } from '../simulators/src/cards-render.ts';
@@ -47,11 +48,18 @@ export async function run(args: string[]): Promise<BenchResult> {
   const by = new Map<string, Tally>(CARD_VARIANTS.map((v) => [v, tally()]));
   const end = Date.now() + maxMs;
   let wall: number[] = [];
+  // CPU time of the whole process (the engine's worker thread included) per card: what the card costs
+  // the device whatever else shares the cores; wall time is what the officer waits.
+  const cpuMs: number[] = [];
+  const load0 = loadavg()[0]!;
   for (const [i, c] of cards.entries()) {
     if (Date.now() > end) break;
     const w0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const r = await reader.read(c.image);
+    const cpu = process.cpuUsage(cpu0);
     wall.push(performance.now() - w0);
+    cpuMs.push((cpu.user + cpu.system) / 1000);
     const t = by.get(c.truth.variant)!;
     const want = c.truth.input;
     t.cards++;
@@ -87,6 +95,9 @@ export async function run(args: string[]): Promise<BenchResult> {
     msPerCardP50: round(percentile(all, 50), 0),
     msPerCardP95: round(percentile(all, 95), 0),
     msPerCardMax: round(Math.max(...all), 0),
+    cpuMsPerCardP50: round(percentile(cpuMs, 50), 0),
+    cpuMsPerCardP95: round(percentile(cpuMs, 95), 0),
+    loadAverage1m: `${round(load0, 1)} → ${round(loadavg()[0]!, 1)}`,
     engineStartMs: round(startMs, 0),
     model,
   };

@@ -11,6 +11,7 @@
  *   4. The screen's JS, gzipped (the OCR engine and model stay in the agent: none of it loads here).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
@@ -77,6 +78,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   const villages = new Map(loadRegions().villages.map((v) => [v.code, v]));
   const gen = new TravellerGenerator(loadWorld(), { seed: 'officer-bench' });
 
+  const load0 = loadavg()[0]!;
   const stack = await startOfficerStack('bench');
   try {
     const page = await stack.page();
@@ -157,14 +159,35 @@ export async function run(args: string[]): Promise<BenchResult> {
       await page.getByTestId('nik-info').getByText(/\S/).first().waitFor();
       await page.locator('#name').fill(t.name);
       await page.locator('#village').fill(villages.get(t.destinationVillageCode)!.name.toLowerCase());
-      await page.locator('#village-list [role=option]').first().waitFor();
+      try {
+        await page.locator('#village-list [role=option]').first().waitFor({ timeout: 10_000 });
+      } catch {
+        const state = await page.evaluate(() => ({ active: document.activeElement?.id, q: (document.getElementById('village') as HTMLInputElement).value, list: document.getElementById('village-list')?.textContent ?? null, errors: document.querySelector('[data-testid="errors"]')?.textContent ?? null }));
+        throw new Error(`save ${i + 1}: no village option for ${t.destinationVillageCode}: ${JSON.stringify(state)}`);
+      }
       await page.locator('#village').press('Enter');
       await page.locator('#temperature').fill(t.health.temperatureC.toFixed(1));
       await page.locator('#doses').fill(String(t.health.vaccinationDoses));
       await page.locator('#doses').press('Enter');
-      await page.getByTestId('saved').waitFor();
+      try {
+        await page.getByTestId('saved').waitFor({ timeout: 10_000 });
+      } catch (e) {
+        const why = await page.locator('[data-testid="errors"], [data-testid="failure"]').allTextContents();
+        throw new Error(`save ${i + 1} not confirmed: ${why.join(' | ') || (e as Error).message}`);
+      }
     }
     const saveMs = await page.evaluate(() => (window as unknown as { __saveMs: number[] }).__saveMs);
+
+    // 3b. The agent's part alone: POST /api/scans from Node (validation, outbox fsync, reply), no browser.
+    const postMs: number[] = [];
+    for (let i = 0; i < nSaves && Date.now() < end; i++) {
+      const t = gen.next().input;
+      const t0 = performance.now();
+      const res = await fetch(`${stack.url}api/scans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(t) });
+      await res.arrayBuffer();
+      postMs.push(performance.now() - t0);
+      if (res.status !== 201) throw new Error(`POST /api/scans answered ${res.status}`);
+    }
 
     // 4. The screen's JS.
     const assets = join(UI_DIR, 'assets');
@@ -190,6 +213,9 @@ export async function run(args: string[]): Promise<BenchResult> {
         simpanToTersimpanMsP50: round(percentile(saveMs, 50), 1),
         simpanToTersimpanMsP99: round(percentile(saveMs, 99), 1),
         simpanToTersimpanMsMax: round(Math.max(...saveMs), 1),
+        agentPostScanMsP50: round(percentile(postMs, 50), 1),
+        agentPostScanMsP99: round(percentile(postMs, 99), 1),
+        loadAverage1m: `${round(load0, 1)} → ${round(loadavg()[0]!, 1)}`,
         screenJsKbGzip: round(jsGz / 1024, 1),
         screenJsKbRaw: round(jsRaw / 1024, 1),
         ocrEngineInScreenBundle: tesseractInBundle,

@@ -83,7 +83,8 @@ export class KtpReader {
   #get(): Promise<Worker> {
     this.#worker ??= createWorker('eng', 1, { langPath: langPath(this.#o.model), gzip: true, cacheMethod: 'none' }).then(async (w) => {
       // A card filling a camera frame is ~300 dpi; saying so spares the engine its guess (and its log line).
-      await w.setParameters({ user_defined_dpi: '300' });
+      // debug_file: the engine's own chatter ("Estimating resolution…") would land in the agent's JSON log stream.
+      await w.setParameters({ user_defined_dpi: '300', debug_file: '/dev/null' } as never);
       return w;
     }).catch((err: unknown) => {
       this.#worker = null;

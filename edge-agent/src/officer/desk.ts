@@ -116,7 +116,8 @@ export class OfficerDesk {
       const i = withOfficer as { nik: string; name: string };
       this.#entries.unshift({ seq: r.seq, scanId: r.scanId, nikMasked: maskNik(i.nik), name: i.name.trim(), at: new Date().toISOString(), state: 'stored' });
       this.#entries.length = Math.min(this.#entries.length, MAX_ENTRIES);
-      this.#broadcast();
+      // After the reply: the officer's "tersimpan" must not wait behind the list's push.
+      setImmediate(() => this.#broadcast());
     }
     return r;
   }
