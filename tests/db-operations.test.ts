@@ -4,7 +4,7 @@
  * online backup restored into a fresh place — the same tests on SQLite and PostgreSQL.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { DailyReport, Scan } from '@sk/protocol';
@@ -103,6 +103,20 @@ describe.each(ENGINES)('users and sessions on %s', (engine) => {
       expect(existsSync(file)).toBe(false);
       expect(existsSync(`${file}.imported`)).toBe(true);
       expect(await runLegacyImports(rdb, rdb.dataDir, [usersJsonImporter])).toEqual({ imported: {}, failed: [] });
+    }));
+});
+
+describe.each(ENGINES)('the accounts of a 0.1.0 deployment on %s', (engine) => {
+  it('imports tests/fixtures/legacy-v0.1’s users.json: its demo logins sign in with their passwords', () =>
+    withDb(engine, async (rdb) => {
+      const fixture = join(import.meta.dirname, 'fixtures', 'legacy-v0.1');
+      mkdirSync(join(rdb.dataDir, 'server'), { recursive: true });
+      cpSync(join(fixture, 'server', 'users.json'), join(rdb.dataDir, 'server', 'users.json'));
+      expect((await runLegacyImports(rdb, rdb.dataDir, [usersJsonImporter])).imported).toEqual({ 'users-json': 2 });
+      const accounts = readFileSync(join(fixture, 'accounts.txt'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
+      expect(accounts.map((a) => a[0])).toEqual(['komando', 'desa']);
+      for (const [username, password] of accounts) expect(await new UserDirectory(rdb).authenticate(username!, password!)).toMatchObject({ username });
+      expect(await new UserDirectory(rdb).authenticate('desa', 'salah-salah-salah')).toBeNull();
     }));
 });
 
