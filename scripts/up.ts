@@ -137,7 +137,8 @@ async function main() {
     console.log(`influx │ private influxd at ${influxd.baseUrl}, authentication on (data in ${influxd.dir})`);
   }
 
-  const p = await provision({ dataDir: cfg.dataDir, devicesPerCheckpoint: cfg.simDevices });
+  // The demo accounts go where the server will look for them: DATABASE_URL if set, else DATA_DIR's SQLite.
+  const p = await provision({ dataDir: cfg.dataDir, devicesPerCheckpoint: cfg.simDevices, databaseUrl: process.env.DATABASE_URL || undefined });
 
   const common = { DATA_DIR: cfg.dataDir };
   run('broker', ['broker/src/cli.ts', 'start'], { ...common, MQTT_PORT: String(cfg.mqttPort), MQTT_WS_PORT: String(cfg.wsPort), BROKER_METRICS_PORT: process.env.BROKER_METRICS_PORT ?? '9883' });
