@@ -5,8 +5,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { insertScans, recentScans, rowToScan, scanToRow, storedScanIds, countScans } from '../server/src/db/scan-rows.ts';
 import { migrateToLatest, SchemaTooNewError } from '../server/src/db/migrations.ts';
+import { openDatabase } from '../server/src/db/database.ts';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { ENGINES, freshDb, stopPrivatePostgres } from './db-fixtures.ts';
-import { makeScan } from './server-fixtures.ts';
+import { makeScan, tempDir } from './server-fixtures.ts';
 
 afterAll(stopPrivatePostgres);
 
@@ -69,6 +72,27 @@ describe.each(ENGINES)('scans on %s', (engine) => {
       await expect(migrateToLatest(rdb.db, rdb.engine)).rejects.toThrow(/newer version.*9999_from_the_future/);
     } finally {
       await rdb.close();
+    }
+  });
+});
+
+describe('scans on sqlite through the insert thread', () => {
+  it('the same batch semantics as inline: new rows reported, a redelivery reported with its stored time; readable at once on the main connection', async () => {
+    const dir = tempDir('db-thread');
+    const rdb = await openDatabase({ sqliteFile: join(dir, 'records.sqlite'), insertThread: true });
+    try {
+      expect(rdb.insertThread).toBeDefined();
+      const scans = Array.from({ length: 30 }, (_, i) => makeScan(i + 1));
+      const rows = scans.map((scan) => scanToRow({ scan, receivedAt: scan.scannedAt, eta: scan.scannedAt }, 37.5));
+      const first = await insertScans(rdb, rows);
+      expect(first.inserted.size).toBe(30);
+      const again = await insertScans(rdb, rows.slice(0, 3));
+      expect(again.inserted.size).toBe(0);
+      expect(again.storedAt.get(scans[1]!.scanId)).toBe(scans[1]!.scannedAt);
+      expect(await countScans(rdb)).toBe(30);
+    } finally {
+      await rdb.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

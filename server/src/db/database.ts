@@ -16,6 +16,8 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import { migrateToLatest, type Engine } from './migrations.ts';
+import { scanInsertSql } from './scan-rows.ts';
+import { SqliteInsertThread } from './sqlite-insert-thread.ts';
 
 // int8 (count(*), bigserial ids, seq) as JS numbers: every id and count here is far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -30,6 +32,8 @@ export interface RecordsDb {
    * holds the connection (the hot path's prepared statements; see scan-rows.ts). Undefined on PostgreSQL.
    */
   readonly exclusive?: <T>(fn: (raw: SQLite.Database) => T) => Promise<T>;
+  /** SQLite with `insertThread`: the scan hot path's inserts run on their own thread (sqlite-insert-thread.ts). */
+  readonly insertThread?: SqliteInsertThread;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -42,6 +46,8 @@ export interface OpenOptions {
   migrate?: boolean;
   /** PostgreSQL pool size (default 8). */
   poolSize?: number;
+  /** SQLite file databases: insert scans on a worker thread (the server does; default false). */
+  insertThread?: boolean;
 }
 
 /** Redacts the password of a connection URL for logs. */
@@ -64,6 +70,18 @@ export async function openDatabase(o: OpenOptions): Promise<RecordsDb> {
       await rdb.close().catch(() => {});
       throw e;
     }
+  }
+  // After the migrations: the thread's statement needs the table.
+  if (o.insertThread && rdb.engine === 'sqlite' && o.sqliteFile !== ':memory:') {
+    const thread = new SqliteInsertThread(o.sqliteFile, scanInsertSql(rdb));
+    return {
+      ...rdb,
+      insertThread: thread,
+      async close() {
+        await thread.close();
+        await rdb.close();
+      },
+    };
   }
   return rdb;
 }

@@ -5,11 +5,11 @@
  * The insert says which scans were new: only those are announced (live channel, expected arrivals,
  * alerts), so a scan redelivered after a crash or by another instance is never announced twice.
  *
- * SQLite goes through one prepared statement run per row inside one transaction, holding Kysely's
- * connection (database.ts `exclusive`): measured at ~4 µs per row against ~25 µs for the same rows
- * compiled by Kysely as multi-row inserts, on the server's one busy thread (docs/benchmarks.md). The
- * statement's text is compiled by Kysely from the same typed builder, so both engines insert exactly
- * the same columns; PostgreSQL takes the builder's multi-row insert with RETURNING.
+ * SQLite goes through one prepared statement run per row inside one transaction: on the server's
+ * insert thread (sqlite-insert-thread.ts) when it has one, else on the main connection while holding
+ * Kysely's connection (database.ts `exclusive`). The statement's text is compiled by Kysely from the
+ * same typed builder, so both engines insert exactly the same columns; PostgreSQL takes the builder's
+ * multi-row insert with RETURNING.
  */
 import { healthStatus, SYMPTOMS, type HealthStatus, type Scan } from '@sk/protocol';
 import type SQLite from 'better-sqlite3';
@@ -71,15 +71,22 @@ const COLUMNS = [
 /** Rows per PostgreSQL statement (27 parameters each; the protocol allows 65,535 per statement). */
 const PG_ROWS_PER_INSERT = 1000;
 
+/** The insert statement's SQL (Kysely-compiled, `?` placeholders in COLUMNS order) for `db`'s dialect. */
+export function scanInsertSql(rdb: Pick<RecordsDb, 'db'>): string {
+  const one = Object.fromEntries(COLUMNS.map((c) => [c, null])) as unknown as NewScanRow;
+  return rdb.db.insertInto('scans').values(one).onConflict((oc) => oc.column('scan_id').doNothing()).compile().sql;
+}
+
+/** A row's values in COLUMNS order (scan_id first). */
+const rowValues = (r: NewScanRow): unknown[] => COLUMNS.map((c) => r[c] ?? null);
+
 /** Prepared statements per better-sqlite3 handle. */
 const prepared = new WeakMap<SQLite.Database, { insert: SQLite.Statement; times: SQLite.Statement }>();
 
 function statements(rdb: RecordsDb, raw: SQLite.Database) {
   let s = prepared.get(raw);
   if (!s) {
-    const one = Object.fromEntries(COLUMNS.map((c) => [c, null])) as unknown as NewScanRow;
-    const insert = rdb.db.insertInto('scans').values(one).onConflict((oc) => oc.column('scan_id').doNothing()).compile();
-    s = { insert: raw.prepare(insert.sql), times: raw.prepare('select scan_id, scanned_at from scans where scan_id = ?') };
+    s = { insert: raw.prepare(scanInsertSql(rdb)), times: raw.prepare('select scan_id, scanned_at from scans where scan_id = ?') };
     prepared.set(raw, s);
   }
   return s;
@@ -101,12 +108,18 @@ export async function insertScans(rdb: RecordsDb, rows: readonly NewScanRow[]): 
   const inserted = new Set<string>();
   const storedAt = new Map<string, string>();
   if (rows.length === 0) return { inserted, storedAt };
+  if (rdb.insertThread) {
+    const out = await rdb.insertThread.insert(rows.map(rowValues));
+    for (const i of out.inserted) inserted.add(rows[i]!.scan_id);
+    for (const [i, at] of out.stored) storedAt.set(rows[i]!.scan_id, at);
+    return { inserted, storedAt };
+  }
   if (rdb.exclusive) {
     await rdb.exclusive((raw) => {
       const st = statements(rdb, raw);
       raw.transaction(() => {
         for (const r of rows) {
-          if (st.insert.run(...COLUMNS.map((c) => r[c] ?? null)).changes === 1) inserted.add(r.scan_id);
+          if (st.insert.run(rowValues(r)).changes === 1) inserted.add(r.scan_id);
           else storedAt.set(r.scan_id, (st.times.get(r.scan_id) as { scanned_at: string }).scanned_at);
         }
       })();
