@@ -3,6 +3,7 @@
  * frozen. Nothing else in server/ reads `process.env`.
  */
 import { z } from 'zod';
+import { ALERT_RULES, type AlertRule } from '@sk/protocol';
 
 const csv = z
   .string()
@@ -24,6 +25,8 @@ const EnvSchema = z.object({
    * end of a quarantine, then the purge clears those columns; the non-personal series stay.
    */
   PII_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(28),
+  /** SQLite: insert scans on a worker thread with its own connection (the main thread keeps reading MQTT). */
+  SQLITE_INSERT_THREAD: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   MQTT_USERNAME: z.string().min(1).optional(),
   MQTT_PASSWORD: z.string().min(1).optional(),
   /** Stable so the broker keeps our persistent session (clean:false) across restarts. */
@@ -67,6 +70,18 @@ const EnvSchema = z.object({
   SURGE_MIN_COUNT: z.coerce.number().int().min(1).max(1_000_000).default(50),
   /** Default quarantine length when the officer gives none. */
   QUARANTINE_DAYS: z.coerce.number().int().min(1).max(60).default(14),
+  /** Alert triage (issue 17): symptoms without fever, and a watched origin, are `follow_up` (village + puskesmas list), `alert`, or `off`. */
+  TRIAGE_SYMPTOMS: z.enum(['follow_up', 'alert', 'off']).default('follow_up'),
+  TRIAGE_WATCH_ORIGIN: z.enum(['follow_up', 'alert', 'off']).default('follow_up'),
+  /** Alert rules the command centre answers itself; every other alert is answered by its village (the command centre sees it counted). */
+  ALERT_COMMAND_RULES: z
+    .string()
+    .default('device_offline,device_backlog,arrival_surge,quarantine_full,follow_up_overdue')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(ALERT_RULES, { error: (i) => `unknown alert rule ${JSON.stringify(i.input)} (known: ${ALERT_RULES.join(', ')})` }))),
+  /** Minutes to first contact of a fever or positive traveller's follow-up, and of the others'; past it, still `baru` = overdue. */
+  FOLLOW_UP_URGENT_MIN: z.coerce.number().int().min(1).max(7 * 24 * 60).default(120),
+  FOLLOW_UP_DUE_MIN: z.coerce.number().int().min(1).max(14 * 24 * 60).default(1440),
 });
 
 export interface ServerConfig {
@@ -79,6 +94,7 @@ export interface ServerConfig {
   readonly redisUrl?: string;
   readonly databaseUrl?: string;
   readonly piiRetentionDays: number;
+  readonly sqliteInsertThread: boolean;
   /** Set when scans go to InfluxDB 2.x/3.x (v2 API) instead of 1.x. */
   readonly influx2?: { readonly token: string; readonly org: string; readonly bucket: string };
   readonly mqttUsername?: string;
@@ -106,6 +122,14 @@ export interface ServerConfig {
   readonly alertDedupMin: number;
   readonly surge: { readonly windowMin: number; readonly baselineMin: number; readonly factor: number; readonly minCount: number };
   readonly quarantineDays: number;
+  /** Alert triage (issue 17), see TRIAGE_*, ALERT_COMMAND_RULES, FOLLOW_UP_*. */
+  readonly triage: {
+    readonly symptoms: 'follow_up' | 'alert' | 'off';
+    readonly watchOrigin: 'follow_up' | 'alert' | 'off';
+    readonly commandRules: readonly AlertRule[];
+    readonly followUpUrgentMin: number;
+    readonly followUpDueMin: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -138,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     redisUrl: e.REDIS_URL,
     databaseUrl: e.DATABASE_URL,
     piiRetentionDays: e.PII_RETENTION_DAYS,
+    sqliteInsertThread: e.SQLITE_INSERT_THREAD,
     influx2: e.INFLUX_TOKEN && e.INFLUX_ORG && e.INFLUX_BUCKET ? Object.freeze({ token: e.INFLUX_TOKEN, org: e.INFLUX_ORG, bucket: e.INFLUX_BUCKET }) : undefined,
     mqttUsername: e.MQTT_USERNAME,
     mqttPassword: e.MQTT_PASSWORD,
@@ -163,6 +188,10 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     alertDedupMin: e.ALERT_DEDUP_MIN,
     surge: Object.freeze({ windowMin: e.SURGE_WINDOW_MIN, baselineMin: e.SURGE_BASELINE_MIN, factor: e.SURGE_FACTOR, minCount: e.SURGE_MIN_COUNT }),
     quarantineDays: e.QUARANTINE_DAYS,
+    triage: Object.freeze({
+      symptoms: e.TRIAGE_SYMPTOMS, watchOrigin: e.TRIAGE_WATCH_ORIGIN, commandRules: Object.freeze(e.ALERT_COMMAND_RULES),
+      followUpUrgentMin: e.FOLLOW_UP_URGENT_MIN, followUpDueMin: e.FOLLOW_UP_DUE_MIN,
+    }),
   });
 }
 

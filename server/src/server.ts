@@ -116,7 +116,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   const paths = serverPaths(cfg.dataDir);
   const regions = loadRegions();
   // The database of record first: everything else rebuilds from it (issue 15).
-  const rdb: RecordsDb = await openDatabase({ databaseUrl: cfg.databaseUrl, sqliteFile: paths.records });
+  const rdb: RecordsDb = await openDatabase({ databaseUrl: cfg.databaseUrl, sqliteFile: paths.records, insertThread: cfg.sqliteInsertThread });
   let dbUp = true;
   log.info({ engine: rdb.engine, where: rdb.where }, 'database of record open');
   const store =
