@@ -13,17 +13,10 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSyn
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from './influxd.ts';
+import type { PrivateService } from './redis.ts';
 
-export interface PrivatePostgres {
-  /** postgres://sk:…@127.0.0.1:port/smart_kampung (holds the password: never log it). */
-  url: string;
-  port: number;
-  dir: string;
-  process: ChildProcess;
-  stop(): Promise<void>;
-  kill(hard?: boolean): Promise<void>;
-  start(): Promise<void>;
-}
+/** `url` is postgres://sk:…@127.0.0.1:port/smart_kampung: it holds the password, never log it. */
+export type PrivatePostgres = PrivateService;
 
 function pgBinDir(): string {
   if (process.env.PG_BIN_DIR) return process.env.PG_BIN_DIR;

@@ -10,7 +10,8 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from './influxd.ts';
 
-export interface PrivateRedis {
+/** A private server process of ours (Redis, PostgreSQL) on 127.0.0.1 with its own data dir. */
+export interface PrivateService {
   url: string;
   port: number;
   dir: string;
@@ -20,6 +21,8 @@ export interface PrivateRedis {
   kill(hard?: boolean): Promise<void>;
   start(): Promise<void>;
 }
+
+export type PrivateRedis = PrivateService;
 
 export const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 
