@@ -11,6 +11,7 @@ import { UserDirectory } from '../server/src/auth/users.ts';
 import { openDatabase } from '../server/src/db/database.ts';
 import { insertScans, scanToRow } from '../server/src/db/scan-rows.ts';
 import { recordsFile } from '../server/src/ops/records-location.ts';
+import { freshPostgresUrl, stopPrivatePostgres } from './db-fixtures.ts';
 import { makeScan, tempDir } from './server-fixtures.ts';
 
 const run = promisify(execFile);
@@ -26,7 +27,10 @@ const dir = (p: string) => {
   dirs.push(d);
   return d;
 };
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(async () => {
+  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  await stopPrivatePostgres();
+});
 
 /** Scans in DATA_DIR's database: `days` ago each, from `now`. */
 async function seed(dataDir: string, days: number[]) {
@@ -111,6 +115,30 @@ describe('server CLI', () => {
     const junk = join(dir('cli-junk'), 'x');
     writeFileSync(junk, 'x');
     expect((await cli(['restore', junk], { DATA_DIR: join(dir('cli-dst2'), 'data') })).stderr).toContain('not a backup');
+  });
+
+  it('on PostgreSQL (DATABASE_URL): adds a user, backs up with pg_dump and restores into an empty database', async () => {
+    const url = await freshPostgresUrl();
+    const add = await cli(['user', 'add', 'pusat', '--role', 'command', '--password', 'rahasia-sekali-9'], { DATA_DIR: dir('cli-pg'), DATABASE_URL: url });
+    expect(add.code).toBe(0);
+    expect(add.stdout).toContain('saved in postgres://');
+    expect(add.stdout).not.toContain(new URL(url).password);
+    const file = join(dir('cli-pg-bak'), 'records.pgdump');
+    const b = await cli(['backup', file], { DATA_DIR: dir('cli-pg2'), DATABASE_URL: url });
+    expect(b.code).toBe(0);
+    expect(b.stdout).toMatch(/\(postgres\) written to/);
+    const into = await freshPostgresUrl();
+    const r = await cli(['restore', file], { DATA_DIR: join(dir('cli-pg3'), 'data'), DATABASE_URL: into });
+    expect(r.code).toBe(0);
+    const rdb = await openDatabase({ databaseUrl: into, sqliteFile: ':memory:' });
+    try {
+      expect(await new UserDirectory(rdb).authenticate('pusat', 'rahasia-sekali-9')).toMatchObject({ role: 'command' });
+    } finally {
+      await rdb.close();
+    }
+    const again = await cli(['restore', file], { DATA_DIR: join(dir('cli-pg4'), 'data'), DATABASE_URL: into });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('not empty');
   });
 
   it('purges personal data past the retention period and erases one person, printing counts, never the NIK', async () => {
