@@ -329,7 +329,8 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
           influx: { state: up ? 'up' : 'down' },
           spool: { state: spool.depth > 0 ? 'draining' : 'empty', depth: spool.depth },
           live: { state: 'up', clients: live.clients },
-          ingest: { ...stats(), deadLettersByReason: Object.fromEntries(deadLetters.byReason) },
+          ingest: { ...stats(), deadLettersByReason: Object.fromEntries(deadLetters.byReason), deadLettersNotRecorded: deadLetters.notRecorded },
+          puskesmas: { pendingReports: dbUp ? await puskesmas.pending().catch(() => null) : null },
         },
       };
     },
