@@ -3,13 +3,14 @@
  * acking stand-in server: a traveller by keyboard alone, the same from a card image, an invalid NIK,
  * the broker down then back, the outbox full, and a name carrying HTML. Waits are bounded, never timed.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Scan } from '@sk/protocol';
-import { renderCards, launchChromium, type RenderedCard } from '../simulators/src/cards-render.ts';
+import { CHROMIUM_ARGS, renderCards, launchChromium, type RenderedCard } from '../simulators/src/cards-render.ts';
 import { ktpCardHtml } from '../simulators/src/ktp-card.ts';
 import { Rng } from '../simulators/src/rng.ts';
 import { until } from '../edge-agent/src/testing.ts';
@@ -216,6 +217,38 @@ describe('officer screen', () => {
     await until(() => received('3510210505850003') !== undefined, 'the HTML-named scan at the server', 30_000);
     expect(received('3510210505850003')!.name).toBe(name);
     await page.close();
+  });
+});
+
+describe('officer screen, kiosk mode with a camera', () => {
+  it('reads the card a traveller holds to the camera by itself, for the officer to confirm', async () => {
+    let card: RenderedCard | undefined;
+    for await (const c of renderCards({ count: 1, seed: 'officer-kiosk', variants: ['clean'], browser })) card = c;
+    // Chromium's fake camera plays an MJPEG file: JPEG frames one after another.
+    const dir = mkdtempSync(join(tmpdir(), 'sk-kiosk-'));
+    const video = join(dir, 'card.mjpeg');
+    writeFileSync(video, Buffer.concat([card!.image, card!.image]));
+    const cam = await chromium.launch({
+      executablePath: '/usr/bin/chromium', headless: true,
+      args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
+    });
+    try {
+      const page = await (await cam.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+      await page.goto(stack.url);
+      await page.getByTestId('broker').waitFor();
+      await page.getByRole('button', { name: 'Nyalakan kamera' }).click();
+      await page.getByLabel(/Mode kios/).check();
+      await page.getByTestId('card-status').getByText('KTP terbaca').waitFor({ timeout: 60_000 });
+      expect(await page.locator('#nik').inputValue()).toBe(card!.truth.input.nik);
+      expect(await page.locator('#name').inputValue()).toBe(card!.truth.input.name);
+      // Kiosk mode stops once a card is read; nothing is saved until the officer adds the screening.
+      expect(await page.getByLabel(/Mode kios/).isChecked()).toBe(false);
+      await shot(page, 'kiosk');
+      expect(received(card!.truth.input.nik)).toBeUndefined();
+    } finally {
+      await cam.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
