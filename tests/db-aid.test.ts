@@ -12,7 +12,7 @@ import { maskNik, type AidAlarm, type HandoutInput } from '@sk/protocol';
 import { loadRegions } from '@sk/protocol/regions';
 import { openDatabase, type RecordsDb } from '../server/src/db/database.ts';
 import { Aid } from '../server/src/aid/aid.ts';
-import { aidLegacyImporter } from '../server/src/aid/aid-legacy-import.ts';
+import { aidLegacyImporter, aidLegacyImporterFor } from '../server/src/aid/aid-legacy-import.ts';
 import { AidKeys, keyHex } from '../server/src/aid/keys.ts';
 import { ENGINES, freshDb, stopPrivatePostgres } from './db-fixtures.ts';
 
@@ -239,6 +239,41 @@ describe.each(ENGINES)('social aid on %s', (engine) => {
       // New alarm ids continue after the imported ones.
       const [next] = await aid.record([handout(C, { nik: p1 })], 'desa-c');
       expect(next!.alarmId).toBe(9);
+    } finally {
+      await rdb.close();
+    }
+  });
+
+  it('cluster mode: each server imports its own journal; an alarm in both is one row, audited once, with the resolution only one knew', async () => {
+    const rdb = await freshDb(engine);
+    try {
+      const k = new AidKeys(Buffer.from(SECRET, 'utf8'));
+      const person = nik();
+      const line = (id: string, v: string, at: string) => ({ t: 'h', id, p: 'bst', d: '2026-11-28', v, at, by: 'desa', pk: keyHex(k.person(person)), kk: null, nk: null });
+      const h1 = line(ulid(), B, '2026-11-28T01:00:00.000Z'); // recorded on server 2
+      const h2 = line(ulid(), A, '2026-11-28T02:00:00.000Z'); // the double, recorded on server 1
+      const alarm: AidAlarm = {
+        id: 11, severity: 'critical', handoutId: h2.id, programmeId: 'bst', period: '2026-11', villageCode: A, villageName: null, nikMasked: '351021******0001', name: 'Budi',
+        matches: [{ kind: 'same_nik', severity: 'critical', programmeId: 'bst', period: '2026-11', villageCode: B, villageName: null, at: h1.at, handoutId: null }],
+        villages: [A, B], raisedAt: h2.at, acknowledgedAt: null, acknowledgedBy: null, resolution: null,
+      };
+      const write = (server: string, lines: unknown[]) => {
+        const dir = join(rdb.dataDir, server, 'server', 'aid');
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, 'journal.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+        return join(rdb.dataDir, server);
+      };
+      // Server 1 raised the alarm and was down when server 2 resolved it (cancelling server 1's handout).
+      const d1 = write('server-1', [h2, { t: 'a', alarm }]);
+      const d2 = write('server-2', [h1, { t: 'a', alarm }, { t: 'r', alarmId: 11, action: 'cancel', reason: 'ganda', by: 'desa-b', at: '2026-11-28T03:00:00.000Z', cancelled: h2 }]);
+      expect(aidLegacyImporterFor('server-1').name).not.toBe(aidLegacyImporterFor('server-2').name);
+      expect(await aidLegacyImporterFor('server-1').run(rdb, d1)).toBe(1);
+      expect(await aidLegacyImporterFor('server-2').run(rdb, d2)).toBe(1);
+
+      const { aid } = await aidOn(rdb, rdb.dataDir);
+      expect((await aid.alarms(null, false)).map((a) => [a.id, a.resolution?.action ?? null, a.acknowledgedBy])).toEqual([[11, 'cancel', 'desa-b']]);
+      expect((await aid.audit(null, 20)).filter((e) => e.alarmId === 11).map((e) => e.type).sort()).toEqual(['alarm', 'resolve']);
+      expect((await aid.check({ programmeId: 'bst', nik: person, villageCode: C, date: '2026-11-02' }, 'x')).matches.map((m) => m.villageCode)).toEqual([B]);
     } finally {
       await rdb.close();
     }

@@ -46,7 +46,7 @@ import { countsByCheckpoint, recentArrivalsSince, recentScans, rowToScan, stored
 import { storeLegacyScans } from './db/legacy-scans.ts';
 import { runLegacyImports, type LegacyImporter } from './db/legacy-import.ts';
 import { legacyPointsImporter } from './store/legacy-points.ts';
-import { aidLegacyImporter } from './aid/aid-legacy-import.ts';
+import { aidLegacyImporterFor } from './aid/aid-legacy-import.ts';
 import { usersJsonImporter } from './auth/legacy-users.ts';
 import { puskesmasPendingImporter } from './puskesmas/legacy-pending.ts';
 import { etaCalculator, loadTravelTimes } from './arrivals/eta.ts';
@@ -55,7 +55,7 @@ import { TimeBeacon } from './live/time-beacon.ts';
 export const VERSION = '0.2.0';
 
 /** The importers of each domain's old journals (after the points: they refer to scans by id). */
-const LEGACY_IMPORTERS: LegacyImporter[] = [aidLegacyImporter, usersJsonImporter, puskesmasPendingImporter];
+const LEGACY_IMPORTERS: LegacyImporter[] = [usersJsonImporter, puskesmasPendingImporter];
 
 export interface IngestStats {
   /** Scans taken from MQTT, redeliveries included: = stored + duplicates + deadLettered + dropped + pending. */
@@ -248,6 +248,8 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   // Before the spool drains and before MQTT: the point import rewrites whole days of InfluxDB.
   const legacy = await runLegacyImports(rdb, cfg.dataDir, [
     ...(influxUp && store instanceof InfluxScanStore ? [legacyPointsImporter({ store, feverC: cfg.feverThresholdC, eta, log: (day, n) => log.info({ day, scans: n }, 'legacy points imported') })] : []),
+    // Per instance: in cluster mode each server imports the aid journal its own DATA_DIR holds.
+    aidLegacyImporterFor(cfg.mqttClientId),
     ...LEGACY_IMPORTERS,
   ]);
   if (Object.keys(legacy.imported).length > 0) log.info(legacy.imported, 'legacy records imported into the database');

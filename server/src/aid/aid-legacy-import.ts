@@ -9,6 +9,13 @@
  * same 64-bit HMACs this version stores, made with the same secret (DATA_DIR/server/aid/secret or
  * AID_HMAC_SECRET), so imported handouts are found by later checks.
  *
+ * Cluster mode: every instance kept its own journal (its own handouts, plus the alarms, acks and
+ * resolutions it learned from the others). Each instance imports its own, once
+ * ({@link aidLegacyImporterFor} its instance id); alarms are keyed by their cluster-wide id, so an alarm
+ * in two journals is one row whose ack and resolution are filled by whichever import knows them, its
+ * audit entries are not doubled, and a cancel or double known to one journal reaches a handout imported
+ * from the other.
+ *
  * Two streamed passes, bounded memory: the first collects the alarms (with their ack and resolution),
  * which handouts were doubles and which were cancelled; the second inserts handouts and audit rows in
  * journal order. All in one transaction: a crash mid-import leaves nothing, and the import runs again.
@@ -87,13 +94,34 @@ async function importJournal(db: Kysely<Database>, file: string, engine: 'sqlite
         .execute();
       for (const v of a.villages) await trx.insertInto('aid_alarm_villages').values({ village_code: v, alarm_id: a.id }).onConflict((oc) => oc.doNothing()).execute();
     }
+    // Another journal of the cluster may have imported the alarm without this one's ack or resolution.
+    for (const { alarm: a, ack, res } of alarms.values()) {
+      if (ack) await trx.updateTable('aid_alarms').set({ acked_at: ack.at, acked_by: ack.by, state: 'acknowledged' }).where('id', '=', a.id).where('acked_at', 'is', null).where('resolved_at', 'is', null).execute();
+      if (res) {
+        await trx
+          .updateTable('aid_alarms')
+          .set({ resolved_at: res.at, resolved_by: res.by, resolution: res.action, resolution_reason: res.reason, state: 'resolved', open_key: null, updated_at: res.at })
+          .where('id', '=', a.id)
+          .where('resolved_at', 'is', null)
+          .execute();
+      }
+    }
     if (engine === 'postgres' && alarms.size) await sql`select setval(pg_get_serial_sequence('aid_alarms', 'id'), (select max(id) from aid_alarms))`.execute(trx);
+    // Audit entries about alarms another journal already brought in are not added twice.
+    const known = new Set<string>();
+    const ids = [...alarms.keys()];
+    for (let i = 0; i < ids.length; i += ROWS_PER_INSERT) {
+      const rows = await trx.selectFrom('aid_audit').select(['alarm_id', 'action', 'at', 'by']).where('alarm_id', 'in', ids.slice(i, i + ROWS_PER_INSERT)).execute();
+      for (const r of rows) known.add(`${r.alarm_id}|${r.action}|${r.at}|${r.by}`);
+    }
+    const fresh = (a: Insertable<AidAuditTable>) => a.alarm_id == null || !known.has(`${a.alarm_id}|${a.action}|${a.at}|${a.by}`);
 
     let handouts: Insertable<AidHandoutsTable>[] = [];
     let audit: Insertable<AidAuditTable>[] = [];
     const flush = async () => {
       if (handouts.length) await trx.insertInto('aid_handouts').values(handouts).onConflict((oc) => oc.column('handout_id').doNothing()).execute();
-      if (audit.length) await trx.insertInto('aid_audit').values(audit).execute();
+      const add = audit.filter(fresh);
+      if (add.length) await trx.insertInto('aid_audit').values(add).execute();
       handouts = [];
       audit = [];
     };
@@ -124,20 +152,39 @@ async function importJournal(db: Kysely<Database>, file: string, engine: 'sqlite
       if (handouts.length >= ROWS_PER_INSERT || audit.length >= ROWS_PER_INSERT) await flush();
     }
     await flush();
+    // A double or a cancel this journal knows of, on a handout another journal brought in.
+    const marks: [string, Set<string>][] = [['double', doubles], ['cancelled', cancelled]];
+    for (const [status, set] of marks) {
+      const list = [...set];
+      for (let i = 0; i < list.length; i += ROWS_PER_INSERT) {
+        let q = trx.updateTable('aid_handouts').set({ status }).where('handout_id', 'in', list.slice(i, i + ROWS_PER_INSERT));
+        if (status === 'double') q = q.where('status', '=', 'recorded');
+        await q.execute();
+      }
+    }
   });
   return imported;
 }
 
-/** `aid-journal`: the aid journal of sessions 1–4 (handouts, alarms, acks, resolutions, audit). */
-export const aidLegacyImporter: LegacyImporter = {
-  name: 'aid-journal',
-  async run(rdb, dataDir) {
-    const dir = join(dataDir, 'server', 'aid');
-    const journal = join(dir, 'journal.jsonl');
-    if (!existsSync(journal)) return 0;
-    const n = await importJournal(rdb.db, journal, rdb.engine);
-    renameSync(journal, `${journal}.imported`);
-    rmSync(join(dir, 'index.snap'), { force: true });
-    return n;
-  },
-};
+/**
+ * The aid journal of sessions 1–4 under this DATA_DIR (handouts, alarms, acks, resolutions, audit).
+ * `instanceId` names it per server (cluster mode: each instance imports its own journal once).
+ */
+export function aidLegacyImporterFor(instanceId?: string): LegacyImporter {
+  return {
+    name: instanceId ? `aid-journal:${instanceId}` : 'aid-journal',
+    async run(rdb, dataDir) {
+      const dir = join(dataDir, 'server', 'aid');
+      const journal = join(dir, 'journal.jsonl');
+      if (!existsSync(journal)) return 0;
+      const n = await importJournal(rdb.db, journal, rdb.engine);
+      // Kept for the operator, never read again (the once-only guard with the `meta` mark).
+      renameSync(journal, `${journal}.imported`);
+      rmSync(join(dir, 'index.snap'), { force: true });
+      return n;
+    },
+  };
+}
+
+/** `aid-journal`: a single server's aid journal (see {@link aidLegacyImporterFor} for cluster mode). */
+export const aidLegacyImporter: LegacyImporter = aidLegacyImporterFor();
