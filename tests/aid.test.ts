@@ -3,11 +3,14 @@
  * of three villages and the command centre, a distribution-point device over MQTT, and a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { ulid } from 'ulid';
 import { villageDeviceTopic, type AidAlarm, type AidAuditEntry, type AidCheckResult, type AidImportReport, type AidRecordResult } from '@sk/protocol';
 import { loadRegions } from '@sk/protocol/regions';
 import type { RunningServer } from '@sk/server';
+import { AidKeys, keyHex } from '../server/src/aid/keys.ts';
 import { bootServer, liveSocket, publisher, signIn, startBareBroker, startInflux, tempDir, until, type LiveSocket } from './server-fixtures.ts';
 
 const villages = loadRegions().villages;
@@ -156,5 +159,38 @@ describe('double aid across villages', () => {
     expect(again.body.data.matches).toMatchObject([{ kind: 'same_nik', villageCode: A }]);
     const alarms = (await get<AidAlarm[]>('cmd', '/api/aid/alarms?active=false')).data;
     expect(alarms.find((a) => a.id === dbl.alarmId)!.resolution!.action).toBe('cancel');
+  });
+
+  it('an upgrade: a data directory with the aid journal of sessions 1–4 starts with its handouts and alarms in the database', async () => {
+    const old = tempDir('aid-upgrade');
+    try {
+      const dir = join(old, 'server', 'aid');
+      mkdirSync(dir, { recursive: true });
+      const secret = randomBytes(32);
+      writeFileSync(join(dir, 'secret'), secret.toString('base64') + '\n', { mode: 0o600 });
+      const k = new AidKeys(secret);
+      const person = nik();
+      const h = (v: string, at: string) => ({ t: 'h', id: ulid(), p: 'bst', d: '2026-11-28', v, at, by: 'desa', pk: keyHex(k.person(person)), kk: null, nk: null });
+      const [h1, h2] = [h(A, '2026-11-28T01:00:00.000Z'), h(B, '2026-11-28T02:00:00.000Z')];
+      const alarm: AidAlarm = {
+        id: 3, severity: 'critical', handoutId: h2.id, programmeId: 'bst', period: '2026-11', villageCode: B, villageName: null, nikMasked: '351021******0001', name: 'Budi',
+        matches: [{ kind: 'same_nik', severity: 'critical', programmeId: 'bst', period: '2026-11', villageCode: A, villageName: null, at: h1.at, handoutId: null }],
+        villages: [B, A], raisedAt: h2.at, acknowledgedAt: null, acknowledgedBy: null, resolution: null,
+      };
+      writeFileSync(join(dir, 'journal.jsonl'), [h1, h2, { t: 'a', alarm }].map((l) => JSON.stringify(l)).join('\n') + '\n');
+      const upgraded = await bootServer({ MQTT_URL: broker.url, INFLUX_URL: influx.url, DATA_DIR: old });
+      try {
+        const cookie = await signIn(upgraded, old, 'komando-lama', 'command');
+        const alarms = (await (await fetch(`${upgraded.url}/api/aid/alarms`, { headers: { cookie } })).json()) as { data: AidAlarm[] };
+        expect(alarms.data.map((a) => [a.id, a.villages])).toEqual([[3, [B, A]]]);
+        const check = await fetch(`${upgraded.url}/api/aid/check`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ programmeId: 'bst', nik: person, villageCode: C, date: '2026-11-02' }) });
+        expect(((await check.json()) as { data: AidCheckResult }).data.matches.map((m) => m.villageCode)).toEqual([A, B]);
+        expect(existsSync(join(dir, 'journal.jsonl.imported'))).toBe(true);
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      rmSync(old, { recursive: true, force: true });
+    }
   });
 });
