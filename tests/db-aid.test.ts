@@ -14,6 +14,7 @@ import { openDatabase, type RecordsDb } from '../server/src/db/database.ts';
 import { Aid } from '../server/src/aid/aid.ts';
 import { aidLegacyImporter, aidLegacyImporterFor } from '../server/src/aid/aid-legacy-import.ts';
 import { AidKeys, keyHex } from '../server/src/aid/keys.ts';
+import { purgeAidAlarmNames } from '../server/src/aid/aid-alarm-rows.ts';
 import { ENGINES, freshDb, stopPrivatePostgres } from './db-fixtures.ts';
 
 afterAll(stopPrivatePostgres);
@@ -184,6 +185,30 @@ describe.each(ENGINES)('social aid on %s', (engine) => {
       expect(await aid.erasePerson(gone)).toBe(1);
       const byName = (await aid.alarms(null, true)).map((a) => [a.name, a.nikMasked]);
       expect(byName).toEqual([[`Nama ${kept}`, maskNik(kept)], ['', '']]);
+    } finally {
+      await rdb.close();
+    }
+  });
+
+  it('retention blanks the masked NIK and name of alarms resolved before the cutoff; open ones keep them', async () => {
+    const rdb = await freshDb(engine);
+    try {
+      let now = new Date('2026-11-01T00:00:00.000Z');
+      const aid = new Aid({ rdb, dataDir: rdb.dataDir, regions, secret: SECRET, emit: () => {}, now: () => now });
+      await aid.start();
+      const ids: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const n = nik();
+        await aid.record([handout(A, { nik: n })], 'desa-a');
+        ids.push((await aid.record([handout(B, { nik: n })], 'desa-b'))[0]!.alarmId!);
+      }
+      await aid.resolve(ids[0]!, { action: 'confirm', reason: 'sudah diperiksa' }, 'desa-a');
+      now = new Date('2026-12-01T00:00:00.000Z');
+      await aid.resolve(ids[1]!, { action: 'confirm', reason: 'sudah diperiksa' }, 'desa-a');
+      expect(await purgeAidAlarmNames(rdb, '2026-11-15T00:00:00.000Z')).toBe(1);
+      expect(await purgeAidAlarmNames(rdb, '2026-11-15T00:00:00.000Z')).toBe(0);
+      const named = new Map((await aid.alarms(null, false)).map((a) => [a.id, a.name]));
+      expect([named.get(ids[0]!), named.get(ids[1]!) !== '', named.get(ids[2]!) !== '']).toEqual(['', true, true]);
     } finally {
       await rdb.close();
     }

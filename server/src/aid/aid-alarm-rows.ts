@@ -129,3 +129,26 @@ export async function eraseAidPerson(rdb: RecordsDb, personKey: string): Promise
     return rows.length;
   });
 }
+
+/**
+ * Retention (PII_RETENTION_DAYS) for aid: the masked NIK and name an alarm shows are blanked once the
+ * alarm was resolved before `cutoff` (an open alarm keeps them: the officers still have to find the
+ * recipient). At most `batch` alarms per call; returns how many were blanked (call again while = batch).
+ */
+export async function purgeAidAlarmNames(rdb: RecordsDb, cutoff: string, batch = 1000): Promise<number> {
+  return rdb.db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .selectFrom('aid_alarms')
+      .select(['id', 'body'])
+      .where('resolved_at', '<', cutoff)
+      .where('body', 'not like', '%"name":""%')
+      .orderBy('id')
+      .limit(batch)
+      .execute();
+    for (const r of rows) {
+      const body = JSON.parse(r.body) as AlarmBody;
+      await trx.updateTable('aid_alarms').set({ body: JSON.stringify({ ...body, nikMasked: '', name: '' }) }).where('id', '=', r.id).execute();
+    }
+    return rows.length;
+  });
+}
