@@ -6,7 +6,7 @@
 
 export const ALERT_RULES = [
   'rapid_positive', 'fever', 'symptoms', 'watch_origin',
-  'device_offline', 'device_backlog', 'arrival_surge', 'arrival_overdue', 'quarantine_full',
+  'device_offline', 'device_backlog', 'arrival_surge', 'arrival_overdue', 'quarantine_full', 'follow_up_overdue',
 ] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
 
@@ -38,4 +38,11 @@ export interface AlertEvent {
   ackedAt?: string;
   clearedBy?: string;
   clearedAt?: string;
+  /**
+   * Who must answer it (issue 17): `command` (device, surge, quarantine, overdue follow-ups) or
+   * `village` (a traveller's alert, answered through its follow-up; the command centre sees it counted).
+   */
+  answerBy?: 'command' | 'village';
+  /** The traveller's follow-up, for fever and positive alerts. */
+  followUpId?: number;
 }

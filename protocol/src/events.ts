@@ -4,6 +4,7 @@
  */
 import type { DeviceStatus, HealthScreening, HealthStatus } from './schemas.ts';
 import type { AlertEvent } from './alerts.ts';
+import type { AlertSummary, FollowUpEvent } from './follow-ups.ts';
 import type { AidAlarm } from './aid.ts';
 import type { PuskesmasMissing } from './puskesmas.ts';
 import type { ArrivalBatch } from './arrival-batch.ts';
@@ -59,6 +60,13 @@ export interface ServerToClientEvents {
   'puskesmas:missing': (m: PuskesmasMissing) => void;
   /** Raised, repeated, acknowledged or cleared; to `command`, the alert's village and its checkpoint. Reload /api/alerts after a reconnect. */
   'alert': (a: AlertEvent) => void;
+  /**
+   * A follow-up opened, folded a repeat, or changed state (issue 17): to the destination village's room
+   * and `command`; without name or NIK (join by scanId). Reload /api/follow-ups after a reconnect.
+   */
+  'follow-up': (f: FollowUpEvent) => void;
+  /** The command centre's counts changed (at most once a second): to `command`. */
+  'alerts:summary': (s: AlertSummary) => void;
   'hello': (info: { serverTime: string; lastEventId: number; scope: LiveScope }) => void;
 }
 

@@ -1,30 +1,56 @@
 /**
- * The alerts feature: applies the pure rules to accepted scans, device statuses and arrival rates,
- * keeps the book (durable in DATA_DIR/server/alerts.jsonl) and hands every change to `emit` (live).
- * Other features (expected arrivals, quarantine) raise through `raise` / `clearKey`.
+ * The alerts feature on the database of record (issues 15, 17). Scans come in per committed batch
+ * (`onScans`, the NEW scans only): each traveller is triaged (triage.ts), and the batch's follow-ups
+ * and alerts are written in ONE transaction, so a fever or positive traveller's alert and follow-up are
+ * in the database together or not at all. A scan is claimed in `follow_up_scans` first: a redelivered
+ * batch, or the start-up sweep that covers scans a crash left untriaged, changes nothing twice.
+ *
+ * Device offline and backlog are one open alert per device, a surge one per checkpoint, overdue
+ * follow-ups one per village: a repeat bumps the count. The command centre answers only the rules in
+ * `commandRules`; for the rest it sees counts (`summary`). Every change goes to `emit` after its commit
+ * (the live channel's rooms, which the Redis adapter carries to every server in cluster mode).
+ *
+ * State in memory is only what a restart rebuilds from the database: which device alerts are open, the
+ * last minutes' arrivals per checkpoint (for the surge rule), the overdue counts per village.
  */
 import { createHmac } from 'node:crypto';
-import type { AlertEvent, DeviceStatus, Scan } from '@sk/protocol';
+import type { AlertEvent, AlertRule, AlertSummary, DeviceStatus, FollowUpEvent, FollowUpState, Scan } from '@sk/protocol';
+import type { Kysely, Transaction } from 'kysely';
 import type { PublicUser } from '../auth/users.ts';
-import { Journal } from '../arrivals/journal.ts';
-import { AlertBook, type AlertRecord } from './alert-book.ts';
-import { backlogCheck, deviceAlert, deviceOffline, scanAlerts, surgeAlert, surgeCheck, type AlertCandidate, type BacklogOptions, type RuleOptions, type SurgeOptions } from './rules.ts';
+import type { RecordsDb } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
+import { rowToScan } from '../db/scan-rows.ts';
+import type { Logger } from '../log.ts';
+import {
+  acknowledgeAlert, clearAlert, clearAlertKey, getAlert, listAlerts, openAlertCounts, openKeys, raiseAlert, rowToAlert,
+  type AlertRowFull, type AlertScope,
+} from './alert-store.ts';
+import { claimScans, followUpCounts, getFollowUp, listFollowUps, moveFollowUp, openFollowUp, overdueByVillage, rowToFollowUp, setFollowUpAlert, uncoveredScans, type FollowUpQuery, type FollowUpRow } from './follow-up-store.ts';
+import { backlogCheck, deviceAlert, deviceOffline, surgeAlert, surgeCheck, type AlertCandidate, type BacklogOptions, type SurgeOptions } from './rules.ts';
+import { DEFAULT_COMMAND_RULES, TRIAGE_DEFAULTS, triage, type TriageOptions } from './triage.ts';
 
-export interface AlertsOptions extends RuleOptions {
+export interface AlertsOptions extends Partial<Pick<TriageOptions, 'symptoms' | 'watchOrigin'>> {
+  rdb: RecordsDb;
+  feverC: number;
+  /** Province (`51`) or regency (`35.09`) codes of the traveller's NIK origin. */
+  watchOrigins: readonly string[];
   offlineAfterMs: number;
   now?: () => Date;
-  /** DATA_DIR/server/alerts.jsonl; in memory when absent. */
-  journalFile?: string;
+  log?: Logger;
   /** Secret for the person key (HMAC of the NIK), so the key cannot be brute-forced back to a NIK. */
   personSecret?: Buffer;
   /** A repeat of an open alert within this window folds into it (default 6 h; ALERT_DEDUP_MIN). */
   dedupWindowMs?: number;
-  /** Surge rule windows (defaults below; SURGE_* env vars). */
   surge?: Partial<SurgeOptions>;
   backlog?: Partial<BacklogOptions>;
+  /** Rules the command centre answers itself (ALERT_COMMAND_RULES). */
+  commandRules?: readonly AlertRule[];
+  /** Minutes to first contact: fever/positive (FOLLOW_UP_URGENT_MIN, 120) and the rest (FOLLOW_UP_DUE_MIN, 1440). */
+  followUpUrgentMin?: number;
+  followUpDueMin?: number;
   emit?: (a: AlertEvent) => void;
-  /** Cluster mode: every local change with its key, for the other instances (ServerCluster.shareAlerts). */
-  share?: (r: AlertRecord) => void;
+  emitFollowUp?: (f: FollowUpEvent) => void;
+  emitSummary?: (s: AlertSummary) => void;
 }
 
 /** Defaults, mirrored in config.ts (SURGE_WINDOW_MIN, SURGE_BASELINE_MIN, SURGE_FACTOR, SURGE_MIN_COUNT). */
@@ -32,73 +58,351 @@ export const SURGE_DEFAULTS: SurgeOptions = { windowMin: 10, baselineMin: 60, fa
 /** Default de-duplication window, mirrored in config.ts (ALERT_DEDUP_MIN = 360). */
 export const DEDUP_WINDOW_MS = 6 * 3600_000;
 const BACKLOG: BacklogOptions = { minDepth: 100, risingReports: 3 };
+/** Untriaged scans (a crash between a batch's commit and its triage) are looked for this far back. */
+const RECOVER_HORIZON_MS = 3 * 86_400_000;
+/** Scans per triage transaction at most (a backlog after a restart is taken in slices). */
+const MAX_BATCH = 5000;
+
+type Db = Kysely<Database>;
+interface PendingBatch { scans: readonly Scan[]; done: () => void; fail: (e: unknown) => void }
+
+/** PostgreSQL's "try again": deadlock detected, serialization failure. */
+const retryable = (e: unknown) => ['40P01', '40001'].includes((e as { code?: string }).code ?? '');
 
 export class Alerts {
-  readonly book: AlertBook;
-  readonly #devices = new Map<string, DeviceStatus>();
-  readonly #depths = new Map<string, number[]>();
-  /** Arrivals per checkpoint per minute (minute index → count), kept for window + baseline. */
-  readonly #perMinute = new Map<string, Map<number, number>>();
-  /** Per checkpoint: the per-minute series the surge rule reads, as of `minute`. */
-  readonly #surgeSeries = new Map<string, { minute: number; series: number[] }>();
-  /** The minute this instance started counting: a surge needs a full baseline behind it. */
-  readonly #countingSince: number;
+  readonly #o: AlertsOptions;
+  readonly #db: Db;
+  readonly #now: () => Date;
+  readonly #triage: TriageOptions;
   readonly #surge: SurgeOptions;
   readonly #backlog: BacklogOptions;
-  readonly #now: () => Date;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #command: ReadonlySet<string>;
+  readonly #devices = new Map<string, DeviceStatus>();
+  readonly #depths = new Map<string, number[]>();
+  /** Open device alert keys (`device_offline|cp/dev`), rebuilt from the database at start. */
+  #openDeviceKeys = new Set<string>();
+  /** Arrivals per checkpoint per minute (minute index → count), window + baseline; rebuilt from scans at start. */
+  readonly #perMinute = new Map<string, Map<number, number>>();
+  /** Per checkpoint, the minute its surge alert was last raised or bumped. */
+  readonly #surgeRaised = new Map<string, number>();
+  /** Open follow_up_overdue alerts: village → count shown. */
+  #overdueShown = new Map<string, number>();
+  #pending: PendingBatch[] = [];
+  #draining: Promise<void> | undefined;
+  /** Device and sweep work, in order. */
+  #chain: Promise<unknown> = Promise.resolve();
+  #timers: NodeJS.Timeout[] = [];
+  #summaryDirty = true;
+  #stopped = false;
+  /** A triage transaction failed (database down): the sweep looks for what it left uncovered. */
+  #untriaged = false;
 
-  constructor(private readonly o: AlertsOptions) {
+  constructor(o: AlertsOptions) {
+    this.#o = o;
+    this.#db = o.rdb.db;
     this.#now = o.now ?? (() => new Date());
+    this.#triage = { feverC: o.feverC, watchOrigins: o.watchOrigins, symptoms: o.symptoms ?? TRIAGE_DEFAULTS.symptoms, watchOrigin: o.watchOrigin ?? TRIAGE_DEFAULTS.watchOrigin };
     this.#surge = { ...SURGE_DEFAULTS, ...o.surge };
     this.#backlog = { ...BACKLOG, ...o.backlog };
-    this.#countingSince = Math.floor(this.#now().getTime() / 60_000);
-    const journal = o.journalFile ? new Journal<AlertRecord>(o.journalFile, (r) => String(r.id)) : undefined;
-    this.book = new AlertBook({ now: this.#now, journal, dedupWindowMs: o.dedupWindowMs ?? DEDUP_WINDOW_MS, onChange: (a) => o.emit?.(a), onRecord: o.share });
+    this.#command = new Set(o.commandRules ?? DEFAULT_COMMAND_RULES);
   }
 
-  /** Checks for devices gone silent without a last will (e.g. a network cut the broker has not noticed). */
-  start(checkEveryMs = 5000): void {
-    this.#timer = setInterval(() => this.#checkSilent(), checkEveryMs);
+  /** Who answers an alert of this rule. */
+  answerBy(rule: AlertRule): 'command' | 'village' {
+    return this.#command.has(rule) ? 'command' : 'village';
   }
 
-  stop(): void {
-    clearInterval(this.#timer);
-    this.book.close();
+  /** Rebuilds memory from the database, covers scans a crash left untriaged, then starts the timers. */
+  async start(o: { silentCheckMs?: number; sweepMs?: number } = {}): Promise<void> {
+    this.#openDeviceKeys = await openKeys(this.#db, ['device_offline', 'device_backlog']);
+    const overdue = await this.#db.selectFrom('alerts').select(['subject_key', 'count']).where('rule', '=', 'follow_up_overdue').where('open_key', 'is not', null).execute();
+    this.#overdueShown = new Map(overdue.map((r) => [r.subject_key, Number(r.count)]));
+    await this.#rebuildSurgeCounts();
+    await this.recover();
+    this.#timers.push(setInterval(() => this.#serial(() => this.#checkSilent()), o.silentCheckMs ?? 5000));
+    this.#timers.push(setInterval(() => this.#serial(() => this.sweep()), o.sweepMs ?? 10_000));
+    this.#timers.push(setInterval(() => void this.#emitSummary(), 1000));
   }
 
-  raise(c: AlertCandidate): AlertEvent {
-    return this.book.raise(c).alert;
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const t of this.#timers) clearInterval(t);
+    await this.flush();
+    await this.#chain.catch(() => {});
   }
 
-  clearKey(key: string, by: string): void {
-    this.book.clearKey(key, by);
+  /** Resolves when every scan handed in so far is triaged (tests, shutdown). */
+  async flush(): Promise<void> {
+    while (this.#draining) await this.#draining.catch(() => {});
   }
 
-  /** The traveller's alert key: an HMAC of the NIK (never the NIK itself), or the scanId without a secret. */
+  // ---------------------------------------------------------------- scans
+
+  /**
+   * The NEW scans of one committed batch (never a redelivered one): triaged in one transaction.
+   * Resolves when their follow-ups and alerts are committed.
+   */
+  onScans(scans: readonly Scan[]): Promise<void> {
+    // Stopped: the next start's sweep covers them (nothing is lost by not triaging now).
+    if (scans.length === 0 || this.#stopped) return Promise.resolve();
+    this.#countArrivals(scans);
+    const p = new Promise<void>((done, fail) => this.#pending.push({ scans, done, fail }));
+    this.#kick();
+    return p;
+  }
+
+  #kick(): void {
+    if (this.#draining) return;
+    this.#draining = this.#drain().finally(() => {
+      this.#draining = undefined;
+      // Handed in after the loop's last look (a caller resumed by the last batch's resolution).
+      if (this.#pending.length) this.#kick();
+    });
+  }
+
+  /** One scan (batched with the others of the same turn). Errors are logged; the start-up sweep covers what failed. */
+  onScan(scan: Scan): void {
+    this.onScans([scan]).catch(() => {});
+  }
+
+  async #drain(): Promise<void> {
+    // Let the rest of this turn's scans join the batch.
+    await new Promise((r) => setImmediate(r));
+    while (this.#pending.length) {
+      const take: PendingBatch[] = [];
+      let n = 0;
+      while (this.#pending.length && (n === 0 || n + this.#pending[0]!.scans.length <= MAX_BATCH)) {
+        const p = this.#pending.shift()!;
+        take.push(p);
+        n += p.scans.length;
+      }
+      const scans = take.length === 1 ? take[0]!.scans : take.flatMap((p) => p.scans);
+      try {
+        await this.#triageBatch(scans);
+        for (const p of take) p.done();
+      } catch (e) {
+        this.#untriaged = true;
+        this.#o.log?.warn({ err: (e as Error).message, scans: scans.length }, 'triage failed; the scans are covered by the next sweep');
+        for (const p of take) p.fail(e);
+      }
+    }
+  }
+
+  /** The person key: an HMAC of the NIK (never the NIK itself), or the scanId without a secret. */
   readonly #person = (scan: Scan): string => {
-    const secret = this.o.personSecret;
+    const secret = this.#o.personSecret;
     return secret ? createHmac('sha256', secret).update(scan.nik).digest('base64url').slice(0, 22) : scan.scanId;
   };
 
-  onScan(scan: Scan): void {
-    for (const c of scanAlerts(scan, this.o, this.#person)) this.book.raise(c);
-    this.#countArrival(scan.checkpointId);
+  async #triageBatch(scans: readonly Scan[]): Promise<void> {
+    const work: { scan: Scan; t: ReturnType<typeof triage> }[] = [];
+    for (const scan of scans) {
+      const t = triage(scan, this.#triage, this.#person);
+      if (t.followUp) work.push({ scan, t });
+    }
+    if (work.length === 0) return;
+    const now = this.#now();
+    const at = now.toISOString();
+    const foldAfter = new Date(now.getTime() - (this.#o.dedupWindowMs ?? DEDUP_WINDOW_MS)).toISOString();
+    const urgentDue = new Date(now.getTime() + (this.#o.followUpUrgentMin ?? 120) * 60_000).toISOString();
+    const otherDue = new Date(now.getTime() + (this.#o.followUpDueMin ?? 1440) * 60_000).toISOString();
+    const { alerts, followUps } = await this.#transaction(async (trx) => {
+      const alerts: AlertRowFull[] = [];
+      const followUps: FollowUpRow[] = [];
+      // Claim every scan first: one a sweep or another server already triaged is left alone.
+      const claimed = await claimScans(trx, work.map((w) => w.scan.scanId));
+      for (const { scan, t } of work) {
+        if (!claimed.has(scan.scanId)) continue;
+        const urgent = t.followUp === 'positive' || t.followUp === 'fever';
+        const f = await openFollowUp(trx, {
+          personKey: this.#person(scan), scanId: scan.scanId, reason: t.followUp!, villageCode: scan.destinationVillageCode,
+          checkpointId: scan.checkpointId, at, dueAt: urgent ? urgentDue : otherDue,
+        });
+        let fu = f.row;
+        for (const c of t.alerts) {
+          const { row } = await raiseAlert(trx, c, { at, foldAfter, answerBy: this.answerBy(c.rule), followUpId: Number(fu.id) });
+          alerts.push(row);
+          if (fu.alert_id === null || (c.rule === 'rapid_positive' && Number(fu.alert_id) !== Number(row.id))) {
+            await setFollowUpAlert(trx, Number(fu.id), Number(row.id), c.rule === 'rapid_positive');
+            fu = { ...fu, alert_id: Number(row.id) };
+          }
+        }
+        followUps.push(fu);
+      }
+      return { alerts, followUps };
+    });
+    for (const r of alerts) this.#o.emit?.(rowToAlert(r));
+    for (const f of followUps) this.#o.emitFollowUp?.(rowToFollowUp(f, at));
+    this.#summaryDirty = true;
   }
+
+  /** One transaction, tried again on PostgreSQL's deadlock or serialization failure (two servers on one row). */
+  async #transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#db.transaction().execute(fn);
+      } catch (e) {
+        if (attempt >= 5 || !retryable(e)) throw e;
+      }
+    }
+  }
+
+  /**
+   * Covers fever, positive (and, when they get follow-ups, symptomatic) scans that no follow-up covers:
+   * a crash between a batch's commit and its triage (at start), or a failed triage transaction (the
+   * sweep after one). Bounded: the last days, in slices.
+   */
+  async recover(): Promise<number> {
+    const healths = ['positif', 'demam', ...(this.#triage.symptoms === 'off' ? [] : ['gejala'])];
+    const since = new Date(this.#now().getTime() - RECOVER_HORIZON_MS).toISOString();
+    let total = 0;
+    for (let round = 0; round < 200; round++) {
+      const rows = await uncoveredScans(this.#db, since, healths, 2000);
+      if (rows.length === 0) break;
+      await this.#triageBatch(rows.map(rowToScan));
+      total += rows.length;
+      if (rows.length < 2000) break;
+    }
+    if (total) this.#o.log?.info({ scans: total }, 'untriaged scans covered');
+    return total;
+  }
+
+  // ---------------------------------------------------------------- surge
+
+  async #rebuildSurgeCounts(): Promise<void> {
+    const now = this.#now().getTime();
+    const span = this.#surge.windowMin + this.#surge.baselineMin;
+    const since = new Date((Math.floor(now / 60_000) - span + 1) * 60_000).toISOString();
+    const rows = await this.#db
+      .selectFrom('scans')
+      .select((eb) => ['checkpoint_id', eb.fn<string>('substr', ['scanned_at', eb.val(1), eb.val(16)]).as('minute'), eb.fn.countAll<number>().as('n')])
+      .where('scanned_at', '>=', since)
+      .groupBy(['checkpoint_id', 'minute'])
+      .execute();
+    for (const r of rows) {
+      const m = Math.floor(Date.parse(`${r.minute}:00.000Z`) / 60_000);
+      let b = this.#perMinute.get(r.checkpoint_id);
+      if (!b) this.#perMinute.set(r.checkpoint_id, (b = new Map()));
+      b.set(m, Number(r.n));
+    }
+  }
+
+  #countArrivals(scans: readonly Scan[]): void {
+    const minute = Math.floor(this.#now().getTime() / 60_000);
+    const touched = new Set<string>();
+    for (const s of scans) {
+      let b = this.#perMinute.get(s.checkpointId);
+      if (!b) this.#perMinute.set(s.checkpointId, (b = new Map()));
+      b.set(minute, (b.get(minute) ?? 0) + 1);
+      touched.add(s.checkpointId);
+    }
+    const span = this.#surge.windowMin + this.#surge.baselineMin;
+    for (const cp of touched) {
+      const b = this.#perMinute.get(cp)!;
+      if (b.size > span) for (const m of b.keys()) if (m <= minute - span) b.delete(m);
+      // Raised (or its count bumped) at most once a minute per checkpoint: a surge lasting ten minutes
+      // is one alert whose count says for how many minutes, not one write per batch.
+      if (this.#surgeRaised.get(cp) === minute) continue;
+      const series = Array.from({ length: span }, (_, i) => b.get(minute - span + 1 + i) ?? 0);
+      const s = surgeCheck(series, this.#surge);
+      if (!s) continue;
+      this.#surgeRaised.set(cp, minute);
+      this.#serial(() => this.raise(surgeAlert(cp, s, this.#surge)));
+    }
+  }
+
+  // ---------------------------------------------------------------- devices
 
   onStatus(s: DeviceStatus): void {
     const id = `${s.checkpointId}/${s.deviceId}`;
     this.#devices.set(id, s);
-    this.#apply(s);
+    this.#serial(() => this.#applyOffline(s));
     if (s.outbox) {
       const depths = this.#depths.get(id) ?? [];
       depths.push(s.outbox.depth);
       if (depths.length > 10) depths.shift();
       this.#depths.set(id, depths);
       const r = backlogCheck(s, depths, this.#backlog);
-      if (r === 'clear') this.book.clearKey(`device_backlog|${id}`, 'system');
-      else if (r) this.book.raise(r);
+      const key = `device_backlog|${id}`;
+      if (r === 'clear') {
+        if (this.#openDeviceKeys.has(key)) this.#serial(() => this.clearKey(key, 'system'));
+      } else if (r) this.#serial(() => this.raise(r));
     }
+  }
+
+  async #applyOffline(s: DeviceStatus): Promise<void> {
+    const key = `device_offline|${s.checkpointId}/${s.deviceId}`;
+    if (deviceOffline(s, this.#now().getTime(), this.#o.offlineAfterMs)) {
+      if (!this.#openDeviceKeys.has(key)) await this.raise(deviceAlert(s));
+    } else if (this.#openDeviceKeys.has(key)) await this.clearKey(key, 'system');
+  }
+
+  async #checkSilent(): Promise<void> {
+    for (const s of this.#devices.values()) await this.#applyOffline(s);
+  }
+
+  /** Runs device/sweep work one after another; a failure is logged, never thrown into a timer. */
+  #serial(fn: () => Promise<unknown>): void {
+    if (this.#stopped) return;
+    this.#chain = this.#chain.then(fn).catch((e: Error) => this.#o.log?.warn({ err: e.message }, 'alert work failed'));
+  }
+
+  // ---------------------------------------------------------------- raise / clear / ack
+
+  #raiseOptions(rule: AlertRule, extra: { count?: number } = {}) {
+    const now = this.#now();
+    return { at: now.toISOString(), foldAfter: new Date(now.getTime() - (this.#o.dedupWindowMs ?? DEDUP_WINDOW_MS)).toISOString(), answerBy: this.answerBy(rule), ...extra };
+  }
+
+  /** Raises (or folds into the open alert of its key) in its own transaction; emitted after commit. */
+  async raise(c: AlertCandidate, extra: { count?: number } = {}): Promise<AlertEvent> {
+    const { row } = await raiseAlert(this.#db, c, this.#raiseOptions(c.rule, extra));
+    this.#remember(row);
+    return this.announce(row);
+  }
+
+  /** Raises inside the caller's transaction (an overdue mark, a quarantine placement); `announce` the row after commit. */
+  async raiseIn(trx: Db, c: AlertCandidate): Promise<AlertRowFull> {
+    return (await raiseAlert(trx, c, this.#raiseOptions(c.rule))).row;
+  }
+
+  async clearKey(key: string, by: string, trx: Db = this.#db): Promise<AlertRowFull | undefined> {
+    const row = await clearAlertKey(trx, key, by, this.#now().toISOString());
+    if (row && trx === this.#db) this.announce(row);
+    if (row) this.#remember(row);
+    return row;
+  }
+
+  /** Emits a committed change. */
+  announce(row: AlertRowFull): AlertEvent {
+    const a = rowToAlert(row);
+    this.#summaryDirty = true;
+    this.#o.emit?.(a);
+    return a;
+  }
+
+  #remember(row: AlertRowFull): void {
+    if (row.rule !== 'device_offline' && row.rule !== 'device_backlog') return;
+    const key = `${row.rule}|${row.subject_key}`;
+    if (row.state === 'cleared') this.#openDeviceKeys.delete(key);
+    else this.#openDeviceKeys.add(key);
+  }
+
+  async acknowledge(id: number, by: string): Promise<AlertEvent | undefined> {
+    const { row, changed } = await acknowledgeAlert(this.#db, id, by, this.#now().toISOString());
+    if (!row) return undefined;
+    return changed ? this.announce(row) : rowToAlert(row);
+  }
+
+  async clear(id: number, by: string): Promise<AlertEvent | undefined> {
+    const { row, changed } = await clearAlert(this.#db, id, by, this.#now().toISOString());
+    if (!row) return undefined;
+    if (changed) this.#remember(row);
+    return changed ? this.announce(row) : rowToAlert(row);
+  }
+
+  get(id: number): Promise<AlertEvent | undefined> {
+    return getAlert(this.#db, id);
   }
 
   /** What a user may see: command all; a village officer its village's alerts; a checkpoint officer its checkpoint's. */
@@ -108,39 +412,112 @@ export class Alerts {
     return (a) => a.checkpointId !== undefined && a.checkpointId === user.checkpointId;
   }
 
-  #countArrival(checkpointId: string): void {
-    const minute = Math.floor(this.#now().getTime() / 60_000);
-    let buckets = this.#perMinute.get(checkpointId);
-    if (!buckets) this.#perMinute.set(checkpointId, (buckets = new Map()));
-    buckets.set(minute, (buckets.get(minute) ?? 0) + 1);
-    const span = this.#surge.windowMin + this.#surge.baselineMin;
-    // Only the current minute changes within a minute: the series is built once per minute and its
-    // last value updated per scan (building it per scan cost more than the rule).
-    let cached = this.#surgeSeries.get(checkpointId);
-    if (cached?.minute !== minute) {
-      for (const m of buckets.keys()) if (m <= minute - span) buckets.delete(m);
-      cached = { minute, series: Array.from({ length: span }, (_, i) => buckets!.get(minute - span + 1 + i) ?? 0) };
-      this.#surgeSeries.set(checkpointId, cached);
+  scopeOf(user: PublicUser): AlertScope {
+    if (user.role === 'command') return {};
+    if (user.role === 'village') return { villageCode: user.villageCode ?? '-' };
+    return { checkpointId: user.checkpointId ?? '-' };
+  }
+
+  /** Newest first, in the user's scope. */
+  list(user: PublicUser, q: { openOnly: boolean; answerBy?: 'command' | 'village'; rule?: AlertRule; limit: number }): Promise<AlertEvent[]> {
+    return listAlerts(this.#db, { ...q, ...this.scopeOf(user) });
+  }
+
+  /** The command centre's glance: what it must answer, counts of the rest, the follow-ups (overdue ones first of all). */
+  async summary(user: PublicUser): Promise<AlertSummary> {
+    const scope = this.scopeOf(user);
+    const rows = await openAlertCounts(this.#db, scope);
+    const openByRule: Record<string, number> = {};
+    let needsCommand = 0;
+    for (const r of rows) {
+      openByRule[r.rule] = (openByRule[r.rule] ?? 0) + r.n;
+      if ((r.answerBy ?? this.answerBy(r.rule as AlertRule)) === 'command') needsCommand += r.n;
     }
-    cached.series[span - 1] = buckets.get(minute) ?? 0;
-    // Counts live in memory: until a whole window + baseline has been seen since start, the baseline is
-    // made of minutes we did not count (zeros), and every checkpoint would "surge" after a start or restart.
-    if (minute - this.#countingSince < span) return;
-    const key = `arrival_surge|${checkpointId}`;
-    if (this.book.isOpen(key)) return; // one surge alert until someone clears it; no storm of updates
-    const s = surgeCheck(cached.series, this.#surge);
-    if (s) this.book.raise(surgeAlert(checkpointId, s, this.#surge));
+    const followUps = user.role === 'checkpoint' ? { open: 0, overdue: 0, byState: {} } : await followUpCounts(this.#db, { villageCode: scope.villageCode }, this.#now().toISOString());
+    return { needsCommand, openByRule, followUps };
   }
 
-  #apply(s: DeviceStatus): void {
-    const now = this.#now().getTime();
-    const id = `${s.checkpointId}/${s.deviceId}`;
-    if (deviceOffline(s, now, this.o.offlineAfterMs)) {
-      if (!this.book.isOpen(`device_offline|${id}`)) this.book.raise(deviceAlert(s));
-    } else this.book.clearKey(`device_offline|${id}`, 'system');
+  async #emitSummary(): Promise<void> {
+    if (!this.#summaryDirty || !this.#o.emitSummary || this.#stopped) return;
+    this.#summaryDirty = false;
+    try {
+      this.#o.emitSummary(await this.summary({ username: 'system', displayName: 'system', role: 'command' }));
+    } catch {
+      this.#summaryDirty = true;
+    }
   }
 
-  #checkSilent(): void {
-    for (const s of this.#devices.values()) this.#apply(s);
+  // ---------------------------------------------------------------- follow-ups
+
+  followUpScope(user: PublicUser): Pick<FollowUpQuery, 'villageCode'> | undefined {
+    if (user.role === 'command') return {};
+    if (user.role === 'village' && user.villageCode) return { villageCode: user.villageCode };
+    return undefined; // checkpoint supervisors have no follow-ups
+  }
+
+  async followUps(user: PublicUser, q: Omit<FollowUpQuery, 'villageCode'> & { villageCode?: string }): Promise<FollowUpEvent[]> {
+    const scope = this.followUpScope(user);
+    if (!scope) return [];
+    return listFollowUps(this.#db, { ...q, ...scope, villageCode: scope.villageCode ?? q.villageCode }, this.#now().toISOString());
+  }
+
+  /**
+   * Moves a follow-up on (the village officer of its village, or command). Its alert follows: contacted,
+   * tested or self-isolating acknowledges it; done clears it. One transaction.
+   */
+  async moveFollowUp(user: PublicUser, id: number, state: FollowUpState, note?: string): Promise<FollowUpEvent | undefined> {
+    const scope = this.followUpScope(user);
+    const cur = await getFollowUp(this.#db, id);
+    if (!cur || !scope || (scope.villageCode && cur.village_code !== scope.villageCode)) return undefined;
+    const at = this.#now().toISOString();
+    const { row, alert } = await this.#transaction(async (trx) => {
+      const row = await moveFollowUp(trx, id, state, user.username, at, note);
+      let alert: AlertRowFull | undefined;
+      if (row && row.alert_id !== null && row.updated_at === at) {
+        const r = state === 'selesai' ? await clearAlert(trx, Number(row.alert_id), user.username, at) : await acknowledgeAlert(trx, Number(row.alert_id), user.username, at);
+        if (r.changed) alert = r.row;
+      }
+      return { row, alert };
+    });
+    if (!row) return undefined;
+    if (alert) this.announce(alert);
+    const event = rowToFollowUp(row, at);
+    if (row.updated_at === at) {
+      this.#o.emitFollowUp?.(event);
+      this.#summaryDirty = true;
+    }
+    return event;
+  }
+
+  /**
+   * The periodic sweep: follow-ups still `baru` past their due time, one command alert per village
+   * (its count = how many), cleared when none is left. Also covers untriaged scans.
+   */
+  async sweep(): Promise<void> {
+    const now = this.#now().toISOString();
+    const overdue = await overdueByVillage(this.#db, now);
+    for (const [village, n] of overdue) {
+      if (this.#overdueShown.get(village) === n) continue;
+      await this.raise(
+        {
+          rule: 'follow_up_overdue', key: `follow_up_overdue|${village}`, subject: village, villageCode: village, severity: 'major',
+          title: 'Tindak lanjut terlambat', text: `${n} pelaku perjalanan belum dihubungi melewati batas waktu`,
+        },
+        { count: n },
+      );
+      this.#overdueShown.set(village, n);
+    }
+    for (const village of [...this.#overdueShown.keys()]) {
+      if (overdue.has(village)) continue;
+      await this.clearKey(`follow_up_overdue|${village}`, 'system');
+      this.#overdueShown.delete(village);
+    }
+    if (this.#untriaged && this.#pending.length === 0 && !this.#draining) {
+      this.#untriaged = false;
+      await this.recover().catch((e) => {
+        this.#untriaged = true;
+        throw e;
+      });
+    }
   }
 }

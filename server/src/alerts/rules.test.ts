@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceStatus, Scan } from '@sk/protocol';
-import { AlertBook } from './alert-book.ts';
-import { backlogCheck, deviceAlert, deviceOffline, scanAlerts, surgeCheck } from './rules.ts';
+import { backlogCheck, deviceOffline, scanAlerts, surgeCheck } from './rules.ts';
+import { DEFAULT_COMMAND_RULES, triage } from './triage.ts';
 
 const scan = (over: Partial<Scan['health']> = {}, nik = '3510210107900001'): Scan => ({
   v: 1, scanId: '01JD0000000000000000000000', checkpointId: 'ketapang', deviceId: 'ketapang-01', seq: 1,
@@ -40,35 +40,33 @@ describe('device offline', () => {
   });
 });
 
-describe('alert book', () => {
-  const clock = () => new Date('2026-11-28T01:00:00.000Z');
-  it('keeps one active alert per (subject, rule) even for back-to-back repeats', () => {
-    const book = new AlertBook({ now: clock });
-    const c = scanAlerts(scan({ temperatureC: 39 }), opts)[0]!;
-    const results = [book.raise(c), book.raise(c), book.raise(c)];
-    expect(results.map((r) => r.created)).toEqual([true, false, false]);
-    expect(book.list({ openOnly: true })).toHaveLength(1);
-    expect(book.list()[0]!.count).toBe(3);
+describe('triage (issue 17)', () => {
+  const t = { ...opts, symptoms: 'follow_up' as const, watchOrigin: 'follow_up' as const };
+  it.each([
+    [{}, '3510210107900001', [], undefined],
+    [{ symptoms: ['batuk'] as const }, '3510210107900001', [], 'symptoms'],
+    [{}, '5103010107900001', [], 'watch_origin'],
+    [{ temperatureC: 38 }, '3510210107900001', ['fever'], 'fever'],
+    [{ rapidTest: 'positif' as const, symptoms: ['batuk'] as const }, '3510210107900001', ['rapid_positive'], 'positive'],
+    [{ temperatureC: 39, rapidTest: 'positif' as const }, '5103010107900001', ['rapid_positive', 'fever'], 'positive'],
+  ])('%j from %s → alerts %j, follow-up %s', (health, nik, rules, followUp) => {
+    const r = triage(scan(health as Partial<Scan['health']>, nik), t, 'P1');
+    expect(r.alerts.map((a) => a.rule)).toEqual(rules);
+    expect(r.followUp).toBe(followUp);
   });
 
-  it('goes active → acknowledged → cleared with who and when; a new one may start after clearing', () => {
-    const book = new AlertBook({ now: clock });
-    const { alert } = book.raise(deviceAlert({ v: 1, checkpointId: 'kalibaru', deviceId: 'kalibaru-01', state: 'offline', at: clock().toISOString(), version: '1' }));
-    book.acknowledge(alert.id, 'pusat');
-    expect(book.get(alert.id)).toMatchObject({ state: 'acknowledged', ackedBy: 'pusat' });
-    book.clear(alert.id, 'pusat');
-    expect(book.get(alert.id)).toMatchObject({ state: 'cleared', clearedBy: 'pusat', clearedAt: clock().toISOString() });
-    expect(book.raise(deviceAlert({ v: 1, checkpointId: 'kalibaru', deviceId: 'kalibaru-01', state: 'offline', at: clock().toISOString(), version: '1' })).created).toBe(true);
+  it('a fever or a positive test always has a follow-up, whatever the other routes say', () => {
+    for (const route of ['follow_up', 'alert', 'off'] as const) {
+      const o = { ...opts, symptoms: route, watchOrigin: route };
+      expect(triage(scan({ temperatureC: 38, symptoms: ['batuk'] }), o, 'P1').followUp).toBe('fever');
+      expect(triage(scan({ rapidTest: 'positif' }), o, 'P1').followUp).toBe('positive');
+    }
+    expect(triage(scan({ symptoms: ['batuk'] }), { ...t, symptoms: 'off' }, 'P1')).toEqual({ alerts: [] });
+    expect(triage(scan({ symptoms: ['batuk'] }), { ...t, symptoms: 'alert' }, 'P1').alerts.map((a) => a.rule)).toEqual(['symptoms']);
   });
-});
 
-describe('person de-duplication', () => {
-  it('folds a re-scan of the same person (same person key) into one alert per rule', () => {
-    const book = new AlertBook();
-    const a = scanAlerts({ ...scan({ temperatureC: 39 }), scanId: '01JD0000000000000000000001' }, opts, 'P1');
-    const b = scanAlerts({ ...scan({ temperatureC: 39 }), scanId: '01JD0000000000000000000002' }, opts, 'P1');
-    expect([...a, ...b].map((c) => book.raise(c).created)).toEqual([true, false]);
-    expect(book.list()[0]).toMatchObject({ count: 2, subject: '01JD0000000000000000000001' });
+  it('the command centre answers devices, surges, quarantine and overdue follow-ups by default; travellers are the village\'s', () => {
+    expect([...DEFAULT_COMMAND_RULES].sort()).toEqual(['arrival_surge', 'device_backlog', 'device_offline', 'follow_up_overdue', 'quarantine_full']);
   });
 });
 

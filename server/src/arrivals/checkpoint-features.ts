@@ -1,21 +1,23 @@
 /**
- * Composes the issue-5 decision features around the alerts book: expected arrivals, quarantine and
- * InfluxDB rollups, with their routes (stats, OpenAPI). server.ts creates one, feeds it accepted
- * arrivals and stored scans, and starts/stops it.
+ * Composes the issue-5 decision features around the alerts: expected arrivals and quarantine (both on
+ * the database of record), follow-ups, InfluxDB rollups, with their routes (stats, OpenAPI). server.ts
+ * creates one, feeds it stored scans, and starts/stops it.
  */
 import { join } from 'node:path';
 import type { ArrivalEvent, Scan } from '@sk/protocol';
+import type { Regions } from '@sk/protocol/regions';
 import type { Alerts } from '../alerts/alerts.ts';
+import { followUpRoutes } from '../alerts/follow-up-routes.ts';
 import type { ServerConfig } from '../config.ts';
+import type { RecordsDb } from '../db/database.ts';
 import type { Logger } from '../log.ts';
 import { Quarantine } from '../quarantine/quarantine.ts';
-import { FacilityFile } from '../quarantine/facilities.ts';
 import { quarantineRoutes } from '../quarantine/routes.ts';
 import { ArrivalRollups, type RollupOptions } from '../store/rollups.ts';
 import { statsRoutes } from '../store/rollups-routes.ts';
 import { openApiRoutes } from '../http/openapi.ts';
 import { ExpectedArrivals } from './expected-arrivals.ts';
-import { loadTravelTimes } from './eta.ts';
+import { loadTravelTimes, makeEtaFor } from './eta.ts';
 import { expectedArrivalRoutes } from './routes.ts';
 
 /** Tuning for tests and operators; every field has a default. */
@@ -37,6 +39,7 @@ export function featureTuning(cfg: Pick<ServerConfig, 'arrivalOverdueMin' | 'ove
   return { overdueAfterMs: cfg.arrivalOverdueMin * 60_000, overdueCheckMs: cfg.overdueCheckSec * 1000, quarantineDays: cfg.quarantineDays };
 }
 
+/** Files under DATA_DIR/server: the person-key secret, the operator's travel times, and the journals of the journal-keeping versions (imported once, legacy-import.ts). */
 export function featurePaths(dataDir: string) {
   const dir = join(dataDir, 'server');
   return {
@@ -53,30 +56,32 @@ export class CheckpointFeatures {
   readonly expected: ExpectedArrivals;
   readonly quarantine: Quarantine;
   readonly rollups: ArrivalRollups;
+  /** The ETA of a scan with the operator's travel-time table (DATA_DIR/server/travel-times.json), for the scan writer. */
+  readonly etaFor: (scan: Pick<Scan, 'checkpointId' | 'destinationVillageCode'>, receivedAtMs: number) => string;
   #rollupsUp = false;
 
   constructor(private readonly d: {
     dataDir: string; influxUrl: string; influxDb: string; feverC?: number;
     /** Several instances store into one database: this one's in-memory recent counts would see only its own share. */
     clustered?: boolean;
+    rdb: RecordsDb; regions?: Regions;
     alerts: Alerts; log: Logger; now?: () => Date; tuning?: FeatureTuning;
     /** The recent counts' source at start: the database of record (store/rollups.ts). */
     recentRows?: RollupOptions['recentRows'] }) {
     const p = featurePaths(d.dataDir);
     const t = d.tuning ?? {};
-    const raise = d.alerts.raise.bind(d.alerts);
-    const clearAlert = d.alerts.clearKey.bind(d.alerts);
-    this.expected = new ExpectedArrivals({ travelTimes: loadTravelTimes(p.travelTimes), overdueAfterMs: t.overdueAfterMs ?? 2 * 3600_000, now: d.now, journalFile: p.expected, raise, clearAlert });
-    this.quarantine = new Quarantine({ facilities: new FacilityFile(p.facilities), journalFile: p.assignments, defaultDays: t.quarantineDays, now: d.now, raise, clearAlert });
+    this.etaFor = makeEtaFor(loadTravelTimes(p.travelTimes));
+    this.expected = new ExpectedArrivals({ rdb: d.rdb, alerts: d.alerts, regions: d.regions, overdueAfterMs: t.overdueAfterMs ?? 2 * 3600_000, now: d.now, log: d.log });
+    this.quarantine = new Quarantine({ rdb: d.rdb, alerts: d.alerts, defaultDays: t.quarantineDays, now: d.now });
     this.rollups = new ArrivalRollups({ url: d.influxUrl, database: d.influxDb, rawAbove: t.statsRawAboveMs, feverC: d.feverC, recent: !d.clustered, recentRows: d.recentRows });
     this.#overdueCheckMs = t.overdueCheckMs ?? 10_000;
   }
 
   readonly #overdueCheckMs: number;
 
-  start(): void {
+  async start(): Promise<void> {
+    await this.quarantine.start();
     this.expected.start(this.#overdueCheckMs);
-    this.quarantine.start();
   }
 
   /** Once InfluxDB is reachable (at start or later): rollup RP and continuous queries. */
@@ -90,21 +95,20 @@ export class CheckpointFeatures {
     }
   }
 
-  onArrival(e: ArrivalEvent): void {
-    this.expected.add(e);
-  }
+  /** Nothing to do: a stored scan is its expected arrival (the row is the record). Kept for the announce path. */
+  onArrival(_e: ArrivalEvent): void {}
 
   onStored(scans: readonly Scan[]): void {
     this.rollups.touch(scans);
   }
 
   routes() {
-    return [expectedArrivalRoutes(this.expected), quarantineRoutes(this.quarantine, this.expected), statsRoutes(this.rollups), openApiRoutes()];
+    return [expectedArrivalRoutes(this.expected), quarantineRoutes(this.quarantine, this.expected), followUpRoutes(this.d.alerts), statsRoutes(this.rollups), openApiRoutes()];
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.rollups.stop();
-    this.expected.stop();
+    await this.expected.stop();
     this.quarantine.stop();
   }
 }

@@ -1,15 +1,20 @@
 /**
- * Expected arrivals ("we know the name before the person arrives"): every accepted scan becomes an
- * expected arrival for its destination village with an ETA; the village officer marks it arrived; one
- * not arrived `overdueAfterMs` after its ETA raises an `arrival_overdue` alert (village + command).
- * State: in memory, durable in a journal (DATA_DIR/server/expected-arrivals.jsonl), bounded by count
- * and age. Idempotent by scanId (a replayed scan does not reset an arrival already marked).
+ * Expected arrivals ("we know the name before the person arrives"), read from the database of record:
+ * every stored scan IS its destination village's expected arrival (scans.eta, arrival_state, arrived_at,
+ * arrived_by; the ETA is set at insert by `etaFor`, eta.ts). The village officer marks "Sudah tiba"
+ * (one conditional UPDATE, so two officers or two servers marking at once make one mark); the overdue
+ * sweep flips `expected` rows past ETA + `overdueAfterMs` to `overdue` in bounded batches and raises an
+ * `arrival_overdue` alert for each in the same transaction. Nothing is held in memory per arrival.
  */
-import type { ArrivalEvent, HealthStatus } from '@sk/protocol';
+import { maskNik, type HealthStatus } from '@sk/protocol';
+import type { Regions } from '@sk/protocol/regions';
+import type { Selectable } from 'kysely';
 import type { PublicUser } from '../auth/users.ts';
-import type { AlertCandidate } from '../alerts/rules.ts';
-import { Journal, type JournalCodec } from './journal.ts';
-import { travelMinutes, type TravelTimes } from './eta.ts';
+import type { Alerts } from '../alerts/alerts.ts';
+import type { AlertRowFull } from '../alerts/alert-store.ts';
+import type { RecordsDb } from '../db/database.ts';
+import type { ScansTable } from '../db/schema.ts';
+import type { Logger } from '../log.ts';
 
 export type ExpectedStatus = 'expected' | 'arrived' | 'overdue';
 
@@ -28,134 +33,72 @@ export interface ExpectedArrival {
   birthDate: string;
   originRegencyName: string | null;
   healthStatus: HealthStatus;
+  status: ExpectedStatus;
   arrivedAt?: string;
   arrivedBy?: string;
-  /** When the overdue alert was raised. */
-  overdueAt?: string;
   /** Set by the village officer: the home is not fit for self-isolation (a quarantine reason). */
   homeUnfit?: boolean;
 }
 
-/**
- * The journal's compact form of an expected arrival (journal.ts `codec`): its values in this order,
- * version first; the optional state last, trailing unset values left out. One is written per accepted
- * scan, so its size is the journal's cost (issue 5): ~40 % fewer bytes than the object.
- */
-export const EXPECTED_CODEC: JournalCodec<ExpectedArrival> = {
-  encode(r) {
-    const v: unknown[] = [1, r.scanId, r.checkpointId, r.scannedAt, r.eta, r.villageCode, r.villageName, r.districtCode, r.districtName,
-      r.nikMasked, r.name, r.sex, r.birthDate, r.originRegencyName, r.healthStatus, r.arrivedAt ?? null, r.arrivedBy ?? null, r.overdueAt ?? null, r.homeUnfit ?? null];
-    while (v[v.length - 1] === null && v.length > 15) v.pop();
-    return v;
-  },
-  decode(v) {
-    if (v[0] !== 1) return undefined; // a later layout: not guessed at
-    const r: ExpectedArrival = {
-      scanId: v[1] as string, checkpointId: v[2] as string, scannedAt: v[3] as string, eta: v[4] as string,
-      villageCode: v[5] as string, villageName: v[6] as string | null, districtCode: v[7] as string, districtName: v[8] as string | null,
-      nikMasked: v[9] as string, name: v[10] as string, sex: v[11] as 'L' | 'P', birthDate: v[12] as string,
-      originRegencyName: v[13] as string | null, healthStatus: v[14] as HealthStatus,
-    };
-    if (v[15] != null) r.arrivedAt = v[15] as string;
-    if (v[16] != null) r.arrivedBy = v[16] as string;
-    if (v[17] != null) r.overdueAt = v[17] as string;
-    if (v[18] != null) r.homeUnfit = v[18] as boolean;
-    return r;
-  },
-};
-
 export interface ExpectedArrivalsOptions {
-  travelTimes: TravelTimes;
+  rdb: RecordsDb;
+  alerts: Pick<Alerts, 'raiseIn' | 'clearKey' | 'announce'>;
   overdueAfterMs: number;
+  regions?: Regions;
   now?: () => Date;
-  journalFile?: string;
-  /** Most arrivals kept (oldest dropped first) and how long after the ETA they are kept. */
-  maxKept?: number;
-  keepMs?: number;
-  raise(c: AlertCandidate): void;
-  clearAlert(key: string, by: string): void;
+  log?: Logger;
+  /** Rows flipped to overdue per transaction, and transactions per sweep at most (bounded work per tick). */
+  sweepBatch?: number;
+  sweepBatches?: number;
 }
 
+type ScanRow = Selectable<ScansTable>;
+
+const COLUMNS = [
+  'scan_id', 'checkpoint_id', 'scanned_at', 'eta', 'dest_village', 'dest_district', 'nik', 'name', 'sex', 'birth_date', 'origin_regency', 'health',
+  'arrival_state', 'arrived_at', 'arrived_by', 'home_unfit',
+] as const;
+
 export class ExpectedArrivals {
-  readonly #byScan = new Map<string, ExpectedArrival>();
-  readonly #journal: Journal<ExpectedArrival> | undefined;
   readonly #now: () => Date;
-  /**
-   * Per `checkpoint>district` route (at most 4 × 25): its travel minutes, computed once, and the last
-   * ETA text with the second it was made for. ETAs are whole seconds (a travel estimate in minutes has
-   * no milliseconds), so the scans of one route in one second share one text: formatting an ISO time
-   * per scan showed in the e2e profile (issue 5).
-   */
-  readonly #routes = new Map<string, { minutes: number; second: number; eta: string }>();
   #timer: NodeJS.Timeout | undefined;
-  /**
-   * Open arrivals by the minute their overdue deadline (ETA + overdueAfterMs) falls in: the periodic
-   * check looks only at minutes that have come, not at all 200k arrivals (a full walk every 10 s took
-   * tens of ms of the event loop at that size, which showed up as live-latency spikes).
-   */
-  readonly #due = new Map<number, string[]>();
+  #sweeping: Promise<number> | undefined;
 
   constructor(private readonly o: ExpectedArrivalsOptions) {
     this.#now = o.now ?? (() => new Date());
-    this.#journal = o.journalFile ? new Journal<ExpectedArrival>(o.journalFile, (r) => r.scanId, { codec: EXPECTED_CODEC }) : undefined;
   }
 
   start(checkEveryMs = 10_000): void {
-    const horizon = this.#now().getTime() - (this.o.keepMs ?? 7 * 86_400_000);
-    for (const r of this.#journal?.load((r) => Date.parse(r.eta) >= horizon) ?? []) {
-      this.#byScan.set(r.scanId, r);
-      this.#schedule(r);
-    }
-    this.#timer = setInterval(() => this.checkOverdue(), checkEveryMs);
+    this.#timer = setInterval(() => {
+      this.#sweeping ??= this.checkOverdue()
+        .catch((e: Error) => (this.o.log?.warn({ err: e.message }, 'overdue sweep failed; tried again next time'), 0))
+        .finally(() => (this.#sweeping = undefined));
+    }, checkEveryMs);
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     clearInterval(this.#timer);
-    this.#journal?.close();
+    await this.#sweeping;
   }
 
-  /** From an accepted scan (the live ArrivalEvent carries everything needed, NIK already masked). */
-  add(e: ArrivalEvent): void {
-    if (this.#byScan.has(e.scanId)) return;
-    const key = `${e.checkpointId}>${e.destinationDistrictCode}`;
-    let route = this.#routes.get(key);
-    if (!route) this.#routes.set(key, (route = { minutes: travelMinutes(e.checkpointId, e.destinationDistrictCode, this.o.travelTimes), second: Number.NaN, eta: '' }));
-    // From the later of the device's and the server's clock: a late-delivered scan is not overdue at once.
-    const second = Math.floor(Math.max(Date.parse(e.scannedAt), this.#now().getTime()) / 1000);
-    const etaMs = second * 1000 + route.minutes * 60_000;
-    if (route.second !== second) {
-      route.second = second;
-      route.eta = new Date(etaMs).toISOString();
-    }
-    const r: ExpectedArrival = {
-      scanId: e.scanId, checkpointId: e.checkpointId, scannedAt: e.scannedAt,
-      eta: route.eta,
-      villageCode: e.destinationVillageCode, villageName: e.destinationVillageName,
-      districtCode: e.destinationDistrictCode, districtName: e.destinationDistrictName,
-      nikMasked: e.nikMasked, name: e.name, sex: e.sex, birthDate: e.birthDate,
-      originRegencyName: e.originRegencyName, healthStatus: e.healthStatus,
+  #toArrival(r: Pick<ScanRow, (typeof COLUMNS)[number]>): ExpectedArrival {
+    const regions = this.o.regions;
+    const village = regions?.village(r.dest_village);
+    const a: ExpectedArrival = {
+      scanId: r.scan_id, checkpointId: r.checkpoint_id, scannedAt: r.scanned_at, eta: r.eta, villageCode: r.dest_village,
+      villageName: village?.name ?? null, districtCode: r.dest_district, districtName: village?.districtName || (regions?.district(r.dest_district) ?? null),
+      nikMasked: r.nik ? maskNik(r.nik) : '', name: r.name ?? '', sex: r.sex === 'P' ? 'P' : 'L', birthDate: r.birth_date ?? '',
+      originRegencyName: regions?.regency(r.origin_regency) ?? null, healthStatus: r.health as HealthStatus, status: r.arrival_state as ExpectedStatus,
     };
-    this.#byScan.set(r.scanId, r);
-    this.#schedule(r, etaMs);
-    this.#save(r);
-    if (this.#byScan.size > (this.o.maxKept ?? 200_000)) this.#bound();
+    if (r.arrived_at) a.arrivedAt = r.arrived_at;
+    if (r.arrived_by) a.arrivedBy = r.arrived_by;
+    if (r.home_unfit != null) a.homeUnfit = r.home_unfit === 1;
+    return a;
   }
 
-  #schedule(r: ExpectedArrival, etaMs = Date.parse(r.eta)): void {
-    if (r.arrivedAt || r.overdueAt) return;
-    const minute = Math.floor((etaMs + this.o.overdueAfterMs) / 60_000);
-    const list = this.#due.get(minute);
-    if (list) list.push(r.scanId);
-    else this.#due.set(minute, [r.scanId]);
-  }
-
-  get(scanId: string): ExpectedArrival | undefined {
-    return this.#byScan.get(scanId);
-  }
-
-  statusOf(r: ExpectedArrival): ExpectedStatus {
-    if (r.arrivedAt) return 'arrived';
-    return r.overdueAt || this.#now().getTime() > Date.parse(r.eta) + this.o.overdueAfterMs ? 'overdue' : 'expected';
+  async get(scanId: string): Promise<ExpectedArrival | undefined> {
+    const r = await this.o.rdb.db.selectFrom('scans').select(COLUMNS).where('scan_id', '=', scanId).executeTakeFirst();
+    return r && this.#toArrival(r);
   }
 
   /** May this user see (and act on) this arrival? Command all; village its village; checkpoint its checkpoint (read only). */
@@ -165,84 +108,87 @@ export class ExpectedArrivals {
     return r.checkpointId === user.checkpointId;
   }
 
-  list(user: PublicUser, q: { status?: ExpectedStatus; village?: string; district?: string; limit: number }): (ExpectedArrival & { status: ExpectedStatus })[] {
-    const out: (ExpectedArrival & { status: ExpectedStatus })[] = [];
-    for (const r of this.#byScan.values()) {
-      if (!this.visible(user, r)) continue;
-      if (q.village && r.villageCode !== q.village) continue;
-      if (q.district && r.districtCode !== q.district) continue;
-      const status = this.statusOf(r);
-      if (q.status && status !== q.status) continue;
-      out.push({ ...r, status });
-    }
-    return out.sort((a, b) => a.eta.localeCompare(b.eta)).slice(0, q.limit);
+  /**
+   * In the user's scope: by status soonest ETA first (what to expect next, what is most overdue); without
+   * a status, newest ETA first.
+   */
+  async list(user: PublicUser, q: { status?: ExpectedStatus; village?: string; district?: string; limit: number }): Promise<ExpectedArrival[]> {
+    let sel = this.o.rdb.db.selectFrom('scans').select(COLUMNS);
+    const village = user.role === 'village' ? (user.villageCode ?? '-') : q.village;
+    if (village) sel = sel.where('dest_village', '=', village);
+    if (user.role === 'checkpoint') sel = sel.where('checkpoint_id', '=', user.checkpointId ?? '-');
+    if (q.district) sel = sel.where('dest_district', '=', q.district);
+    if (q.status) sel = sel.where('arrival_state', '=', q.status);
+    const dir = q.status ? 'asc' : 'desc';
+    const rows = await sel.orderBy('eta', dir).orderBy('scan_id', dir).limit(q.limit).execute();
+    return rows.map((r) => this.#toArrival(r));
   }
 
-  /** Marks arrived (idempotent); clears the overdue alert if one was raised. */
-  markArrived(scanId: string, by: string): ExpectedArrival | undefined {
-    const r = this.#byScan.get(scanId);
-    if (!r || r.arrivedAt) return r;
-    r.arrivedAt = this.#now().toISOString();
-    r.arrivedBy = by;
-    this.#save(r);
-    if (r.overdueAt) this.o.clearAlert(`arrival_overdue|${scanId}`, by);
-    return r;
+  /** Marks arrived (idempotent: a second mark keeps the first); clears the overdue alert if one was raised. */
+  async markArrived(scanId: string, by: string): Promise<ExpectedArrival | undefined> {
+    const at = this.#now().toISOString();
+    const cleared = await this.o.rdb.db.transaction().execute(async (trx) => {
+      const r = await trx
+        .updateTable('scans')
+        .set({ arrival_state: 'arrived', arrived_at: at, arrived_by: by })
+        .where('scan_id', '=', scanId)
+        .where('arrival_state', 'in', ['expected', 'overdue'])
+        .returning('scan_id')
+        .executeTakeFirst();
+      return r ? await this.o.alerts.clearKey(`arrival_overdue|${scanId}`, by, trx) : undefined;
+    });
+    if (cleared) this.o.alerts.announce(cleared);
+    return this.get(scanId);
   }
 
-  setHomeUnfit(scanId: string, unfit: boolean): void {
-    const r = this.#byScan.get(scanId);
-    if (!r || r.homeUnfit === unfit) return;
-    r.homeUnfit = unfit;
-    this.#save(r);
+  async setHomeUnfit(scanId: string, unfit: boolean): Promise<void> {
+    await this.o.rdb.db.updateTable('scans').set({ home_unfit: unfit ? 1 : 0 }).where('scan_id', '=', scanId).execute();
   }
 
-  /** Raises one overdue alert per arrival not marked in time (run by the timer; callable in tests). */
-  checkOverdue(): number {
-    const now = this.#now().getTime();
-    const nowMinute = Math.floor(now / 60_000);
+  /**
+   * Flips expected arrivals past ETA + overdueAfterMs to `overdue` and raises one alert each, in
+   * batches (one transaction per batch), at most `sweepBatches` batches per call. Two servers sweeping
+   * at once flip each row once: the UPDATE re-checks `arrival_state` under the row lock.
+   */
+  async checkOverdue(): Promise<number> {
+    const cutoff = new Date(this.#now().getTime() - this.o.overdueAfterMs).toISOString();
+    const size = this.o.sweepBatch ?? 500;
     let raised = 0;
-    const due: ExpectedArrival[] = [];
-    for (const [minute, ids] of this.#due) {
-      if (minute > nowMinute) continue;
-      this.#due.delete(minute);
-      for (const id of ids) {
-        const r = this.#byScan.get(id);
-        if (r) due.push(r);
-      }
-    }
-    for (const r of due) {
-      if (r.arrivedAt || r.overdueAt) continue;
-      if (now <= Date.parse(r.eta) + this.o.overdueAfterMs) {
-        this.#schedule(r); // its minute has begun, the deadline not yet passed: look again next time
-        continue;
-      }
-      r.overdueAt = new Date(now).toISOString();
-      this.#save(r);
-      this.o.raise({
-        rule: 'arrival_overdue', key: `arrival_overdue|${r.scanId}`, subject: r.scanId, scanId: r.scanId,
-        checkpointId: r.checkpointId, villageCode: r.villageCode, severity: 'minor',
-        title: 'Belum tiba', text: `belum tiba di ${r.villageName ?? r.villageCode}; perkiraan ${r.eta}`,
+    for (let b = 0; b < (this.o.sweepBatches ?? 20); b++) {
+      const due = await this.o.rdb.db
+        .selectFrom('scans')
+        .select('scan_id')
+        .where('arrival_state', '=', 'expected')
+        .where('eta', '<', cutoff)
+        .orderBy('eta')
+        .limit(size)
+        .execute();
+      if (due.length === 0) break;
+      const rows = await this.o.rdb.db.transaction().execute(async (trx) => {
+        const flipped = await trx
+          .updateTable('scans')
+          .set({ arrival_state: 'overdue' })
+          .where('scan_id', 'in', due.map((d) => d.scan_id))
+          .where('arrival_state', '=', 'expected')
+          .returning(['scan_id', 'checkpoint_id', 'dest_village', 'eta'])
+          .execute();
+        const out: AlertRowFull[] = [];
+        for (const r of flipped) {
+          const name = this.o.regions?.village(r.dest_village)?.name ?? r.dest_village;
+          out.push(
+            await this.o.alerts.raiseIn(trx, {
+              rule: 'arrival_overdue', key: `arrival_overdue|${r.scan_id}`, subject: r.scan_id, scanId: r.scan_id,
+              checkpointId: r.checkpoint_id, villageCode: r.dest_village, severity: 'minor',
+              title: 'Belum tiba', text: `belum tiba di ${name}; perkiraan ${r.eta}`,
+            }),
+          );
+        }
+        return out;
       });
-      raised++;
+      for (const r of rows) this.o.alerts.announce(r);
+      raised += rows.length;
+      if (due.length < size) break;
     }
     return raised;
-  }
-
-  #save(r: ExpectedArrival): void {
-    if (!this.#journal) return;
-    this.#journal.append(r);
-    this.#journal.compactIfLarge(this.#all);
-  }
-
-  /** Made once, not per save (a closure per scan was garbage on the hot path). */
-  readonly #all = (): ExpectedArrival[] => [...this.#byScan.values()];
-
-  /** Bounded memory: drop the oldest (insertion order) past `maxKept`. */
-  #bound(): void {
-    const max = this.o.maxKept ?? 200_000;
-    for (const k of this.#byScan.keys()) {
-      if (this.#byScan.size <= max) break;
-      this.#byScan.delete(k);
-    }
   }
 }

@@ -15,8 +15,8 @@ const ListSchema = z.object({
 });
 
 /** Acting on an arrival: command, or the officer of its destination village. Out of scope looks absent. */
-export function actionable(arrivals: ExpectedArrivals, user: PublicUser, scanId: string): ExpectedArrival {
-  const r = arrivals.get(scanId);
+export async function actionable(arrivals: ExpectedArrivals, user: PublicUser, scanId: string): Promise<ExpectedArrival> {
+  const r = await arrivals.get(scanId);
   if (!r || !arrivals.visible(user, r)) throw new ApiError('not_found', 'kedatangan tidak ditemukan');
   if (user.role !== 'command' && !(user.role === 'village' && user.villageCode === r.villageCode)) {
     throw new ApiError('forbidden', 'hanya petugas desa tujuan atau pusat komando');
@@ -29,21 +29,20 @@ export function expectedArrivalRoutes(arrivals: ExpectedArrivals) {
     const { requireUser, ok, parse } = g;
     const scanIdOf = (raw: string) => parse(z.object({ scanId: UlidSchema }), { scanId: raw }).scanId;
 
-    app.get('/api/expected-arrivals', requireUser, (c) => ok(c, arrivals.list(c.get('user'), parse(ListSchema, c.req.query()))));
+    app.get('/api/expected-arrivals', requireUser, async (c) => ok(c, await arrivals.list(c.get('user'), parse(ListSchema, c.req.query()))));
 
-    app.post('/api/expected-arrivals/:scanId/arrived', requireUser, (c) => {
+    app.post('/api/expected-arrivals/:scanId/arrived', requireUser, async (c) => {
       const user = c.get('user');
-      const r = actionable(arrivals, user, scanIdOf(c.req.param('scanId') ?? ''));
-      const done = arrivals.markArrived(r.scanId, user.username)!;
-      return ok(c, { ...done, status: arrivals.statusOf(done) });
+      const r = await actionable(arrivals, user, scanIdOf(c.req.param('scanId') ?? ''));
+      return ok(c, (await arrivals.markArrived(r.scanId, user.username))!);
     });
 
     app.post('/api/expected-arrivals/:scanId/home-unfit', requireUser, async (c) => {
       const user = c.get('user');
-      const r = actionable(arrivals, user, scanIdOf(c.req.param('scanId') ?? ''));
+      const r = await actionable(arrivals, user, scanIdOf(c.req.param('scanId') ?? ''));
       const { unfit } = parse(z.strictObject({ unfit: z.boolean() }), await c.req.json().catch(() => null));
-      arrivals.setHomeUnfit(r.scanId, unfit);
-      return ok(c, { ...r, status: arrivals.statusOf(r) });
+      await arrivals.setHomeUnfit(r.scanId, unfit);
+      return ok(c, { ...r, homeUnfit: unfit });
     });
   };
 }

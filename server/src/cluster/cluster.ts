@@ -14,16 +14,11 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { CHECKPOINT_IDS, SERVER_SUBSCRIPTIONS, type ArrivalEvent, type DeviceStatus, type Scan } from '@sk/protocol';
 import type { Logger } from '../log.ts';
 import type { Live } from '../live/live.ts';
-import type { AlertBook, AlertRecord } from '../alerts/alert-book.ts';
 import { CheckpointLeases } from './leases.ts';
 import { ClusterAnnounced } from './redis-seen.ts';
-import { SharedAlerts } from './shared-alerts.ts';
 
 const scansOf = (cp: string) => `sk/v1/checkpoints/${cp}/devices/+/scans`;
 const RING_EVENT = 'sk:ring';
-const ALERT_EVENT = 'sk:alert';
-/** Alert ids per instance start: each start reserves its own block (INCR), so ids never collide. */
-export const ALERT_ID_BLOCK = 1_000_000_000;
 
 export interface ClusterOptions {
   redisUrl: string;
@@ -41,9 +36,6 @@ export class ServerCluster {
   readonly #pub: Redis;
   readonly #sub: Redis;
   readonly #announced: ClusterAnnounced;
-  readonly #sharedAlerts: SharedAlerts;
-  #alerts: AlertBook | undefined;
-  #alertWrites: Promise<void> = Promise.resolve();
   #chain: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: ClusterOptions) {
@@ -55,7 +47,6 @@ export class ServerCluster {
     for (const c of [this.redis, this.#pub, this.#sub]) c.on('error', (e: Error) => o.log.warn({ err: e.message }, 'redis error'));
     this.adapter = createAdapter(this.#pub, this.#sub);
     this.#announced = new ClusterAnnounced(this.redis);
-    this.#sharedAlerts = new SharedAlerts(this.redis, o.instanceId);
     this.leases = new CheckpointLeases({
       redis: this.redis,
       instanceId: o.instanceId,
@@ -83,49 +74,15 @@ export class ServerCluster {
 
   #live: Live | undefined;
 
-  /** Listens for the other instances' ring entries and alert changes. Call after live.start(). */
-  attach(live: Live, alerts?: AlertBook): void {
+  /**
+   * Listens for the other instances' ring entries. Call after live.start(). (Alerts need nothing here:
+   * they are rows in the shared PostgreSQL, and their live events reach every console through the
+   * Redis adapter, issue 15.)
+   */
+  attach(live: Live): void {
     this.#live = live;
-    this.#alerts = alerts;
     const io = live.io as unknown as { on(ev: string, fn: (e: never) => void): void } | undefined;
     io?.on(RING_EVENT, (e: ArrivalEvent) => live.remember(e));
-    // Another instance's alert change: mirrored here so /api/alerts and ack/clear work on any instance.
-    if (alerts) io?.on(ALERT_EVENT, (r: AlertRecord) => alerts.merge(r));
-  }
-
-  /**
-   * For Alerts' `share`: hands a local alert change to every other instance (they `merge` it) and keeps
-   * our copy in Redis for instances that start later (shared-alerts.ts).
-   */
-  shareAlert(r: AlertRecord): void {
-    const io = this.#live?.io as unknown as { serverSideEmit(ev: string, r: AlertRecord): void } | undefined;
-    io?.serverSideEmit(ALERT_EVENT, r);
-    this.#alertWrites = this.#alertWrites
-      .then(() => this.#sharedAlerts.write(r))
-      .catch((e: Error) => this.o.log.warn({ err: e.message, alertId: r.id }, 'alert not kept in Redis (a later instance will not list it)'));
-  }
-
-  /**
-   * A joining (or restarted) instance: the alerts raised before it joined, joined with its own journal
-   * (states only move forward, so an alert cleared elsewhere while we were down is cleared here too).
-   * Our open alerts the cluster no longer keeps (Redis restarted empty) are handed back to it.
-   */
-  async loadAlerts(book: AlertBook): Promise<number> {
-    let n = 0;
-    for (const r of await this.#sharedAlerts.load()) {
-      if (r.state === 'cleared' && !book.get(r.id)) continue; // only what is open, or what we already list
-      book.merge(r);
-      n++;
-    }
-    const open = book.openRecords();
-    const missing = new Set(await this.#sharedAlerts.missing(open.map((r) => r.id)));
-    for (const r of open) if (missing.has(r.id)) await this.#sharedAlerts.write(r);
-    return n;
-  }
-
-  /** The first alert id of this instance's own block (cluster-wide unique ids). */
-  async reserveAlertIds(): Promise<number> {
-    return Number(await this.redis.incr('sk:alerts:idBlock')) * ALERT_ID_BLOCK + 1;
   }
 
   /**
@@ -144,15 +101,8 @@ export class ServerCluster {
       .catch((e: Error) => this.o.log.warn({ err: e.message }, 'live announce failed (the scan is still stored and acked)'));
   }
 
-  /** Loads the cluster's alerts (when attached with a book), then takes leases. */
+  /** Takes leases. */
   async start(): Promise<void> {
-    if (this.#alerts) {
-      const n = await this.loadAlerts(this.#alerts).catch((e: Error) => {
-        this.o.log.warn({ err: e.message }, 'alerts of the cluster not loaded (only ours and new ones are listed)');
-        return 0;
-      });
-      this.o.log.info({ alerts: n }, 'alerts loaded from the cluster');
-    }
     await this.leases.start();
   }
 
@@ -160,7 +110,6 @@ export class ServerCluster {
   async stop(): Promise<void> {
     await this.leases.stop();
     await this.#chain;
-    await this.#alertWrites;
   }
 
   async close(): Promise<void> {

@@ -57,6 +57,8 @@ export interface ScansTable {
   arrived_by: string | null;
   /** When the personal columns were cleared (retention or erasure); null while they are held. */
   pii_cleared_at: string | null;
+  /** 1 when the village officer found the home unfit for self-isolation (migration 0002; null = not assessed). */
+  home_unfit?: number | null;
 }
 
 export interface AlertsTable {
@@ -80,6 +82,45 @@ export interface AlertsTable {
   cleared_at: string | null;
   cleared_by: string | null;
   body: string;
+  /** Who must answer it: `command` or `village` (migration 0002, alert triage); null on alerts raised before it. */
+  answer_by?: string | null;
+}
+
+/** A traveller the village and its puskesmas follow up (issue 17): one open follow-up per person. */
+export interface FollowUpsTable {
+  id: Generated<number>;
+  /** HMAC of the NIK (never the NIK): a person scanned again while followed up folds into the same follow-up. */
+  person_key: string;
+  /** = person_key while not `selesai`, null after: unique, one open follow-up per person. */
+  open_key: string | null;
+  /** The scan that opened it; `last_scan_id` the latest folded in (follow_up_scans lists them all). */
+  scan_id: string;
+  last_scan_id: string;
+  /** positive | fever | symptoms | watch_origin: the worst seen. */
+  reason: string;
+  /** 1 positive … 4 watch_origin: lower is more urgent. */
+  priority: number;
+  village_code: string;
+  district_code: string;
+  checkpoint_id: string;
+  /** baru | dihubungi | dites | isolasi_mandiri | selesai */
+  state: string;
+  /** The alert raised with it (fever, positive): it follows the follow-up's lifecycle. */
+  alert_id: number | null;
+  count: number;
+  created_at: string;
+  updated_at: string;
+  /** Contact due by (overdue when still `baru` after it). */
+  due_at: string;
+  updated_by: string | null;
+  /** JSON: { history: [{ state, at, by, note? }] } */
+  body: string;
+}
+
+/** Which follow-up covers each scan: written in the same transaction as the follow-up (and its alert). */
+export interface FollowUpScansTable {
+  scan_id: string;
+  follow_up_id: number;
 }
 
 export interface QuarantineFacilitiesTable {
@@ -225,6 +266,8 @@ export interface Database {
   puskesmas_reports: PuskesmasReportsTable;
   dead_letters: DeadLettersTable;
   meta: MetaTable;
+  follow_ups: FollowUpsTable;
+  follow_up_scans: FollowUpScansTable;
 }
 
 export type ScanRow = Selectable<ScansTable>;

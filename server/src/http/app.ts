@@ -143,18 +143,22 @@ export function createApp(d: AppDeps): Hono<Env> {
     const { limit } = parse(z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }), c.req.query());
     return ok(c, { deadLetters: await d.deadLetters(limit) });
   });
-  app.get('/api/alerts', requireUser, (c) => {
-    // active=true: not cleared yet (active or acknowledged); active=false: the whole kept history.
-    const { active, limit } = parse(z.object({ active: z.enum(['true', 'false']).default('true'), limit: z.coerce.number().int().min(1).max(1000).default(200) }), c.req.query());
-    return ok(c, d.alerts.book.list({ openOnly: active === 'true', visible: d.alerts.visibleTo(c.get('user')), limit }));
+  app.get('/api/alerts', requireUser, async (c) => {
+    // active=true: not cleared yet (active or acknowledged); active=false: the whole history.
+    // answerBy=command: only what the command centre itself must answer (issue 17).
+    const { active, limit, answerBy } = parse(
+      z.object({ active: z.enum(['true', 'false']).default('true'), limit: z.coerce.number().int().min(1).max(1000).default(200), answerBy: z.enum(['command', 'village']).optional() }),
+      c.req.query(),
+    );
+    return ok(c, await d.alerts.list(c.get('user'), { openOnly: active === 'true', answerBy, limit }));
   });
-  app.post('/api/alerts/:id/:action{ack|clear}', requireUser, (c) => {
+  app.post('/api/alerts/:id/:action{ack|clear}', requireUser, async (c) => {
     const { id } = parse(z.object({ id: z.coerce.number().int().min(1) }), { id: c.req.param('id') });
     const user = c.get('user');
-    const alert = d.alerts.book.get(id);
+    const alert = await d.alerts.get(id);
     // Out of scope looks the same as absent: no probing other villages' alerts.
     if (!alert || !d.alerts.visibleTo(user)(alert)) throw new ApiError('not_found', 'peringatan tidak ditemukan');
-    const done = c.req.param('action') === 'ack' ? d.alerts.book.acknowledge(id, user.username) : d.alerts.book.clear(id, user.username);
+    const done = c.req.param('action') === 'ack' ? await d.alerts.acknowledge(id, user.username) : await d.alerts.clear(id, user.username);
     return ok(c, done);
   });
   for (const mount of d.features ?? []) mount(app, { requireUser, requireCommand, ok, parse });

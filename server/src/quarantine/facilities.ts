@@ -1,10 +1,7 @@
 /**
- * Quarantine facilities as data: DATA_DIR/server/quarantine-facilities.json, seeded on first start with
- * places in real Banyuwangi districts (operators edit it or POST /api/quarantine/facilities).
- * Written atomically (temp file + rename).
+ * Quarantine facilities as data (the `quarantine_facilities` table), seeded on first start with places
+ * in real Banyuwangi districts; operators add or change them with POST /api/quarantine/facilities.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { z } from 'zod';
 
 export const FacilitySchema = z.strictObject({
@@ -14,7 +11,8 @@ export const FacilitySchema = z.strictObject({
   capacity: z.number().int().min(1).max(5000),
 });
 export type Facility = z.infer<typeof FacilitySchema>;
-const FileSchema = z.strictObject({ facilities: z.array(FacilitySchema) });
+/** DATA_DIR/server/quarantine-facilities.json of the journal-keeping versions (legacy-import.ts). */
+export const LegacyFacilityFileSchema = z.strictObject({ facilities: z.array(FacilitySchema) });
 
 export const SEED_FACILITIES: readonly Facility[] = [
   { id: 'rsud-blambangan', name: 'RSUD Blambangan (ruang isolasi)', districtCode: '35.10.16', capacity: 40 },
@@ -24,24 +22,3 @@ export const SEED_FACILITIES: readonly Facility[] = [
   { id: 'gedung-muncar', name: 'Gedung Serbaguna Kecamatan Muncar', districtCode: '35.10.05', capacity: 50 },
   { id: 'gedung-kalibaru', name: 'Gedung Serbaguna Kecamatan Kalibaru', districtCode: '35.10.11', capacity: 25 },
 ];
-
-export class FacilityFile {
-  constructor(readonly file: string) {}
-
-  load(): Facility[] {
-    if (!existsSync(this.file)) {
-      this.save([...SEED_FACILITIES]);
-      return [...SEED_FACILITIES];
-    }
-    const r = FileSchema.safeParse(JSON.parse(readFileSync(this.file, 'utf8')));
-    if (!r.success) throw new Error(`${this.file}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    return r.data.facilities;
-  }
-
-  save(facilities: Facility[]): void {
-    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ facilities }, null, 2) + '\n', { mode: 0o600 });
-    renameSync(tmp, this.file);
-  }
-}

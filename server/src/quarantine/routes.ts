@@ -27,37 +27,37 @@ export function quarantineRoutes(q: Quarantine, arrivals: ExpectedArrivals) {
     const { requireUser, requireCommand, ok, parse } = g;
     const body = (c: { req: { json(): Promise<unknown> } }) => c.req.json().catch(() => null);
 
-    app.get('/api/quarantine/facilities', requireUser, (c) => ok(c, q.occupancy()));
-    app.post('/api/quarantine/facilities', requireUser, requireCommand, async (c) => ok(c, q.upsertFacility(parse(FacilitySchema, await body(c))), 201));
+    app.get('/api/quarantine/facilities', requireUser, async (c) => ok(c, await q.occupancy()));
+    app.post('/api/quarantine/facilities', requireUser, requireCommand, async (c) => ok(c, await q.upsertFacility(parse(FacilitySchema, await body(c)), c.get('user').username), 201));
 
-    app.get('/api/quarantine/assignments', requireUser, (c) => {
+    app.get('/api/quarantine/assignments', requireUser, async (c) => {
       const { active } = parse(z.object({ active: z.enum(['true', 'false']).default('true') }), c.req.query());
-      return ok(c, q.assignments(visibleTo(c.get('user')), active === 'true'));
+      return ok(c, await q.assignments(c.get('user'), active === 'true'));
     });
 
     app.post('/api/quarantine/assignments', requireUser, async (c) => {
       const user = c.get('user');
       const input = parse(AssignSchema, await body(c));
-      const r = arrivals.get(input.scanId);
+      const r = await arrivals.get(input.scanId);
       // A checkpoint supervisor may place the travellers screened at their checkpoint.
       const atOwnCheckpoint = r && user.role === 'checkpoint' && r.checkpointId === user.checkpointId;
-      const target = atOwnCheckpoint ? r : actionable(arrivals, user, input.scanId);
-      if (input.reason === 'home_unfit') arrivals.setHomeUnfit(target.scanId, true);
+      const target = atOwnCheckpoint ? r : await actionable(arrivals, user, input.scanId);
+      if (input.reason === 'home_unfit') await arrivals.setHomeUnfit(target.scanId, true);
       try {
-        const { assignment, created } = q.assign(target, input.reason, user, input.days);
+        const { assignment, created } = await q.assign(target, input.reason, user, input.days);
         return ok(c, assignment, created ? 201 : 200);
       } catch (e) {
         mapError(e);
       }
     });
 
-    app.post('/api/quarantine/assignments/:id/release', requireUser, (c) => {
-      const { id } = parse(z.object({ id: z.uuid() }), { id: c.req.param('id') });
+    app.post('/api/quarantine/assignments/:id/release', requireUser, async (c) => {
+      const { id } = parse(z.object({ id: z.string().regex(/^\d{1,15}$/, 'an assignment id') }), { id: c.req.param('id') });
       const user = c.get('user');
-      const a = q.get(id);
+      const a = await q.get(id);
       if (!a || !visibleTo(user)(a)) throw new ApiError('not_found', 'penempatan tidak ditemukan');
       try {
-        return ok(c, q.release(id, user.username));
+        return ok(c, await q.release(id, user.username));
       } catch (e) {
         mapError(e);
       }
