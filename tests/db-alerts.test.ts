@@ -3,6 +3,8 @@
  * on the database of record, the same tests on SQLite and PostgreSQL. The clock is injected; the
  * databases are real (PostgreSQL: a private instance, concurrent callers on separate pool connections).
  */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { AlertEvent, DeviceStatus, FollowUpEvent, Scan } from '@sk/protocol';
@@ -15,6 +17,8 @@ import { ExpectedArrivals } from '../server/src/arrivals/expected-arrivals.ts';
 import { Quarantine } from '../server/src/quarantine/quarantine.ts';
 import { insertScans, scanToRow } from '../server/src/db/scan-rows.ts';
 import type { RecordsDb } from '../server/src/db/database.ts';
+import { ALERTS_LEGACY_IMPORTERS } from '../server/src/alerts/legacy-import.ts';
+import { runLegacyImports } from '../server/src/db/legacy-import.ts';
 import { ENGINES, freshDb, stopPrivatePostgres } from './db-fixtures.ts';
 import { makeScan } from './server-fixtures.ts';
 
@@ -302,6 +306,56 @@ describe.each(ENGINES)('expected arrivals and quarantine on %s', (engine) => {
       expect(await alerts.get(full!.id)).toMatchObject({ state: 'cleared' });
       expect(await q.assignments({ ...villageUser, villageCode: OTHER }, true)).toEqual([]);
       expect(await q.assignments(villageUser, true)).toHaveLength(7);
+    } finally {
+      await rdb.close();
+    }
+  });
+});
+
+describe.each(ENGINES)('upgrade from the journals of sessions 1–4 on %s', (engine) => {
+  it('imports alerts (ids kept), quarantine facilities and assignments, and arrival states once', async () => {
+    const rdb = await freshDb(engine);
+    try {
+      const clock = new Clock();
+      clock.t = Date.parse('2026-11-27T02:00:00.000Z'); // within the fold window of the journal's last sighting
+      const scans = [makeScan(1, { health: fever }), makeScan(2), makeScan(3)];
+      await store(rdb, clock, scans); // the scans importer (the lead's) runs first
+      const dir = join(rdb.dataDir, 'server');
+      mkdirSync(dir, { recursive: true });
+      // Written as the old Journal wrote them: object lines, grouped array lines, a torn last line.
+      const alert = (id: number, over: object) => ({ id, key: `fever|p${id}`, rule: 'fever', severity: 'major', subject: scans[0]!.scanId, scanId: scans[0]!.scanId, villageCode: VILLAGE, checkpointId: 'ketapang', title: 'Demam', text: 'suhu 38.6 °C ≥ 37.5 °C', state: 'active', count: 1, startedAt: '2026-11-27T01:00:00.000Z', lastSeenAt: '2026-11-27T01:00:00.000Z', ...over });
+      writeFileSync(join(dir, 'alerts.jsonl'), [
+        JSON.stringify(alert(7, {})),
+        JSON.stringify([alert(7, { state: 'acknowledged', ackedBy: 'pusat', ackedAt: '2026-11-27T01:05:00.000Z', count: 2 }), alert(1_000_000_001, { key: 'device_offline|kalibaru/kalibaru-01', rule: 'device_offline', state: 'cleared', clearedBy: 'system', clearedAt: '2026-11-27T02:00:00.000Z' })]),
+        '{"id":9,"key"',
+      ].join('\n'));
+      writeFileSync(join(dir, 'quarantine-facilities.json'), JSON.stringify({ facilities: [{ id: 'gedung-baru', name: 'Gedung Baru', districtCode: '35.10.21', capacity: 3 }] }));
+      const asg = { id: '5f0c6a3e-8d1b-4a57-9a7e-0d6f2c1b9e11', scanId: scans[0]!.scanId, facilityId: 'gedung-baru', reason: 'symptomatic', villageCode: VILLAGE, checkpointId: 'ketapang', name: 'x', nikMasked: 'x', assignedBy: 'desa', assignedAt: '2026-11-27T03:00:00.000Z', releaseOn: '2026-12-11' };
+      writeFileSync(join(dir, 'quarantine-assignments.jsonl'), `${JSON.stringify(asg)}\n`);
+      // The compact form: [1, scanId, …14 values…, arrivedAt, arrivedBy, overdueAt, homeUnfit].
+      const compact = (scanId: string, tail: unknown[]) => [1, scanId, 'ketapang', '', '', VILLAGE, null, '35.10.21', null, 'x', 'x', 'L', '1990-01-01', null, 'sehat', ...tail];
+      writeFileSync(join(dir, 'expected-arrivals.jsonl'), `${JSON.stringify([compact(scans[1]!.scanId, ['2026-11-27T04:00:00.000Z', 'desa']), compact(scans[2]!.scanId, [null, null, '2026-11-27T05:00:00.000Z', true])])}\n`);
+
+      const report = await runLegacyImports(rdb, rdb.dataDir, ALERTS_LEGACY_IMPORTERS);
+      expect(report).toEqual({ imported: { 'alerts-journal': 2, 'quarantine-journal': 2, 'expected-arrivals-journal': 2 }, failed: [] });
+      expect(await runLegacyImports(rdb, rdb.dataDir, ALERTS_LEGACY_IMPORTERS)).toEqual({ imported: {}, failed: [] });
+      expect(existsSync(join(dir, 'alerts.jsonl.imported'))).toBe(true);
+
+      const { alerts } = setup(rdb, clock);
+      const all = await alerts.list(command, { openOnly: false, limit: 10 });
+      expect(all.map((a) => [a.id, a.state, a.count, a.ackedBy ?? null])).toEqual([[1_000_000_001, 'cleared', 1, null], [7, 'acknowledged', 2, 'pusat']]);
+      // The open one still holds its key (a repeat folds into it), and new alerts get new ids.
+      const fresh = await alerts.raise({ rule: 'device_offline', key: 'device_offline|wongsorejo/wongsorejo-01', subject: 'wongsorejo/wongsorejo-01', severity: 'major', title: 't', text: 't' });
+      expect(fresh.id).toBeGreaterThan(1_000_000_001);
+      expect((await alerts.raise({ rule: 'fever', key: 'fever|p7', subject: 's', severity: 'major', title: 't', text: 't' })).id).toBe(7);
+
+      const arrivals = new ExpectedArrivals({ rdb, alerts, regions: loadRegions(), overdueAfterMs: 3600_000, now: clock.now });
+      expect(await arrivals.get(scans[1]!.scanId)).toMatchObject({ status: 'arrived', arrivedBy: 'desa' });
+      expect(await arrivals.get(scans[2]!.scanId)).toMatchObject({ status: 'overdue', homeUnfit: true });
+      const q = new Quarantine({ rdb, alerts, now: clock.now });
+      await q.start(); // not seeded over an imported list
+      expect((await q.occupancy()).map((f) => [f.id, f.occupied])).toEqual([['gedung-baru', 1]]);
+      expect(await q.assignments(command, true)).toMatchObject([{ scanId: scans[0]!.scanId, reason: 'symptomatic', releaseOn: '2026-12-11', name: scans[0]!.name }]);
     } finally {
       await rdb.close();
     }

@@ -6,7 +6,7 @@
  */
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { AID_PROGRAMMES, AidCheckSchema, AidResolveSchema, HandoutInputSchema } from '@sk/protocol';
+import { AID_PROGRAMMES, AidCheckSchema, AidResolveSchema, FOLLOW_UP_STATES, HandoutInputSchema } from '@sk/protocol';
 import type { Env, RouteGuards } from './app.ts';
 import { FacilitySchema } from '../quarantine/facilities.ts';
 import { QUARANTINE_REASONS } from '../quarantine/quarantine.ts';
@@ -52,8 +52,11 @@ const PATHS: Record<string, Record<string, Op>> = {
   '/api/regions': { get: { summary: 'Banyuwangi districts and villages (Kemendagri codes)' } },
   '/api/stored-scan-ids': { get: { summary: 'Every stored scanId in [from, to) (reconciliation)', role: 'command', query: { from: 'ISO time', to: 'ISO time' } } },
   '/api/dead-letters': { get: { summary: 'Rejected MQTT messages with reasons', role: 'command', query: { limit: '1–1000' } } },
-  '/api/alerts': { get: { summary: 'Alerts in scope, newest first (active=true: not cleared; false: history)', query: { active: 'true|false', limit: '1–1000' } } },
+  '/api/alerts': { get: { summary: 'Alerts in scope, newest first (active=true: not cleared; false: history; answerBy=command: what the command centre must answer itself)', query: { active: 'true|false', limit: '1–1000', answerBy: 'command|village' } } },
   '/api/alerts/{id}/{action}': { post: { summary: 'Acknowledge (action=ack) or clear (action=clear) an alert, recording who and when', params: ['id', 'action'] } },
+  '/api/alerts/summary': { get: { summary: 'At a glance, in scope: open alerts the command centre must answer, open alerts per rule, follow-ups open/overdue/by state' } },
+  '/api/follow-ups': { get: { summary: 'Follow-ups (issue 17), most urgent first: a village officer sees their village only, command all', query: { state: FOLLOW_UP_STATES.join('|'), open: 'true|false', overdue: 'true|false', village: 'village code (command)', district: 'district code', limit: '1–1000' } } },
+  '/api/follow-ups/{id}/state': { post: { summary: 'Move a follow-up (village officer of its village, or command): dihubungi acknowledges its alert, selesai clears it', params: ['id'], body: z.strictObject({ state: z.enum(FOLLOW_UP_STATES), note: z.string().max(500).optional() }) } },
   '/api/expected-arrivals': { get: { summary: 'Expected arrivals in scope, by ETA', query: { status: 'expected|arrived|overdue', village: 'village code (command)', district: 'district code', limit: '1–1000' } } },
   '/api/expected-arrivals/{scanId}/arrived': { post: { summary: 'Mark arrived (village officer of the destination, or command); clears an overdue alert', params: SCAN } },
   '/api/expected-arrivals/{scanId}/home-unfit': { post: { summary: 'Flag the home unfit for self-isolation (a quarantine reason)', params: SCAN, body: z.strictObject({ unfit: z.boolean() }) } },
