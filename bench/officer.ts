@@ -1,6 +1,6 @@
 /**
- * officer (issue 16): the officer screen in headless Chromium against a real agent, broker and acking
- * stand-in server (tests/officer-stack.ts).
+ * officer (issue 16): the officer screen in headless Chromium against a real agent in its own process
+ * (as on the device), a broker and an acking stand-in server (tests/officer-stack.ts).
  *   1. Keystrokes and actions per traveller by keyboard alone: generated travellers typed key by key
  *      (NIK, name, address, the village search typed until the wanted village is first, temperature,
  *      doses; Enter moves on and Enter in the last field is Simpan). Counted in the page.
@@ -20,7 +20,7 @@ import { UI_DIR } from '../edge-agent/src/officer/index.ts';
 import { renderCards } from '../simulators/src/cards-render.ts';
 import { TravellerGenerator } from '../simulators/src/travellers.ts';
 import { loadWorld } from '../simulators/src/world.ts';
-import { startOfficerStack } from '../tests/officer-stack.ts';
+import { startOfficerDevice } from '../tests/officer-stack.ts';
 import type { BenchResult } from './run.ts';
 import { opt, percentile, progress, round } from './stats.ts';
 
@@ -79,7 +79,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   const gen = new TravellerGenerator(loadWorld(), { seed: 'officer-bench' });
 
   const load0 = loadavg()[0]!;
-  const stack = await startOfficerStack('bench');
+  const stack = await startOfficerDevice('bench');
   try {
     const page = await stack.page();
     await page.evaluate(COUNTER);

@@ -3,7 +3,8 @@
  * broker, a stand-in server that acks every scan, a real EdgeAgent with its local HTTP port serving
  * the built screen (edge-agent/ui → ui/dist, built here when stale) and Debian's headless Chromium.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -90,6 +91,67 @@ export async function startOfficerStack(name: string, o: { outboxMaxBytes?: numb
       await screen.stop();
       await agent.stop();
       await server?.close().catch(() => {});
+      await broker.close().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface OfficerDevice {
+  url: string;
+  browser: Browser;
+  server: AckingServer;
+  page(o?: { viewport?: { width: number; height: number } }): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/**
+ * As on a checkpoint device: the agent in its OWN process (`edge-agent/src/cli.ts run`, HTTP on a free
+ * port), the broker and the acking stand-in server here, Chromium beside it. For the `officer`
+ * benchmark: an in-process agent would share its event loop with the broker, the stand-in server
+ * and the Chromium driver, and time their work as its own.
+ */
+export async function startOfficerDevice(name: string): Promise<OfficerDevice> {
+  buildOfficerUiIfStale();
+  const dir = mkdtempSync(join(tmpdir(), `sk-officer-${name}-`));
+  const broker = await startAedes(0);
+  const server = await startAckingServer(broker.url, `officer-${name}-server`);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'edge-agent/src/cli.ts', 'run'], {
+    cwd: ROOT,
+    env: { ...process.env, SK_BROKER_URLS: broker.url, SK_CHECKPOINT_ID: 'ketapang', SK_DEVICE_ID: 'ketapang-01', SK_DATA_DIR: join(dir, 'outbox'), SK_HTTP_PORT: '0', SK_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the agent did not start its HTTP port within 60 s')), 60_000);
+    child.once('exit', (code) => reject(new Error(`the agent exited (${code}) before listening`)));
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      try {
+        const j = JSON.parse(line) as { area?: string; port?: number };
+        if (j.area === 'http' && typeof j.port === 'number') {
+          clearTimeout(timer);
+          resolve(j.port);
+        }
+      } catch { /* not a log line */ }
+    });
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  const browser = await launchChromium();
+  return {
+    url, browser, server,
+    async page(po = {}) {
+      const page = await (await browser.newContext({ viewport: po.viewport ?? { width: 1280, height: 800 }, locale: 'id-ID' })).newPage();
+      await page.goto(url);
+      await page.locator('[data-testid="broker"][data-state="connected"]').waitFor({ timeout: 60_000 });
+      return page;
+    },
+    async close() {
+      await browser.close().catch(() => {});
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killer);
+      await server.close().catch(() => {});
       await broker.close().catch(() => {});
       rmSync(dir, { recursive: true, force: true });
     },
