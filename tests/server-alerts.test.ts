@@ -1,7 +1,7 @@
-/** Alerts end to end: a fever scan reaches the command centre and its village live (not another village), ack → clear with who/when, one alert under concurrency, history across a restart. */
+/** Alerts end to end: a fever scan reaches the command centre and its village live (not another village), ack → clear with who/when, one alert under concurrency, follow-ups (issue 17), history across a restart (rebuilt from the database). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
-import type { AlertEvent } from '@sk/protocol';
+import type { AlertEvent, FollowUpEvent } from '@sk/protocol';
 import { loadConfig, startServer, type RunningServer } from '@sk/server';
 import { api, liveSocket, makeScan, publisher, publishScans, signIn, startBareBroker, startInflux, tempDir, until, type LiveSocket } from './server-fixtures.ts';
 
@@ -85,6 +85,41 @@ describe('server alerts', () => {
     const fever = (await api<AlertEvent[]>(server, '/api/alerts', command)).body.data!.filter((x) => x.rule === 'fever' && (x.scanId === s1.scanId || x.scanId === s2.scanId));
     expect(fever).toHaveLength(1);
     await Promise.all([a.endAsync(), b.endAsync()]);
+  });
+
+  it('a symptomatic traveller is a follow-up for the village, no alert; fever is both, moved on by the village; the command centre sees counts', async () => {
+    const socks = { command: liveSocket(server, command), own: liveSocket(server, village), other: liveSocket(server, otherVillage) };
+    const got: Record<keyof typeof socks, FollowUpEvent[]> = { command: [], own: [], other: [] };
+    for (const k of Object.keys(socks) as (keyof typeof socks)[]) socks[k].on('follow-up', (f) => got[k].push(f));
+    await Promise.all(Object.values(socks).map(hello));
+    const dev = await publisher(broker.url);
+    const coughing = makeScan(700, { destinationVillageCode: OWN, health: { temperatureC: 36.7, symptoms: ['batuk'], rapidTest: 'negatif', vaccinationDoses: 2 } });
+    const hot = makeScan(701, { destinationVillageCode: OWN, health: { temperatureC: 38.9, symptoms: [], rapidTest: 'negatif', vaccinationDoses: 2 } });
+    await publishScans(dev, [coughing, hot]);
+    await until('both follow-ups pushed to the village', () => [coughing, hot].every((s) => got.own.some((f) => f.scanId === s.scanId)));
+    expect(got.command.filter((f) => f.scanId === coughing.scanId || f.scanId === hot.scanId)).toHaveLength(2);
+    expect(JSON.stringify(got)).not.toContain(hot.name);
+    const list = (await api<FollowUpEvent[]>(server, '/api/follow-ups', village)).body.data!;
+    const cough = list.find((f) => f.scanId === coughing.scanId)!;
+    const fever = list.find((f) => f.scanId === hot.scanId)!;
+    expect(cough).toMatchObject({ reason: 'symptoms', state: 'baru', alertId: null, name: coughing.name });
+    expect(fever).toMatchObject({ reason: 'fever', state: 'baru', puskesmasId: expect.any(String) });
+    const alerts = (await api<AlertEvent[]>(server, '/api/alerts', command)).body.data!;
+    expect(alerts.some((a) => a.scanId === coughing.scanId)).toBe(false); // no alert for a cough
+    expect(alerts.find((a) => a.id === fever.alertId)).toMatchObject({ rule: 'fever', answerBy: 'village', followUpId: fever.id });
+    expect((await api<FollowUpEvent[]>(server, '/api/follow-ups', otherVillage)).body.data!.some((f) => f.scanId === hot.scanId)).toBe(false);
+    const move = (cookie: string, state: string) =>
+      fetch(`${server.url}/api/follow-ups/${fever.id}/state`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ state, note: 'ditelepon' }) });
+    expect((await move(otherVillage, 'dihubungi')).status).toBe(404);
+    expect((await move(village, 'dihubungi')).status).toBe(200);
+    expect((await api<AlertEvent[]>(server, '/api/alerts', command)).body.data!.find((a) => a.id === fever.alertId)).toMatchObject({ state: 'acknowledged', ackedBy: 'desa-ketapang' });
+    await until('state change pushed', () => got.command.some((f) => f.id === fever.id && f.state === 'dihubungi'));
+    const summary = (await api<{ needsCommand: number; openByRule: Record<string, number>; followUps: { open: number } }>(server, '/api/alerts/summary', command)).body.data!;
+    expect(summary.followUps.open).toBeGreaterThanOrEqual(2);
+    expect(summary.openByRule.fever).toBeGreaterThanOrEqual(1);
+    expect((await api<AlertEvent[]>(server, '/api/alerts?answerBy=command', command)).body.data!.every((a) => a.answerBy === 'command')).toBe(true);
+    Object.values(socks).forEach((x) => x.close());
+    await dev.endAsync();
   });
 
   it('serves an OpenAPI description that covers every registered route', async () => {

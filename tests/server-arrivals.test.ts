@@ -111,21 +111,23 @@ describe('expected arrivals, quarantine and stats', () => {
 
   it('answers arrival stats from the rollups for a 30-day range, equal to the raw counts', async () => {
     const dev = await publisher(broker.url);
-    const days = ['2026-11-03', '2026-11-10', '2026-11-10', '2026-11-20', '2026-11-20', '2026-11-20'];
+    // Days within the last 30: the server stores a scan older than any outbox could hold at its receive time (#17).
+    const day = (back: number) => new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate()) - back * 86_400_000).toISOString().slice(0, 10);
+    const days = [day(27), day(20), day(20), day(10), day(10), day(10)];
     const scans = days.map((d, i) => makeScan(100 + i, { scannedAt: `${d}T03:00:00.000Z` }, 'kalibaru', 'kalibaru-01'));
     await publishScans(dev, scans);
     type Stats = { source: string; series: { key: string; total: number; points: { t: string; n: number }[] }[] };
     await until('stored', async () => {
-      const raw = (await api<Stats>(server, '/api/stats/arrivals?from=2026-11-20T00:00:00Z&to=2026-11-21T00:00:00Z&groupBy=checkpoint&interval=1h', command)).body.data!;
+      const raw = (await api<Stats>(server, `/api/stats/arrivals?from=${day(10)}T00:00:00Z&to=${day(9)}T00:00:00Z&groupBy=checkpoint&interval=1h`, command)).body.data!;
       return raw.source === 'raw' && raw.series.find((s) => s.key === 'kalibaru')?.total === 3;
     });
-    const month = (await api<Stats>(server, '/api/stats/arrivals?from=2026-11-01T00:00:00%2B07:00&to=2026-12-01T00:00:00%2B07:00&groupBy=checkpoint&interval=1d', command)).body.data!;
+    const month = (await api<Stats>(server, `/api/stats/arrivals?from=${day(29)}T00:00:00%2B07:00&to=${day(1)}T00:00:00%2B07:00&groupBy=checkpoint&interval=1d`, command)).body.data!;
     expect(month.source).toBe('rollup');
     const kalibaru = month.series.find((s) => s.key === 'kalibaru')!;
     expect(kalibaru.total).toBe(6);
     // WIB days: 03:00Z is 10:00 WIB, so each bucket starts at 17:00Z the day before.
-    expect(kalibaru.points.map((p) => [p.t, p.n])).toEqual([['2026-11-02T17:00:00.000Z', 1], ['2026-11-09T17:00:00.000Z', 2], ['2026-11-19T17:00:00.000Z', 3]]);
-    const byHealth = (await api<Stats>(server, '/api/stats/arrivals?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z&groupBy=health&interval=1h', command)).body.data!;
+    expect(kalibaru.points.map((p) => [p.t, p.n])).toEqual([[`${day(28)}T17:00:00.000Z`, 1], [`${day(21)}T17:00:00.000Z`, 2], [`${day(11)}T17:00:00.000Z`, 3]]);
+    const byHealth = (await api<Stats>(server, `/api/stats/arrivals?from=${day(29)}T00:00:00Z&to=${day(1)}T00:00:00Z&groupBy=health&interval=1h`, command)).body.data!;
     expect(byHealth.source).toBe('rollup');
     expect((await api(server, '/api/stats/arrivals?from=2026-11-01T00:00:00Z&to=2026-10-01T00:00:00Z', command)).status).toBe(400);
     await dev.endAsync();
