@@ -9,6 +9,7 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma(`busy_timeout = ${busyTimeoutMs}`);
 db.pragma('cache_size = -65536');
+db.pragma('wal_autocheckpoint = 10000'); // as database.ts, and why
 const insert = db.prepare(insertSql);
 const storedTime = db.prepare('select scanned_at from scans where scan_id = ?').pluck();
 

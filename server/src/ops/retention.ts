@@ -9,6 +9,7 @@ import type { RecordsDb } from '../db/database.ts';
 import type { DeadLetters } from '../ingest/dead-letters.ts';
 import type { Logger } from '../log.ts';
 import { purgePersonalData, type PurgeResult } from './personal-data.ts';
+import { purgeAidAlarmNames } from '../aid/aid-alarm-rows.ts';
 
 export interface RetentionDeps {
   rdb: RecordsDb;
@@ -41,11 +42,14 @@ export class Retention {
     this.#running = this.#running.then(() => this.runOnce()).catch((e: Error) => this.d.log.warn({ err: e.message }, 'retention run failed; retried at the next hour'));
   }
 
-  async runOnce(): Promise<{ pii: PurgeResult; sessions: number; deadLetters: number }> {
+  async runOnce(): Promise<{ pii: PurgeResult; sessions: number; deadLetters: number; aidAlarmNames: number }> {
     const pii = await purgePersonalData(this.d.rdb, { retentionDays: this.d.retentionDays, now: this.d.now });
+    // Aid alarms show a masked NIK and the name while they are worked on; once resolved longer ago than
+    // the retention period, those go too (the HMAC keys stay, for the double checks).
+    const aidAlarmNames = await purgeAidAlarmNames(this.d.rdb, pii.cutoff);
     const sessions = (await this.d.sessions?.purgeExpired()) ?? 0;
     const deadLetters = (await this.d.deadLetters?.prune()) ?? 0;
-    if (pii.cleared || sessions || deadLetters) this.d.log.info({ piiCleared: pii.cleared, more: pii.more, cutoff: pii.cutoff, sessions, deadLetters }, 'retention');
-    return { pii, sessions, deadLetters };
+    if (pii.cleared || sessions || deadLetters || aidAlarmNames) this.d.log.info({ piiCleared: pii.cleared, more: pii.more, cutoff: pii.cutoff, sessions, deadLetters, aidAlarmNames }, 'retention');
+    return { pii, sessions, deadLetters, aidAlarmNames };
   }
 }
