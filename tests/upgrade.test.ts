@@ -84,6 +84,15 @@ describe('upgrade from 0.1.0', () => {
     expect(JSON.stringify(sample)).not.toMatch(/\d{16}/);
   });
 
+  it("the old version's staff accounts still sign in, with their old passwords", async () => {
+    const accounts = readFileSync(join(FIXTURE, 'accounts.txt'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
+    expect(accounts.length).toBeGreaterThanOrEqual(2);
+    for (const [username, password] of accounts) {
+      const res = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+      expect(res.status, username).toBe(200);
+    }
+  });
+
   it('a second start imports nothing twice', async () => {
     await server.close();
     server = await startServer(serverConfig({ MQTT_URL: broker.url, INFLUX_URL: influx.url, DATA_DIR: dir }));
