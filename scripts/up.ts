@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { CHECKPOINTS } from '@sk/protocol';
 import { redactUrl, startPrivateInfluxd, type PrivateInfluxd } from './lib/influxd.ts';
 import { provision } from './lib/provision.ts';
+import { OFFICER_DEVICE, provisionOfficerDevice } from './lib/officer-device.ts';
 
 const HELP = `Usage: npm start [-- --no-sim]
 
@@ -23,11 +24,12 @@ Environment (defaults):
   INFLUX_PORT=8186       port of the private influxd
   BROKER_METRICS_PORT=9883  the broker's Prometheus /metrics ("off" to disable)
   SIM_DEVICES=2          simulated devices per checkpoint
+  OFFICER_PORT=8420      the officer's screen of the demo device ketapang-petugas (127.0.0.1)
   SIM_RATE=60            walk-in travellers per hour per checkpoint at an average hour, on a
                          simulated clock 60× real time (plus ferry and flight bursts); 0 = none
 Demo logins are printed at start and kept in $DATA_DIR/dev/accounts.txt.`;
 
-interface Cfg { dataDir: string; mqttPort: number; wsPort: number; httpPort: number; influxUrl?: string; influxPort: number; simDevices: number; simRate: number }
+interface Cfg { dataDir: string; mqttPort: number; wsPort: number; httpPort: number; influxUrl?: string; influxPort: number; simDevices: number; simRate: number; officerPort: number }
 
 function readConfig(): Cfg {
   const env = process.env;
@@ -48,6 +50,7 @@ function readConfig(): Cfg {
     influxPort: int('INFLUX_PORT', 8186, 1),
     simDevices: int('SIM_DEVICES', 2, 0, 50),
     simRate: int('SIM_RATE', 60, 0, 100_000),
+    officerPort: int('OFFICER_PORT', 8420, 1),
   };
   if (cfg.influxUrl && !/^https?:\/\//.test(cfg.influxUrl)) errors.push(`INFLUX_URL=${redactUrl(cfg.influxUrl)} must start with http:// or https://`);
   if (errors.length) {
@@ -139,6 +142,7 @@ async function main() {
 
   // The demo accounts go where the server will look for them: DATABASE_URL if set, else DATA_DIR's SQLite.
   const p = await provision({ dataDir: cfg.dataDir, devicesPerCheckpoint: cfg.simDevices, databaseUrl: process.env.DATABASE_URL || undefined });
+  const officerSecret = await provisionOfficerDevice(cfg.dataDir);
 
   const common = { DATA_DIR: cfg.dataDir };
   run('broker', ['broker/src/cli.ts', 'start'], { ...common, MQTT_PORT: String(cfg.mqttPort), MQTT_WS_PORT: String(cfg.wsPort), BROKER_METRICS_PORT: process.env.BROKER_METRICS_PORT ?? '9883' });
@@ -160,6 +164,12 @@ async function main() {
       '--devices', String(cfg.simDevices), '--base-rate', String(cfg.simRate), '--data-dir', join(cfg.dataDir, 'agents')], common);
   }
 
+  // One real edge agent serving the officer's screen (issue 16), beside the simulated devices.
+  run('agent', ['edge-agent/src/cli.ts', 'run'], {
+    SK_BROKER_URLS: `mqtt://127.0.0.1:${cfg.mqttPort}`, SK_CHECKPOINT_ID: OFFICER_DEVICE.checkpointId, SK_DEVICE_ID: OFFICER_DEVICE.deviceId,
+    SK_DEVICE_SECRET: officerSecret, SK_DATA_DIR: join(cfg.dataDir, 'agents', OFFICER_DEVICE.deviceId), SK_HTTP_PORT: String(cfg.officerPort), SK_LOG_LEVEL: 'warn',
+  });
+
   console.log(
     [
       '',
@@ -167,6 +177,7 @@ async function main() {
       `│ Smart Kampung Checkpoint is running`,
       `│ Console:   ${url}`,
       `│ Health:    ${url}/api/health`,
+      `│ Officer:   http://127.0.0.1:${cfg.officerPort}/  (the checkpoint officer's screen of device ${OFFICER_DEVICE.deviceId})`,
       `│ MQTT:      mqtt://127.0.0.1:${cfg.mqttPort}  (ws://127.0.0.1:${cfg.wsPort}; broker metrics http://127.0.0.1:${process.env.BROKER_METRICS_PORT ?? '9883'}/metrics)`,
       `│ Logins:    ${p.accounts.map((a) => `${a.username} / ${a.password} (${a.label})`).join('\n│            ')}`,
       `│ Devices:   ${noSim ? 'none simulated' : `${CHECKPOINTS.length * cfg.simDevices} simulated (npm run sim -- --help for more)`}`,
