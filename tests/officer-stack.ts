@@ -111,12 +111,12 @@ export interface OfficerDevice {
  * benchmark: an in-process agent would share its event loop with the broker, the stand-in server
  * and the Chromium driver, and time their work as its own.
  */
-export async function startOfficerDevice(name: string): Promise<OfficerDevice> {
+export async function startOfficerDevice(name: string, o: { nodeArgs?: string[] } = {}): Promise<OfficerDevice> {
   buildOfficerUiIfStale();
   const dir = mkdtempSync(join(tmpdir(), `sk-officer-${name}-`));
   const broker = await startAedes(0);
   const server = await startAckingServer(broker.url, `officer-${name}-server`);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'edge-agent/src/cli.ts', 'run'], {
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', 'edge-agent/src/cli.ts', 'run'], {
     cwd: ROOT,
     env: { ...process.env, SK_BROKER_URLS: broker.url, SK_CHECKPOINT_ID: 'ketapang', SK_DEVICE_ID: 'ketapang-01', SK_DATA_DIR: join(dir, 'outbox'), SK_HTTP_PORT: '0', SK_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'ignore', 'pipe'],
