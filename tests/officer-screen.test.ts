@@ -190,6 +190,22 @@ describe('officer screen', () => {
     await page.close();
   });
 
+  it('says so in words when a photo cannot be read, and reads the next card as before', async () => {
+    const page = await stack.page();
+    const file = page.getByTestId('card-file');
+    await file.setInputFiles({ name: 'bukan-foto.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('bukan foto KTP '.repeat(20)) });
+    await page.getByTestId('card-status').getByText('KTP tidak terbaca').waitFor();
+    // Broken inside the engine (a JPEG header, no picture): the agent survives and starts afresh.
+    await file.setInputFiles({ name: 'rusak.jpg', mimeType: 'image/jpeg', buffer: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(600, 7)]) });
+    await page.getByTestId('card-status').getByText('ambil ulang foto KTP').waitFor({ timeout: 60_000 });
+    let card: RenderedCard | undefined;
+    for await (const c of renderCards({ count: 1, seed: 'officer-after-bad', variants: ['clean'], browser })) card = c;
+    await file.setInputFiles({ name: 'ktp.jpg', mimeType: 'image/jpeg', buffer: card!.image });
+    await page.getByTestId('card-status').getByText('KTP terbaca').waitFor({ timeout: 60_000 });
+    expect(await page.locator('#name').inputValue()).toBe(card!.truth.input.name);
+    await page.close();
+  });
+
   it('switches to English and back by keyboard', async () => {
     const page = await stack.page();
     await page.getByRole('button', { name: 'Ganti bahasa ke English' }).focus();

@@ -81,7 +81,9 @@ export class KtpReader {
   }
 
   #get(): Promise<Worker> {
-    this.#worker ??= createWorker('eng', 1, { langPath: langPath(this.#o.model), gzip: true, cacheMethod: 'none' }).then(async (w) => {
+    // errorHandler: without one, tesseract.js throws a failed job's error from its message handler,
+    // which takes the whole agent down; with it, the job's promise rejects and the route answers.
+    this.#worker ??= createWorker('eng', 1, { langPath: langPath(this.#o.model), gzip: true, cacheMethod: 'none', errorHandler: () => {} }).then(async (w) => {
       // A card filling a camera frame is ~300 dpi; saying so spares the engine its guess (and its log line).
       // debug_file: the engine's own chatter ("Estimating resolution…") would land in the agent's JSON log stream.
       await w.setParameters({ user_defined_dpi: '300', debug_file: '/dev/null' } as never);
@@ -96,6 +98,20 @@ export class KtpReader {
   /** Reads one JPEG/PNG picture of a KTP. Jobs queue on the one engine. */
   async read(image: Buffer): Promise<KtpReadResult> {
     const worker = await this.#get();
+    try {
+      return await this.#read(worker, image);
+    } catch (err) {
+      // A job that failed inside the engine can leave its settings half restored (the page
+      // segmentation rotateAuto changes): start afresh on the next card rather than read wrongly.
+      if (this.#worker) {
+        this.#worker = null;
+        await worker.terminate().catch(() => {});
+      }
+      throw err;
+    }
+  }
+
+  async #read(worker: Worker, image: Buffer): Promise<KtpReadResult> {
     const t0 = performance.now();
     // rotateAuto straightens a card held a few degrees off (issue 16: ±5°).
     const r = await worker.recognize(image, { rotateAuto: true }, { text: true, blocks: true });

@@ -69,6 +69,13 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<{ va
   }
 }
 
+/** JPEG, PNG or WebP by their first bytes: anything else never reaches the OCR engine. */
+function isImage(b: Buffer): boolean {
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return true;
+  if (b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return true;
+  return b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP';
+}
+
 /** Returns a handler that answers the screen's routes and says false for any other path. */
 export function officerRoutes(o: OfficerRoutesOptions): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> {
   const log = (o.logger ?? silentLogger).child({ area: 'officer' });
@@ -139,8 +146,14 @@ export function officerRoutes(o: OfficerRoutesOptions): (req: IncomingMessage, r
       if (!o.reader) return fail(res, 501, 'no_ocr', 'OCR tidak tersedia di perangkat ini'), true;
       const image = await readBody(req, MAX_IMAGE);
       if (image === null) return fail(res, 413, 'too_large', `image over ${MAX_IMAGE} bytes`), true;
-      if (image.length < 100) return fail(res, 400, 'no_image', 'kirim foto KTP (JPEG atau PNG)'), true;
-      const r = await o.reader.read(image);
+      if (image.length < 100 || !isImage(image)) return fail(res, 415, 'no_image', 'kirim foto KTP (JPEG, PNG atau WebP)'), true;
+      let r;
+      try {
+        r = await o.reader.read(image);
+      } catch (err) {
+        log.warn({ err: String(err).slice(0, 200) }, 'card not readable');
+        return fail(res, 422, 'unreadable', 'foto tidak dapat dibaca: ambil ulang foto KTP'), true;
+      }
       log.info({ ms: Math.round(r.ms), nikCheck: r.nikCheck, confidence: Math.round(r.confidence) }, 'card read');
       send(res, 200, { ok: true, data: r });
       return true;
