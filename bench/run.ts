@@ -28,6 +28,7 @@ const BENCHES: Record<string, { file: string; issue: number; what: string }> = {
   latency: { file: './latency.ts', issue: 5, what: 'scan published → socket.io event p50/p99 at a fixed rate' },
   broker: { file: './broker.ts', issue: 4, what: 'QoS 1 msgs/s through our broker (auth + ACL) vs bare aedes' },
   outbox: { file: './outbox.ts', issue: 4, what: 'durable (fsync) outbox appends/s and 100k replay time' },
+  alerts: { file: './alerts.ts', issue: 17, what: 'a peak day (50,000 arrivals, health mix, device faults) through triage on the database: command-answer alerts/h, follow-ups, p99 scan → follow-up' },
   aid: { file: './aid.ts', issue: 15, what: 'durable handouts/s with the double check (SQLite fresh and at full regency scale, PostgreSQL), checks/s, restart to ready' },
   aggregate: { file: './aggregate.ts', issue: 5, what: '30-day dashboard aggregate query time' },
   console: { file: './console.ts', issue: 7, what: 'console bundle size, frame times and heap at 1,000 events/s' },

@@ -140,7 +140,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   // Alerts, follow-ups, expected arrivals and quarantine are rows of the database of record (issues 15, 17).
   const alerts = new Alerts({
     rdb, feverC: cfg.feverThresholdC, watchOrigins: cfg.watchOrigins, offlineAfterMs: cfg.deviceOfflineSec * 1000,
-    dedupWindowMs: cfg.alertDedupMin * 60_000, surge: cfg.surge, ...cfg.triage, log: area(log, 'alerts'),
+    dedupWindowMs: cfg.alertDedupMin * 60_000, surge: cfg.surge, ...cfg.triage, log: area(log, 'alerts'), regions,
     now: o.now, personSecret: await loadPersonSecret(rdb, fp.personKey), emit: (a) => live.alert(a),
     emitFollowUp: (f) => live.emitToRooms(['command', `village:${f.villageCode}`], 'follow-up', f),
     emitSummary: (sum) => live.emitToRooms(['command'], 'alerts:summary', sum),

@@ -6,16 +6,17 @@
  * batch, or the start-up sweep that covers scans a crash left untriaged, changes nothing twice.
  *
  * Device offline and backlog are one open alert per device, a surge one per checkpoint, overdue
- * follow-ups one per village: a repeat bumps the count. The command centre answers only the rules in
+ * follow-ups one per district (puskesmas area): a repeat bumps the count. The command centre answers only the rules in
  * `commandRules`; for the rest it sees counts (`summary`). Every change goes to `emit` after its commit
  * (the live channel's rooms, which the Redis adapter carries to every server in cluster mode).
  *
  * State in memory is only what a restart rebuilds from the database: which device alerts are open, the
- * last minutes' arrivals per checkpoint (for the surge rule), the overdue counts per village.
+ * last minutes' arrivals per checkpoint (for the surge rule), the overdue counts per district.
  */
 import { createHmac } from 'node:crypto';
 import type { AlertEvent, AlertRule, AlertSummary, DeviceStatus, FollowUpEvent, FollowUpState, Scan } from '@sk/protocol';
 import type { Kysely, Transaction } from 'kysely';
+import type { Regions } from '@sk/protocol/regions';
 import type { PublicUser } from '../auth/users.ts';
 import type { RecordsDb } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
@@ -25,7 +26,7 @@ import {
   acknowledgeAlert, clearAlert, clearAlertKey, getAlert, listAlerts, openAlertCounts, openKeys, raiseAlert, rowToAlert,
   type AlertRowFull, type AlertScope,
 } from './alert-store.ts';
-import { claimScans, followUpCounts, getFollowUp, listFollowUps, moveFollowUp, openFollowUp, overdueByVillage, rowToFollowUp, setFollowUpAlert, uncoveredScans, type FollowUpQuery, type FollowUpRow } from './follow-up-store.ts';
+import { claimScans, followUpCounts, getFollowUp, listFollowUps, moveFollowUp, openFollowUp, overdueByDistrict, puskesmasOf, rowToFollowUp, setFollowUpAlert, uncoveredScans, type FollowUpQuery, type FollowUpRow } from './follow-up-store.ts';
 import { backlogCheck, deviceAlert, deviceOffline, surgeAlert, surgeCheck, type AlertCandidate, type BacklogOptions, type SurgeOptions } from './rules.ts';
 import { DEFAULT_COMMAND_RULES, TRIAGE_DEFAULTS, triage, type TriageOptions } from './triage.ts';
 
@@ -37,6 +38,8 @@ export interface AlertsOptions extends Partial<Pick<TriageOptions, 'symptoms' | 
   offlineAfterMs: number;
   now?: () => Date;
   log?: Logger;
+  /** District names for the words of the grouped alerts. */
+  regions?: Pick<Regions, 'district'>;
   /** Secret for the person key (HMAC of the NIK), so the key cannot be brute-forced back to a NIK. */
   personSecret?: Buffer;
   /** A repeat of an open alert within this window folds into it (default 6 h; ALERT_DEDUP_MIN). */
@@ -85,7 +88,7 @@ export class Alerts {
   readonly #perMinute = new Map<string, Map<number, number>>();
   /** Per checkpoint, the minute its surge alert was last raised or bumped. */
   readonly #surgeRaised = new Map<string, number>();
-  /** Open follow_up_overdue alerts: village → count shown. */
+  /** Open follow_up_overdue alerts: district → count shown. */
   #overdueShown = new Map<string, number>();
   #pending: PendingBatch[] = [];
   #draining: Promise<void> | undefined;
@@ -490,27 +493,30 @@ export class Alerts {
   }
 
   /**
-   * The periodic sweep: follow-ups still `baru` past their due time, one command alert per village
-   * (its count = how many), cleared when none is left. Also covers untriaged scans.
+   * The periodic sweep: follow-ups still `baru` past their due time, one command alert per district
+   * (the puskesmas area; its count = how many), cleared when none is left there. A village's own overdue
+   * follow-ups show in its list (`overdue`). Also covers scans a failed triage left behind.
    */
   async sweep(): Promise<void> {
     const now = this.#now().toISOString();
-    const overdue = await overdueByVillage(this.#db, now);
-    for (const [village, n] of overdue) {
-      if (this.#overdueShown.get(village) === n) continue;
+    const overdue = await overdueByDistrict(this.#db, now);
+    for (const [district, n] of overdue) {
+      if (this.#overdueShown.get(district) === n) continue;
+      const name = this.#o.regions?.district(district) ?? district;
+      const pkm = puskesmasOf(district);
       await this.raise(
         {
-          rule: 'follow_up_overdue', key: `follow_up_overdue|${village}`, subject: village, villageCode: village, severity: 'major',
-          title: 'Tindak lanjut terlambat', text: `${n} pelaku perjalanan belum dihubungi melewati batas waktu`,
+          rule: 'follow_up_overdue', key: `follow_up_overdue|${district}`, subject: district, severity: 'major',
+          title: 'Tindak lanjut terlambat', text: `Kec. ${name}${pkm ? ` (puskesmas ${pkm})` : ''}: ${n} pelaku perjalanan belum dihubungi melewati batas waktu`,
         },
         { count: n },
       );
-      this.#overdueShown.set(village, n);
+      this.#overdueShown.set(district, n);
     }
-    for (const village of [...this.#overdueShown.keys()]) {
-      if (overdue.has(village)) continue;
-      await this.clearKey(`follow_up_overdue|${village}`, 'system');
-      this.#overdueShown.delete(village);
+    for (const district of [...this.#overdueShown.keys()]) {
+      if (overdue.has(district)) continue;
+      await this.clearKey(`follow_up_overdue|${district}`, 'system');
+      this.#overdueShown.delete(district);
     }
     if (this.#untriaged && this.#pending.length === 0 && !this.#draining) {
       this.#untriaged = false;

@@ -163,16 +163,16 @@ export async function getFollowUp(db: Db, id: number): Promise<FollowUpRow | und
   return db.selectFrom('follow_ups').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Follow-ups still `baru` past their due time, per village (the command centre's grouped alert). */
-export async function overdueByVillage(db: Db, nowIso: string): Promise<Map<string, number>> {
+/** Follow-ups still `baru` past their due time, per district (a puskesmas area: the command centre's grouped alert). */
+export async function overdueByDistrict(db: Db, nowIso: string): Promise<Map<string, number>> {
   const rows = await db
     .selectFrom('follow_ups')
-    .select(['village_code', (eb) => eb.fn.countAll<number>().as('n')])
+    .select(['district_code', (eb) => eb.fn.countAll<number>().as('n')])
     .where('state', '=', 'baru')
     .where('due_at', '<', nowIso)
-    .groupBy('village_code')
+    .groupBy('district_code')
     .execute();
-  return new Map(rows.map((r) => [r.village_code, Number(r.n)]));
+  return new Map(rows.map((r) => [r.district_code, Number(r.n)]));
 }
 
 export async function followUpCounts(db: Db, scope: { villageCode?: string }, nowIso: string): Promise<{ open: number; overdue: number; byState: Record<string, number> }> {

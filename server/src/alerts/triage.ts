@@ -4,7 +4,7 @@
  * its puskesmas; symptoms alone and a watched origin are a follow-up only (by default). Whoever answers
  * an alert is decided per rule (`commandRules`): a traveller's alert is answered by the village through
  * its follow-up, and reaches the command centre's answer list only when that follow-up is overdue
- * (`follow_up_overdue`, one per village). No I/O, no clock.
+ * (`follow_up_overdue`, one per district: the puskesmas area). No I/O, no clock.
  */
 import type { AlertRule, FollowUpReason, Scan } from '@sk/protocol';
 import { scanAlerts, type AlertCandidate, type RuleOptions } from './rules.ts';
