@@ -212,7 +212,10 @@ describe('officer screen', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: /^Save/ }).waitFor();
     expect(await page.getByTestId('broker').textContent()).toContain('Centre');
+    await page.locator('#nik').fill('3510219902900001');
+    await page.getByTestId('nik-info').getByText('The birth date in the NIK is impossible').waitFor();
     await shot(page, 'english');
+    await page.locator('#nik').fill('');
     await page.getByRole('button', { name: 'Switch language to Bahasa Indonesia' }).press('Enter');
     await page.getByRole('button', { name: /^Simpan/ }).waitFor();
     await page.close();

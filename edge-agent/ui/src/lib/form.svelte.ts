@@ -19,6 +19,8 @@ export class TravellerForm {
   nik = $state('');
   nikInfo = $state<NikInfo | null>(null);
   nikError = $state<string | null>(null);
+  /** The agent's error code for nikError (format, unknown_province, …), for the English text. */
+  nikErrorCode = $state<string | null>(null);
   birthDate = $state('');
   sex = $state<'L' | 'P' | ''>('');
   name = $state('');
@@ -31,6 +33,8 @@ export class TravellerForm {
   /** Set when the fields came from a card; `nikFlag` when the reader flagged the NIK. */
   fromCard = $state(false);
   nikFlag = $state<string | null>(null);
+  /** The reader's check (missing, invalid, mismatch, uncertain), for the English text. */
+  nikFlagCode = $state<string | null>(null);
   nikConfirmed = $state(false);
   #nikAsked = '';
 
@@ -40,10 +44,11 @@ export class TravellerForm {
   async onNik(byHand: boolean): Promise<boolean> {
     const nik = this.nik.replace(/\D/g, '');
     if (nik !== this.nik) this.nik = nik;
-    if (byHand) { this.nikFlag = null; this.nikConfirmed = false; }
+    if (byHand) { this.nikFlag = null; this.nikFlagCode = null; this.nikConfirmed = false; }
     if (nik.length !== 16) {
       this.nikInfo = null;
       this.nikError = nik.length > 16 ? t('e_nik_format') : null;
+      this.nikErrorCode = nik.length > 16 ? 'format' : null;
       return false;
     }
     if (nik === this.#nikAsked && this.nikInfo) return true;
@@ -53,10 +58,12 @@ export class TravellerForm {
     if (!r.ok) {
       this.nikInfo = null;
       this.nikError = r.error.message;
+      this.nikErrorCode = r.error.code;
       return false;
     }
     this.nikInfo = r.data;
     this.nikError = null;
+    this.nikErrorCode = null;
     // Fill from the NIK unless a card gave its own (then a disagreement is shown in words).
     if (!this.fromCard || !this.birthDate) this.birthDate = r.data.birthDate;
     if (!this.fromCard || !this.sex) this.sex = r.data.sex;
@@ -71,6 +78,7 @@ export class TravellerForm {
     this.birthDate = r.birthDate ?? '';
     this.sex = r.sex ?? '';
     this.nikFlag = r.nikCheck === 'ok' ? null : (r.nikMessage ?? r.nikCheck);
+    this.nikFlagCode = r.nikCheck === 'ok' ? null : r.nikCheck;
     this.nikConfirmed = false;
     this.nikInfo = null;
     this.#nikAsked = '';
@@ -115,6 +123,6 @@ export class TravellerForm {
     this.nik = ''; this.nikInfo = null; this.nikError = null; this.birthDate = ''; this.sex = '';
     this.name = ''; this.address = ''; this.village = null; this.temperature = ''; this.doses = '';
     this.rapid = 'tidak_dites'; for (const s of SYMPTOMS) this.symptoms[s] = false;
-    this.fromCard = false; this.nikFlag = null; this.nikConfirmed = false; this.#nikAsked = '';
+    this.fromCard = false; this.nikFlag = null; this.nikFlagCode = null; this.nikErrorCode = null; this.nikConfirmed = false; this.#nikAsked = '';
   }
 }
