@@ -8,5 +8,5 @@ export { AckObserver } from './ack-observer.ts';
 export { Ledger, readLedger, reconcile, type LedgerEntry, type Reconciliation } from './ledger.ts';
 export { verifyStored, type VerifyResult } from './verify.ts';
 export { LatencyRecorder } from './latency.ts';
-export { renderCards, launchChromium, type CardRenderOptions, type RenderedCard } from './cards-render.ts';
+// The card renderer (cards-render.ts) needs playwright-core: import it from its file, not from here.
 export { ktpFields, ktpCardHtml, cardAddress, CARD_VARIANTS, DEGRADED_VARIANTS, type CardVariant, type CardTruth, type KtpFields } from './ktp-card.ts';
