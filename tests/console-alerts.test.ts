@@ -2,7 +2,8 @@
  * The console's decision screens in headless Chromium against the real server: a critical alert
  * announces itself on the command centre and is acknowledged then cleared there; the village officer
  * sees expected arrivals with names, overdue ones highlighted, and marks one "Sudah tiba"; the
- * quarantine card shows occupancy. The server's clock is injected (no timed waits).
+ * quarantine card shows occupancy; a symptomatic traveller is a follow-up the village officer works
+ * (issue 17). The server's clock is injected (no timed waits).
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,5 +78,25 @@ describe('console alerts, expected arrivals and quarantine (headless Chromium)',
     // Ayu and the first test's traveller are overdue; Rina, marked arrived, raised none.
     await expect.poll(() => page.locator('[data-rule="arrival_overdue"]').count()).toBe(2);
     await page.context().close();
+  });
+
+  it('a coughing traveller is a follow-up for the village (no alert): the officer marks them contacted; the command centre lists it too', async () => {
+    const page = await login('desa.kalibaru');
+    const sari = scan('Sari Handayani', { symptoms: ['batuk'] });
+    await publish(sari);
+    const row = page.getByTestId('follow-ups').locator('li', { hasText: 'Sari Handayani' });
+    await row.waitFor();
+    expect(await row.getAttribute('data-reason')).toBe('symptoms');
+    expect(await page.locator('[data-rule="symptoms"]').count()).toBe(0);
+    await row.locator('button', { hasText: 'Dihubungi' }).click();
+    await expect.poll(() => row.getAttribute('data-state')).toBe('dihubungi');
+    await page.getByTestId('follow-ups').screenshot({ path: join(SHOTS, 'follow-ups.png') });
+    await page.context().close();
+    const cmd = await login('komando');
+    await cmd.getByTestId('tab-followups').click();
+    const seen = cmd.getByTestId('follow-ups').locator('li', { hasText: 'Sari Handayani' });
+    await seen.waitFor();
+    expect(await seen.getAttribute('data-state')).toBe('dihubungi');
+    await cmd.context().close();
   });
 });

@@ -4,7 +4,7 @@
  * 1,000 events/s cost ~60 renders/s, not 1,000; the buffer is bounded (ArrivalBuffer).
  */
 import { io, type Socket } from 'socket.io-client';
-import { unpackArrivals, type AlertEvent, type ArrivalEvent, type CatchUpReply, type CheckpointCount, type ClientToServerEvents, type DeviceStatus, type LiveScope, type ServerToClientEvents } from '@sk/protocol';
+import { unpackArrivals, type AlertEvent, type FollowUpEvent, type ArrivalEvent, type CatchUpReply, type CheckpointCount, type ClientToServerEvents, type DeviceStatus, type LiveScope, type ServerToClientEvents } from '@sk/protocol';
 import { api, query } from './api.ts';
 import { ArrivalBuffer } from './arrival-buffer.ts';
 import type { MessageKey } from './i18n.svelte.ts';
@@ -36,6 +36,8 @@ export class LiveFeed {
   /** Told of every live alert, and of every (re)connect (to reload what may have been missed). */
   readonly alertListeners = new Set<(a: AlertEvent) => void>();
   readonly helloListeners = new Set<() => void>();
+  /** Told of every live follow-up change (issue 17). */
+  readonly followUpListeners = new Set<(f: FollowUpEvent) => void>();
   /** Told of each live socket `arrival` (not history), e.g. to add it to the hourly chart. */
   readonly arrivalListeners = new Set<(e: ArrivalEvent) => void>();
   /** Told once per animation frame of the events newly merged (history and live). */
@@ -61,6 +63,7 @@ export class LiveFeed {
       for (const fn of this.helloListeners) fn();
     });
     socket.on('alert', (a) => { for (const fn of this.alertListeners) fn(a); });
+    socket.on('follow-up', (f) => { for (const fn of this.followUpListeners) fn(f); });
     socket.on('arrivals', (batch) => {
       const es = unpackArrivals(batch);
       for (const e of es) for (const fn of this.arrivalListeners) fn(e);
