@@ -9,7 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { createWorker, type Worker } from 'tesseract.js';
+import type { Worker } from 'tesseract.js';
 import type { RegionLookup } from '@sk/protocol';
 import { readKtpText, type KtpRead } from './ktp-text.ts';
 
@@ -83,7 +83,8 @@ export class KtpReader {
   #get(): Promise<Worker> {
     // errorHandler: without one, tesseract.js throws a failed job's error from its message handler,
     // which takes the whole agent down; with it, the job's promise rejects and the route answers.
-    this.#worker ??= createWorker('eng', 1, { langPath: langPath(this.#o.model), gzip: true, cacheMethod: 'none', errorHandler: () => {} }).then(async (w) => {
+    // The module itself is loaded on the first card too: an agent that never reads a card never loads it.
+    this.#worker ??= import('tesseract.js').then(({ createWorker }) => createWorker('eng', 1, { langPath: langPath(this.#o.model), gzip: true, cacheMethod: 'none', errorHandler: () => {} })).then(async (w) => {
       // A card filling a camera frame is ~300 dpi; saying so spares the engine its guess (and its log line).
       // debug_file: the engine's own chatter ("Estimating resolution…") would land in the agent's JSON log stream.
       await w.setParameters({ user_defined_dpi: '300', debug_file: '/dev/null' } as never);
