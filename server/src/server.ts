@@ -45,6 +45,7 @@ import { openDatabase, type RecordsDb } from './db/database.ts';
 import { countsByCheckpoint, recentArrivalsSince, recentScans, rowToScan, storedScanIds } from './db/scan-rows.ts';
 import { storeLegacyScans } from './db/legacy-scans.ts';
 import { runLegacyImports, type LegacyImporter } from './db/legacy-import.ts';
+import { ALERTS_LEGACY_IMPORTERS } from './alerts/legacy-import.ts';
 import { legacyPointsImporter } from './store/legacy-points.ts';
 import { aidLegacyImporterFor } from './aid/aid-legacy-import.ts';
 import { usersJsonImporter } from './auth/legacy-users.ts';
@@ -251,6 +252,8 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     // Per instance: in cluster mode each server imports the aid journal its own DATA_DIR holds.
     aidLegacyImporterFor(cfg.mqttClientId),
     ...LEGACY_IMPORTERS,
+    // Alerts, quarantine, then the arrival states (onto the scan rows the points importer brought in).
+    ...ALERTS_LEGACY_IMPORTERS,
   ]);
   if (Object.keys(legacy.imported).length > 0) log.info(legacy.imported, 'legacy records imported into the database');
   for (const f of legacy.failed) log.warn({ err: f }, 'legacy import not done yet; tried again at the next start');

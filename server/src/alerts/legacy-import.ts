@@ -20,6 +20,8 @@ import { LegacyFacilityFileSchema } from '../quarantine/facilities.ts';
 import { DEFAULT_COMMAND_RULES } from './triage.ts';
 
 const dir = (dataDir: string) => join(dataDir, 'server');
+/** The scans importer (store/legacy-points.ts) the arrival states wait for. */
+const SCANS_IMPORTER = 'influx-record-points';
 
 /** The last record per key of an old journal; `decode` reads a values-array record (undefined = unknown layout, skipped). */
 export function readLegacyJournal<T>(file: string, keyOf: (r: T) => string, decode?: (v: unknown[]) => T | undefined): T[] {
@@ -163,6 +165,11 @@ export const arrivalStateImporter: LegacyImporter = {
     const records = readLegacyJournal<OldExpected>(file, (r) => r.scanId, decodeExpected).filter((r) => r.arrivedAt || r.overdueAt || r.homeUnfit !== undefined);
     let n = 0;
     if (records.length > 0) {
+      // The scans come from the old InfluxDB points (store/legacy-points.ts): not there yet (InfluxDB down
+      // at this start) = not done; tried again at the next start rather than losing the states.
+      const pointsDone = await rdb.db.selectFrom('meta').select('key').where('key', '=', `legacy:${SCANS_IMPORTER}`).executeTakeFirst();
+      const anyScan = await rdb.db.selectFrom('scans').select('scan_id').limit(1).executeTakeFirst();
+      if (!pointsDone && !anyScan) throw new Error('the scans are not imported yet (InfluxDB points); arrival states wait for them');
       await rdb.db.transaction().execute(async (trx) => {
         for (const r of records) {
           const set = {
