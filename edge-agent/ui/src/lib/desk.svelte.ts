@@ -6,8 +6,8 @@ import type { DeskSnapshot } from '../../../src/officer/desk.ts';
 
 class Desk {
   snapshot = $state<DeskSnapshot | null>(null);
-  /** The screen's own link to the agent (not the broker's). */
-  linked = $state(false);
+  /** The screen's own link to the agent (not the broker's); assumed up until EventSource says otherwise (no flash at load). */
+  linked = $state(true);
   #es: EventSource | null = null;
 
   connect(): void {
