@@ -21,10 +21,10 @@ interface AlertBody {
   subject: string;
   title: string;
   text: string;
-  followUpId?: number;
 }
 
-export function rowToAlert(r: AlertRowFull): AlertEvent {
+/** An alert row, with the id of the follow-up it belongs to when read with {@link selectAlerts}. */
+export function rowToAlert(r: AlertRowFull & { follow_up_id?: number | string | null }): AlertEvent {
   const b = JSON.parse(r.body) as AlertBody;
   const a: AlertEvent = {
     id: Number(r.id), rule: r.rule as AlertRule, severity: r.severity as Severity, state: r.state as AlertEvent['state'],
@@ -38,7 +38,7 @@ export function rowToAlert(r: AlertRowFull): AlertEvent {
   if (r.cleared_by) a.clearedBy = r.cleared_by;
   if (r.cleared_at) a.clearedAt = r.cleared_at;
   if (r.answer_by === 'command' || r.answer_by === 'village') a.answerBy = r.answer_by;
-  if (b.followUpId !== undefined) a.followUpId = b.followUpId;
+  if (r.follow_up_id != null) a.followUpId = Number(r.follow_up_id);
   return a;
 }
 
@@ -47,9 +47,33 @@ export interface RaiseOptions {
   /** A repeat of an open alert last seen before this instant starts a new alert (the old one is cleared by `system`). */
   foldAfter: string;
   answerBy: 'command' | 'village';
-  followUpId?: number;
   /** Set the count to this (a grouped alert that counts its subjects) instead of adding one. */
   count?: number;
+  /** Repeats this raise stands for (a batch's scans of one person): added to an open alert's count (default 1). */
+  add?: number;
+}
+
+/** An alert row to insert, from a candidate. */
+export function alertValues(c: AlertCandidate, o: Pick<RaiseOptions, 'at' | 'answerBy' | 'count' | 'add'>) {
+  const body: AlertBody = { subject: c.subject, title: c.title, text: c.text };
+  return {
+    rule: c.rule, severity: c.severity, subject_key: c.key.slice(c.key.indexOf('|') + 1), state: 'active', open_key: c.key,
+    village_code: c.villageCode ?? null, checkpoint_id: c.checkpointId ?? null, scan_id: c.scanId ?? null,
+    count: o.count ?? o.add ?? 1, raised_at: o.at, updated_at: o.at, acked_at: null, acked_by: null, cleared_at: null, cleared_by: null,
+    body: JSON.stringify(body), answer_by: o.answerBy,
+  };
+}
+
+/**
+ * Inserts many alerts in one statement per 500; those whose key is already open are left out (the
+ * caller folds them one by one). Returns the rows created.
+ */
+export async function insertAlertsIfAbsent(db: Db, values: ReturnType<typeof alertValues>[]): Promise<AlertRowFull[]> {
+  const out: AlertRowFull[] = [];
+  for (let i = 0; i < values.length; i += 500) {
+    out.push(...(await db.insertInto('alerts').values(values.slice(i, i + 500)).onConflict((oc) => oc.column('open_key').doNothing()).returningAll().execute()));
+  }
+  return out;
 }
 
 /**
@@ -57,15 +81,7 @@ export interface RaiseOptions {
  * as it is now, and whether it was created.
  */
 export async function raiseAlert(db: Db, c: AlertCandidate, o: RaiseOptions): Promise<{ row: AlertRowFull; created: boolean }> {
-  const subjectKey = c.key.slice(c.key.indexOf('|') + 1);
-  const body: AlertBody = { subject: c.subject, title: c.title, text: c.text };
-  if (o.followUpId !== undefined) body.followUpId = o.followUpId;
-  const values = {
-    rule: c.rule, severity: c.severity, subject_key: subjectKey, state: 'active', open_key: c.key,
-    village_code: c.villageCode ?? null, checkpoint_id: c.checkpointId ?? null, scan_id: c.scanId ?? null,
-    count: o.count ?? 1, raised_at: o.at, updated_at: o.at, acked_at: null, acked_by: null, cleared_at: null, cleared_by: null,
-    body: JSON.stringify(body), answer_by: o.answerBy,
-  };
+  const values = alertValues(c, o);
   // An insert that does nothing on a conflict says "created" by returning the row; then the fold (an
   // update of the open row, if it was seen recently enough). An open alert too old to fold is closed
   // and the insert tried again (another server may have raised a fresh one meanwhile: that one folds).
@@ -74,7 +90,7 @@ export async function raiseAlert(db: Db, c: AlertCandidate, o: RaiseOptions): Pr
     if (created) return { row: created, created: true };
     const folded = await db
       .updateTable('alerts')
-      .set((eb) => ({ count: o.count !== undefined ? eb.val(o.count) : eb('count', '+', 1), updated_at: o.at, ...(o.count !== undefined ? { body: values.body } : {}) }))
+      .set((eb) => ({ count: o.count !== undefined ? eb.val(o.count) : eb('count', '+', o.add ?? 1), updated_at: o.at, ...(o.count !== undefined ? { body: values.body } : {}) }))
       .where('open_key', '=', c.key)
       .where('updated_at', '>=', o.foldAfter)
       .returningAll()
@@ -141,8 +157,16 @@ export interface AlertListQuery extends AlertScope {
 }
 
 /** Newest first (by id: the order they were raised). */
+/** Alerts with the id of their follow-up (fever, positive), if any. */
+function selectAlerts(db: Db) {
+  return db
+    .selectFrom('alerts')
+    .selectAll('alerts')
+    .select((eb) => eb.selectFrom('follow_ups').select((f) => f.fn.max('follow_ups.id').as('m')).whereRef('follow_ups.alert_id', '=', 'alerts.id').as('follow_up_id'));
+}
+
 export async function listAlerts(db: Db, q: AlertListQuery): Promise<AlertEvent[]> {
-  let sel = db.selectFrom('alerts').selectAll();
+  let sel = selectAlerts(db);
   if (q.openOnly) sel = sel.where('state', '!=', 'cleared');
   if (q.villageCode) sel = sel.where('village_code', '=', q.villageCode);
   if (q.checkpointId) sel = sel.where('checkpoint_id', '=', q.checkpointId);
@@ -154,7 +178,7 @@ export async function listAlerts(db: Db, q: AlertListQuery): Promise<AlertEvent[
 }
 
 export async function getAlert(db: Db, id: number): Promise<AlertEvent | undefined> {
-  const r = await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
+  const r = await selectAlerts(db).where('id', '=', id).executeTakeFirst();
   return r && rowToAlert(r);
 }
 

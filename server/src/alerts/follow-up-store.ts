@@ -35,16 +35,6 @@ export function rowToFollowUp(r: FollowUpRow, nowIso: string): FollowUpEvent {
   };
 }
 
-export interface OpenFollowUp {
-  personKey: string;
-  scanId: string;
-  reason: FollowUpReason;
-  villageCode: string;
-  checkpointId: string;
-  at: string;
-  dueAt: string;
-}
-
 /**
  * Claims scans for triage: each scan is covered once (`follow_up_scans` primary key). Returns the ids
  * this call claimed; a scan claimed before (a redelivery, a sweep, another server) is not returned and
@@ -64,52 +54,76 @@ export async function claimScans(db: Db, scanIds: readonly string[]): Promise<Se
   return claimed;
 }
 
-/**
- * Opens the person's follow-up, or folds this scan into the open one (count + 1, the worse reason and
- * the earlier due time kept), and points the scan's claim at it. The scan must have been claimed by the
- * caller in the same transaction ({@link claimScans}).
- */
-export async function openFollowUp(db: Db, f: OpenFollowUp): Promise<{ row: FollowUpRow; created: boolean }> {
-  const priority = REASON_PRIORITY[f.reason];
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const created = await db
-      .insertInto('follow_ups')
-      .values({
-        person_key: f.personKey, open_key: f.personKey, scan_id: f.scanId, last_scan_id: f.scanId, reason: f.reason, priority,
-        village_code: f.villageCode, district_code: f.villageCode.slice(0, 8), checkpoint_id: f.checkpointId, state: 'baru', alert_id: null,
-        count: 1, created_at: f.at, updated_at: f.at, due_at: f.dueAt, updated_by: null,
-        body: JSON.stringify({ history: [{ state: 'baru', at: f.at, by: 'system' }] } satisfies FollowUpBody),
-      })
-      .onConflict((oc) => oc.column('open_key').doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    const row =
-      created ??
-      (await db
-        .updateTable('follow_ups')
-        .set((eb) => ({
-          count: eb('count', '+', 1),
-          last_scan_id: f.scanId,
-          updated_at: f.at,
-          reason: eb.case().when('priority', '>', priority).then(f.reason).else(eb.ref('reason')).end(),
-          due_at: eb.case().when('due_at', '>', f.dueAt).then(f.dueAt).else(eb.ref('due_at')).end(),
-          priority: eb.case().when('priority', '>', priority).then(priority).else(eb.ref('priority')).end(),
-        }))
-        .where('open_key', '=', f.personKey)
-        .returningAll()
-        .executeTakeFirst());
-    if (!row) continue; // closed in between: open a new one
-    await db.updateTable('follow_up_scans').set({ follow_up_id: Number(row.id) }).where('scan_id', '=', f.scanId).execute();
-    return { row, created: Boolean(created) };
-  }
-  throw new Error('follow-up could not be opened (its person key kept changing)');
+/** A person's follow-up to open (or fold into their open one) for a batch's scans of them. */
+export interface PersonFollowUp {
+  personKey: string;
+  /** The person's scans in this batch, in order (the first opens, the last is `last_scan_id`). */
+  scanIds: string[];
+  reason: FollowUpReason;
+  villageCode: string;
+  checkpointId: string;
+  dueAt: string;
+  /** The alert it goes with (a positive test's, else a fever's), if any. */
+  alertId: number | null;
 }
 
-/** Links the follow-up to its alert (the first, or — `override` — a positive test's, the most urgent). */
-export async function setFollowUpAlert(db: Db, id: number, alertId: number, override = false): Promise<void> {
-  let q = db.updateTable('follow_ups').set({ alert_id: alertId }).where('id', '=', id);
-  if (!override) q = q.where('alert_id', 'is', null);
-  await q.execute();
+/**
+ * Opens the follow-ups of many people in one statement per 500 rows; for a person who already has an
+ * open one, folds the batch's scans into it (count, the worse reason, the earlier due time, the alert
+ * if it had none — or a positive test's). Returns every row as it now is. The scans must have been
+ * claimed in the same transaction ({@link claimScans}); {@link linkScans} then points them at the rows.
+ */
+export async function openFollowUps(db: Db, people: readonly PersonFollowUp[], at: string): Promise<FollowUpRow[]> {
+  const out: FollowUpRow[] = [];
+  const opened = new Set<string>();
+  const history = JSON.stringify({ history: [{ state: 'baru', at, by: 'system' }] } satisfies FollowUpBody);
+  for (let i = 0; i < people.length; i += 500) {
+    const rows = await db
+      .insertInto('follow_ups')
+      .values(people.slice(i, i + 500).map((p) => ({
+        person_key: p.personKey, open_key: p.personKey, scan_id: p.scanIds[0]!, last_scan_id: p.scanIds.at(-1)!, reason: p.reason, priority: REASON_PRIORITY[p.reason],
+        village_code: p.villageCode, district_code: p.villageCode.slice(0, 8), checkpoint_id: p.checkpointId, state: 'baru', alert_id: p.alertId,
+        count: p.scanIds.length, created_at: at, updated_at: at, due_at: p.dueAt, updated_by: null, body: history,
+      })))
+      .onConflict((oc) => oc.column('open_key').doNothing())
+      .returningAll()
+      .execute();
+    for (const r of rows) (opened.add(r.open_key!), out.push(r));
+  }
+  for (const p of people) {
+    if (opened.has(p.personKey)) continue;
+    const priority = REASON_PRIORITY[p.reason];
+    const row = await db
+      .updateTable('follow_ups')
+      .set((eb) => ({
+        count: eb('count', '+', p.scanIds.length),
+        last_scan_id: p.scanIds.at(-1)!,
+        updated_at: at,
+        reason: eb.case().when('priority', '>', priority).then(p.reason).else(eb.ref('reason')).end(),
+        due_at: eb.case().when('due_at', '>', p.dueAt).then(p.dueAt).else(eb.ref('due_at')).end(),
+        priority: eb.case().when('priority', '>', priority).then(priority).else(eb.ref('priority')).end(),
+        ...(p.alertId !== null
+          ? { alert_id: p.reason === 'positive' ? eb.val(p.alertId) : eb.fn.coalesce('alert_id', eb.val(p.alertId)) }
+          : {}),
+      }))
+      .where('open_key', '=', p.personKey)
+      .returningAll()
+      .executeTakeFirst();
+    // Closed between the insert and now (done by an officer this instant): open a fresh one.
+    out.push(row ?? (await openFollowUps(db, [p], at))[0]!);
+  }
+  return out;
+}
+
+/** Points claimed scans at their follow-ups (one statement per 500). */
+export async function linkScans(db: Db, links: readonly { scan_id: string; follow_up_id: number }[]): Promise<void> {
+  for (let i = 0; i < links.length; i += 500) {
+    await db
+      .insertInto('follow_up_scans')
+      .values(links.slice(i, i + 500))
+      .onConflict((oc) => oc.column('scan_id').doUpdateSet((eb) => ({ follow_up_id: eb.ref('excluded.follow_up_id') })))
+      .execute();
+  }
 }
 
 /** Moves a follow-up to `state` (any order: a test may come before a call), with who, when and a note; `selesai` closes it. */
