@@ -52,3 +52,26 @@ describe('alert and feature windows (issue 5)', () => {
     }
   });
 });
+
+describe('alert triage (issue 17)', () => {
+  const base = { INFLUX_URL: 'http://127.0.0.1:8086' };
+  it('defaults: symptoms and watched origins are follow-ups; the command centre answers devices, surges, quarantine and overdue follow-ups', () => {
+    expect(loadConfig(base).triage).toEqual({
+      symptoms: 'follow_up', watchOrigin: 'follow_up', followUpUrgentMin: 120, followUpDueMin: 1440,
+      commandRules: ['device_offline', 'device_backlog', 'arrival_surge', 'quarantine_full', 'follow_up_overdue'],
+    });
+  });
+
+  it('reads every rule and threshold; an unknown rule name is refused in words', () => {
+    const c = loadConfig({ ...base, TRIAGE_SYMPTOMS: 'alert', TRIAGE_WATCH_ORIGIN: 'off', ALERT_COMMAND_RULES: 'rapid_positive, device_offline', FOLLOW_UP_URGENT_MIN: '30', FOLLOW_UP_DUE_MIN: '600' });
+    expect(c.triage).toEqual({ symptoms: 'alert', watchOrigin: 'off', commandRules: ['rapid_positive', 'device_offline'], followUpUrgentMin: 30, followUpDueMin: 600 });
+    try {
+      loadConfig({ ...base, ALERT_COMMAND_RULES: 'fever,demam', TRIAGE_SYMPTOMS: 'maybe' });
+      expect.unreachable();
+    } catch (e) {
+      const problems = (e as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/ALERT_COMMAND_RULES.*unknown alert rule "demam"/);
+      expect(problems).toMatch(/TRIAGE_SYMPTOMS/);
+    }
+  });
+});
