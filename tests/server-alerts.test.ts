@@ -91,6 +91,8 @@ describe('server alerts', () => {
     const socks = { command: liveSocket(server, command), own: liveSocket(server, village), other: liveSocket(server, otherVillage) };
     const got: Record<keyof typeof socks, FollowUpEvent[]> = { command: [], own: [], other: [] };
     for (const k of Object.keys(socks) as (keyof typeof socks)[]) socks[k].on('follow-up', (f) => got[k].push(f));
+    const summaries: { followUps: { open: number } }[] = [];
+    socks.command.on('alerts:summary', (x) => summaries.push(x));
     await Promise.all(Object.values(socks).map(hello));
     const dev = await publisher(broker.url);
     const coughing = makeScan(700, { destinationVillageCode: OWN, health: { temperatureC: 36.7, symptoms: ['batuk'], rapidTest: 'negatif', vaccinationDoses: 2 } });
@@ -116,6 +118,7 @@ describe('server alerts', () => {
     await until('state change pushed', () => got.command.some((f) => f.id === fever.id && f.state === 'dihubungi'));
     const summary = (await api<{ needsCommand: number; openByRule: Record<string, number>; followUps: { open: number } }>(server, '/api/alerts/summary', command)).body.data!;
     expect(summary.followUps.open).toBeGreaterThanOrEqual(2);
+    await until('the command centre\'s counts pushed live', () => summaries.some((x) => x.followUps.open >= 2));
     expect(summary.openByRule.fever).toBeGreaterThanOrEqual(1);
     expect((await api<AlertEvent[]>(server, '/api/alerts?answerBy=command', command)).body.data!.every((a) => a.answerBy === 'command')).toBe(true);
     Object.values(socks).forEach((x) => x.close());
