@@ -180,7 +180,6 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   const announce = (scan: Scan, eventId: number): ArrivalEvent => {
     const event = toArrivalEvent(scan, eventId, receivedAtIso(), regions, cfg.feverThresholdC);
     live.arrival(event);
-    alerts.onScan(scan);
     features.onArrival(event);
     return event;
   };
@@ -219,6 +218,9 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
       }
       live.countsChanged();
       features.onStored(scans);
+      // The batch's new scans triaged in one transaction (follow-ups and alerts); in cluster mode too,
+      // not per announced scan: the database decided these rows are new. A failure is covered by the sweep.
+      alerts.onScans(scans).catch(() => {});
     },
     // A write just succeeded: InfluxDB is up now, not at the next 2-second ping (health read 503 after a drain).
     onPointsStored: () => (influxUp = true),
