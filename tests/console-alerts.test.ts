@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ulid } from 'ulid';
-import type { Scan } from '@sk/protocol';
+import { deviceTopic, type Scan } from '@sk/protocol';
 import type { RunningServer } from '@sk/server';
 import { ROOT, startConsoleStack, type ConsoleStack } from './browser.ts';
 
@@ -46,20 +46,31 @@ describe('console alerts, expected arrivals and quarantine (headless Chromium)',
     await stack?.close();
   });
 
-  it('a critical alert announces itself on the command centre; acknowledge then clear it', async () => {
+  it('a critical alert announces itself on the command centre, which answers only its own alerts: acknowledge then clear one', async () => {
     const page = await login('komando');
+    await page.getByTestId('tab-quarantine').click();
     await expect.poll(() => page.getByTestId('quarantine').locator('li').count()).toBeGreaterThan(3);
     await publish(scan('Dewi Lestari', { rapidTest: 'positif' }));
     await page.getByTestId('alert-announce').waitFor();
     expect(await page.getByTestId('alert-announce').textContent()).toContain('Peringatan kritis baru');
+    // The positive test is the village's to answer (its follow-up): counted here, not a button to press.
+    await expect.poll(() => page.getByTestId('alerts-village').textContent()).toContain('1 peringatan pelaku perjalanan');
+    expect(await page.getByTestId('alerts').locator('[data-rule="rapid_positive"]').count()).toBe(0);
+    // A device gone offline is the command centre's own to answer.
+    const offline = { v: 1, checkpointId: 'kalibaru', deviceId: 'kalibaru-01', state: 'offline', at: new Date().toISOString(), version: '0.1.0' };
+    await stack.device.publishAsync(deviceTopic('kalibaru', 'kalibaru-01', 'status'), JSON.stringify(offline), { qos: 1, retain: true });
+    const item = page.locator('[data-rule="device_offline"]');
+    await item.waitFor();
     await page.screenshot({ path: join(SHOTS, 'alerts.png') });
-    const item = page.locator('[data-rule="rapid_positive"]');
     await item.locator('button', { hasText: 'Tanggapi' }).click();
     await expect.poll(() => item.getAttribute('data-state')).toBe('acknowledged');
     expect(await item.textContent()).toContain('ditanggapi komando');
     await item.locator('button', { hasText: 'Selesai' }).click();
     await page.getByTestId('alerts-history').click();
-    await expect.poll(() => page.locator('[data-rule="rapid_positive"]').getAttribute('data-state')).toBe('cleared');
+    await expect.poll(() => page.locator('[data-rule="device_offline"]').first().getAttribute('data-state')).toBe('cleared');
+    await expect.poll(() => page.locator('[data-rule="rapid_positive"]').count()).toBe(1); // the history has every alert
+    const online = { ...offline, state: 'online', at: new Date().toISOString() };
+    await stack.device.publishAsync(deviceTopic('kalibaru', 'kalibaru-01', 'status'), JSON.stringify(online), { qos: 1, retain: true });
     await page.context().close();
   });
 

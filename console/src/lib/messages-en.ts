@@ -166,4 +166,5 @@ export const en: Record<MessageKey, string> = {
   fu_isolasi_mandiri: 'Self-isolating',
   fu_selesai: 'Done',
   tabFollowUps: 'Follow-ups',
+  alertsVillageAnswers: '{n} more traveller alerts, answered by their village through the follow-up',
 };

@@ -167,6 +167,7 @@ export const id = {
   fu_isolasi_mandiri: 'Isolasi mandiri',
   fu_selesai: 'Selesai',
   tabFollowUps: 'Tindak lanjut',
+  alertsVillageAnswers: '{n} peringatan pelaku perjalanan lainnya dijawab desa lewat tindak lanjut',
 };
 
 export type MessageKey = keyof typeof id;
