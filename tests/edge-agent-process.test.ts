@@ -36,7 +36,7 @@ function spawnAgent(env: Record<string, string>): AgentProcess {
     createInterface({ input: child.stderr! }).on('line', (l) => {
       try {
         const rec = JSON.parse(l) as { msg?: string; port?: number };
-        if (rec.msg === 'http input listening' && rec.port) resolvePort(rec.port);
+        if (rec.msg?.startsWith('http input') && rec.port) resolvePort(rec.port);
       } catch {
         // not a log line (e.g. a tsx warning)
       }
