@@ -17,7 +17,6 @@ import { ArrivalRollups, type RollupOptions } from '../store/rollups.ts';
 import { statsRoutes } from '../store/rollups-routes.ts';
 import { openApiRoutes } from '../http/openapi.ts';
 import { ExpectedArrivals } from './expected-arrivals.ts';
-import { loadTravelTimes, makeEtaFor } from './eta.ts';
 import { expectedArrivalRoutes } from './routes.ts';
 
 /** Tuning for tests and operators; every field has a default. */
@@ -56,8 +55,6 @@ export class CheckpointFeatures {
   readonly expected: ExpectedArrivals;
   readonly quarantine: Quarantine;
   readonly rollups: ArrivalRollups;
-  /** The ETA of a scan with the operator's travel-time table (DATA_DIR/server/travel-times.json), for the scan writer. */
-  readonly etaFor: (scan: Pick<Scan, 'checkpointId' | 'destinationVillageCode'>, receivedAtMs: number) => string;
   #rollupsUp = false;
 
   constructor(private readonly d: {
@@ -68,9 +65,7 @@ export class CheckpointFeatures {
     alerts: Alerts; log: Logger; now?: () => Date; tuning?: FeatureTuning;
     /** The recent counts' source at start: the database of record (store/rollups.ts). */
     recentRows?: RollupOptions['recentRows'] }) {
-    const p = featurePaths(d.dataDir);
     const t = d.tuning ?? {};
-    this.etaFor = makeEtaFor(loadTravelTimes(p.travelTimes));
     this.expected = new ExpectedArrivals({ rdb: d.rdb, alerts: d.alerts, regions: d.regions, overdueAfterMs: t.overdueAfterMs ?? 2 * 3600_000, now: d.now, log: d.log });
     this.quarantine = new Quarantine({ rdb: d.rdb, alerts: d.alerts, defaultDays: t.quarantineDays, now: d.now });
     this.rollups = new ArrivalRollups({ url: d.influxUrl, database: d.influxDb, rawAbove: t.statsRawAboveMs, feverC: d.feverC, recent: !d.clustered, recentRows: d.recentRows });
