@@ -37,15 +37,15 @@ export const help = `npm run bench -- alerts [--arrivals 50000] [--batch-sec 2] 
 A peak day through the alerts feature on the database of record at accelerated time (injected clock).
 --arrivals      arrivals in the day (default 50000)
 --batch-sec     simulated seconds per scan batch (default 2: the scan writer commits a batch per tick)
---database-url  run on PostgreSQL instead of a fresh SQLite file`;
+--database-url  run on PostgreSQL (an empty database) instead of a fresh SQLite file; written to alerts-postgres.json`;
 
 const DAY_MS = 86_400_000;
 const FEVER_C = 37.5;
 
 export async function run(args: string[]): Promise<BenchResult> {
-  const target = opt(args, '--arrivals', 50_000);
-  const batchMs = opt(args, '--batch-sec', 2) * 1000;
-  const databaseUrl = opt(args, '--database-url', '');
+  const target = opt(args, 'arrivals', 50_000);
+  const batchMs = opt(args, 'batch-sec', 2) * 1000;
+  const databaseUrl = opt(args, 'database-url', '');
   const dir = mkdtempSync(join(tmpdir(), 'sk-bench-alerts-'));
   const rdb = await openDatabase({ databaseUrl: databaseUrl || undefined, sqliteFile: join(dir, 'records.sqlite') });
   // A WIB day: midnight to midnight.
@@ -169,7 +169,8 @@ export async function run(args: string[]): Promise<BenchResult> {
     const feverOrPositive = scans.filter((s) => s.health.temperatureC >= FEVER_C || s.health.rapidTest === 'positif').length;
 
     return {
-      bench: 'alerts',
+      // On PostgreSQL the figures are kept beside the SQLite ones (bench/results/alerts-postgres.json).
+      bench: rdb.engine === 'postgres' ? 'alerts-postgres' : 'alerts',
       metrics: {
         arrivals: scans.length,
         alertsPerHourNeedingCommandAnswer: Math.max(...perHour),
