@@ -48,7 +48,7 @@ describe('server CLI', () => {
     for (const c of ['user add <username>', 'backup <file>', 'restore <file>', 'purge', 'person erase <NIK>']) expect(r.stdout).toContain(c);
     const erase = await cli(['person', 'erase', '--help']);
     expect(erase.code).toBe(0);
-    expect(erase.stdout).toMatch(/spool hold no personal data/);
+    expect(erase.stdout).toMatch(/spool\s+hold no personal data/);
     expect((await cli(['backup', '--help'])).stdout).toMatch(/never on the command line/);
   });
 
