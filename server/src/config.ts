@@ -48,7 +48,8 @@ const EnvSchema = z.object({
   DEVICE_OFFLINE_SEC: z.coerce.number().int().min(5).max(86_400).default(90),
   COOKIE_SECURE: z.enum(['true', 'false']).default('false').transform((s) => s === 'true'),
   BATCH_MAX_POINTS: z.coerce.number().int().min(1).max(5000).default(5000),
-  BATCH_MAX_MS: z.coerce.number().int().min(1).max(1000).default(50),
+  /** A batch commits after this long at the latest: a scan is announced when its batch commits, so at low rates this is most of the scan → console latency (docs/benchmarks.md finding 27). */
+  BATCH_MAX_MS: z.coerce.number().int().min(1).max(1000).default(15),
   /** Scans accepted but not yet durable before the ingest stops reading (backpressure); default 3 batches. */
   INGEST_MAX_PENDING: z.coerce.number().int().min(1).max(100_000).optional(),
   /** Batches written to InfluxDB at the same time (acks and spooling stay in batch order). */
