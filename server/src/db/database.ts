@@ -9,7 +9,7 @@
  * returns, which is what "durable" means before a device is acked (issue 15). Commits are batched by
  * the callers (one transaction per scan batch), so the fsync is paid per batch, not per scan.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -89,6 +89,9 @@ export async function openDatabase(o: OpenOptions): Promise<RecordsDb> {
 function openSqlite(file: string): RecordsDb {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const raw = new SQLite(file);
+  // The file holds personal data: owner only (before WAL mode, so SQLite gives the -wal and -shm files
+  // the same mode; DATA_DIR/server is 0700 as well).
+  if (file !== ':memory:') chmodSync(file, 0o600);
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = FULL');
   raw.pragma('busy_timeout = 5000');
