@@ -21,22 +21,11 @@
 import type SQLite from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type { RecordsDb } from '../db/database.ts';
-import type { Database } from '../db/schema.ts';
+import type { AidHandoutsTable, Database } from '../db/schema.ts';
 import { doubleMatches, periodsOf, type DoubleQuery, type EarlierHandout, type RawMatch } from './double-rules.ts';
 
-export interface HandoutRow {
-  handout_id: string;
-  programme_id: string;
-  period: string;
-  village_code: string;
-  person_key: string;
-  household_key: string | null;
-  name_dob_key: string | null;
-  handed_at: string;
-  recorded_by: string | null;
-  /** JSON: { date, instance } */
-  body: string;
-}
+/** A handout to insert: its aid_handouts row but the status (decided by the double check). */
+export type HandoutRow = Omit<AidHandoutsTable, 'status'>;
 
 export interface AuditInsert {
   alarm_id: number | null;

@@ -10,19 +10,11 @@
  * - possible_double (minor): the same name + birth date key, programme and period, another person key.
  * A cancelled handout never matches; an earlier handout is reported once (its strongest reason).
  */
+import type { AidHandoutsTable } from '../db/schema.ts';
 import { AID_PROGRAMMES, aidProgramme, conflictsOf, periodOf, type AidMatchKind, type AidSeverity } from '@sk/protocol';
 
-/** An earlier handout as the database returns it (not cancelled). */
-export interface EarlierHandout {
-  handout_id: string;
-  programme_id: string;
-  period: string;
-  village_code: string;
-  person_key: string;
-  household_key: string | null;
-  name_dob_key: string | null;
-  handed_at: string;
-}
+/** An earlier handout as the database returns it (not cancelled): the aid_handouts row without its status and details. */
+export type EarlierHandout = Omit<AidHandoutsTable, 'status' | 'recorded_by' | 'body'>;
 
 export interface DoubleQuery {
   programmeId: string;

@@ -23,12 +23,14 @@ import type { Database } from '../db/schema.ts';
 import { rowToScan } from '../db/scan-rows.ts';
 import type { Logger } from '../log.ts';
 import {
-  acknowledgeAlert, alertValues, clearAlert, clearAlertKey, getAlert, insertAlertsIfAbsent, listAlerts, openAlertCounts, openKeys, raiseAlert, rowToAlert,
+  acknowledgeAlert, clearAlert, clearAlertKey, getAlert, listAlerts, openAlertCounts, openKeys, raiseAlert, rowToAlert,
   type AlertRowFull, type AlertScope,
 } from './alert-store.ts';
-import { claimScans, followUpCounts, getFollowUp, linkScans, listFollowUps, moveFollowUp, openFollowUps, overdueByDistrict, puskesmasOf, rowToFollowUp, uncoveredScans, type FollowUpQuery, type FollowUpRow, type PersonFollowUp } from './follow-up-store.ts';
-import { backlogCheck, deviceAlert, deviceOffline, surgeAlert, surgeCheck, type AlertCandidate, type BacklogOptions, type SurgeOptions } from './rules.ts';
-import { DEFAULT_COMMAND_RULES, REASON_PRIORITY, TRIAGE_DEFAULTS, triage, type TriageOptions } from './triage.ts';
+import { followUpCounts, getFollowUp, listFollowUps, moveFollowUp, overdueByDistrict, puskesmasOf, rowToFollowUp, uncoveredScans, type FollowUpQuery } from './follow-up-store.ts';
+import { backlogCheck, deviceAlert, deviceOffline, surgeAlert, type AlertCandidate, type BacklogOptions, type SurgeOptions } from './rules.ts';
+import { DEFAULT_COMMAND_RULES, TRIAGE_DEFAULTS, triage, type TriageOptions } from './triage.ts';
+import { writeTriage, type TriageWork } from './triage-write.ts';
+import { SurgeCounter } from './surge-counter.ts';
 
 export interface AlertsOptions extends Partial<Pick<TriageOptions, 'symptoms' | 'watchOrigin'>> {
   rdb: RecordsDb;
@@ -84,10 +86,8 @@ export class Alerts {
   readonly #depths = new Map<string, number[]>();
   /** Open device alert keys (`device_offline|cp/dev`), rebuilt from the database at start. */
   #openDeviceKeys = new Set<string>();
-  /** Arrivals per checkpoint per minute (minute index → count), window + baseline; rebuilt from scans at start. */
-  readonly #perMinute = new Map<string, Map<number, number>>();
-  /** Per checkpoint, the minute its surge alert was last raised or bumped. */
-  readonly #surgeRaised = new Map<string, number>();
+  /** Arrivals per checkpoint per minute for the surge rule; rebuilt from scans at start. */
+  readonly #surgeCounter: SurgeCounter;
   /** Open follow_up_overdue alerts: district → count shown. */
   #overdueShown = new Map<string, number>();
   #pending: PendingBatch[] = [];
@@ -106,6 +106,7 @@ export class Alerts {
     this.#now = o.now ?? (() => new Date());
     this.#triage = { feverC: o.feverC, watchOrigins: o.watchOrigins, symptoms: o.symptoms ?? TRIAGE_DEFAULTS.symptoms, watchOrigin: o.watchOrigin ?? TRIAGE_DEFAULTS.watchOrigin };
     this.#surge = { ...SURGE_DEFAULTS, ...o.surge };
+    this.#surgeCounter = new SurgeCounter(this.#surge);
     this.#backlog = { ...BACKLOG, ...o.backlog };
     this.#command = new Set(o.commandRules ?? DEFAULT_COMMAND_RULES);
   }
@@ -120,7 +121,7 @@ export class Alerts {
     this.#openDeviceKeys = await openKeys(this.#db, ['device_offline', 'device_backlog']);
     const overdue = await this.#db.selectFrom('alerts').select(['subject_key', 'count']).where('rule', '=', 'follow_up_overdue').where('open_key', 'is not', null).execute();
     this.#overdueShown = new Map(overdue.map((r) => [r.subject_key, Number(r.count)]));
-    await this.#rebuildSurgeCounts();
+    await this.#surgeCounter.rebuild(this.#db, this.#now().getTime());
     await this.recover();
     this.#timers.push(setInterval(() => this.#serial(() => this.#checkSilent()), o.silentCheckMs ?? 5000));
     this.#timers.push(setInterval(() => this.#serial(() => this.sweep()), o.sweepMs ?? 10_000));
@@ -197,18 +198,20 @@ export class Alerts {
     return secret ? createHmac('sha256', secret).update(scan.nik).digest('base64url').slice(0, 22) : scan.scanId;
   };
 
-  /**
-   * One transaction per batch, in a fixed number of statements whatever its size (measured: one query
-   * per follow-up cost ~200 µs each, 20–40 µs per scan of the batch, on the server's one thread): claim
-   * the scans, insert the alerts (one per person and rule; a person's repeat in the batch is its count),
-   * insert the follow-ups with their alert, point the scans at them. Only a person who already has an
-   * open alert or follow-up (a second trip within hours) costs a statement of their own.
-   */
+  #memoScan: Scan | undefined;
+  #memoKey = '';
+  /** `#person`, computed once per scan even when triage and the batch both ask (an HMAC each). */
+  readonly #personOnce = (scan: Scan): string => {
+    if (scan !== this.#memoScan) (this.#memoScan = scan), (this.#memoKey = this.#person(scan));
+    return this.#memoKey;
+  };
+
+  /** One transaction per batch (triage-write.ts), then the emits of what it committed. */
   async #triageBatch(scans: readonly Scan[]): Promise<void> {
-    const work: { scan: Scan; t: ReturnType<typeof triage> }[] = [];
+    const work: TriageWork[] = [];
     for (const scan of scans) {
-      const t = triage(scan, this.#triage, this.#person);
-      if (t.followUp) work.push({ scan, t });
+      const t = triage(scan, this.#triage, this.#personOnce);
+      if (t.followUp) work.push({ scan, t, person: this.#personOnce(scan) });
     }
     if (work.length === 0) return;
     const now = this.#now();
@@ -216,49 +219,7 @@ export class Alerts {
     const foldAfter = new Date(now.getTime() - (this.#o.dedupWindowMs ?? DEDUP_WINDOW_MS)).toISOString();
     const urgentDue = new Date(now.getTime() + (this.#o.followUpUrgentMin ?? 120) * 60_000).toISOString();
     const otherDue = new Date(now.getTime() + (this.#o.followUpDueMin ?? 1440) * 60_000).toISOString();
-    const { alerts, followUps } = await this.#transaction(async (trx) => {
-      // Claim every scan first: one a sweep or another server already triaged is left alone.
-      const claimed = await claimScans(trx, work.map((w) => w.scan.scanId));
-      interface Person { f: PersonFollowUp; alerts: Map<string, { c: AlertCandidate; n: number }> }
-      const people = new Map<string, Person>();
-      for (const { scan, t } of work) {
-        if (!claimed.has(scan.scanId)) continue;
-        const key = this.#person(scan);
-        const urgent = t.followUp === 'positive' || t.followUp === 'fever';
-        let p = people.get(key);
-        if (!p) {
-          p = { f: { personKey: key, scanIds: [], reason: t.followUp!, villageCode: scan.destinationVillageCode, checkpointId: scan.checkpointId, dueAt: urgent ? urgentDue : otherDue, alertId: null }, alerts: new Map() };
-          people.set(key, p);
-        }
-        p.f.scanIds.push(scan.scanId);
-        if (REASON_PRIORITY[t.followUp!] < REASON_PRIORITY[p.f.reason]) p.f.reason = t.followUp!;
-        if (urgent) p.f.dueAt = urgentDue;
-        for (const c of t.alerts) {
-          const a = p.alerts.get(c.key);
-          if (a) a.n++;
-          else p.alerts.set(c.key, { c, n: 1 });
-        }
-      }
-      if (people.size === 0) return { alerts: [] as AlertRowFull[], followUps: [] as FollowUpRow[] };
-      const all = [...people.values()].flatMap((p) => [...p.alerts.values()]);
-      const alerts = await insertAlertsIfAbsent(trx, all.map(({ c, n }) => alertValues(c, { at, answerBy: this.answerBy(c.rule), add: n })));
-      const byKey = new Map(alerts.map((r) => [r.open_key!, r]));
-      for (const { c, n } of all) {
-        if (byKey.has(c.key)) continue;
-        const { row } = await raiseAlert(trx, c, { at, foldAfter, answerBy: this.answerBy(c.rule), add: n });
-        byKey.set(c.key, row);
-        alerts.push(row);
-      }
-      for (const p of people.values()) {
-        // A positive test's alert is the one the follow-up answers; else a fever's.
-        const keys = [...p.alerts.keys()].sort((x, y) => (x.startsWith('rapid_positive|') ? -1 : y.startsWith('rapid_positive|') ? 1 : 0));
-        if (keys.length) p.f.alertId = Number(byKey.get(keys[0]!)!.id);
-      }
-      const followUps = await openFollowUps(trx, [...people.values()].map((p) => p.f), at);
-      const fuByPerson = new Map(followUps.map((r) => [r.person_key, Number(r.id)]));
-      await linkScans(trx, [...people.values()].flatMap((p) => p.f.scanIds.map((scan_id) => ({ scan_id, follow_up_id: fuByPerson.get(p.f.personKey)! }))));
-      return { alerts, followUps };
-    });
+    const { alerts, followUps } = await this.#transaction((trx) => writeTriage(trx, work, { at, foldAfter, urgentDue, otherDue }, (rule) => this.answerBy(rule)));
     const fuOfAlert = new Map(followUps.filter((f) => f.alert_id !== null).map((f) => [Number(f.alert_id), Number(f.id)]));
     for (const r of alerts) this.#o.emit?.(rowToAlert({ ...r, follow_up_id: fuOfAlert.get(Number(r.id)) ?? null }));
     for (const f of followUps) this.#o.emitFollowUp?.(rowToFollowUp(f, at));
@@ -298,45 +259,9 @@ export class Alerts {
 
   // ---------------------------------------------------------------- surge
 
-  async #rebuildSurgeCounts(): Promise<void> {
-    const now = this.#now().getTime();
-    const span = this.#surge.windowMin + this.#surge.baselineMin;
-    const since = new Date((Math.floor(now / 60_000) - span + 1) * 60_000).toISOString();
-    const rows = await this.#db
-      .selectFrom('scans')
-      .select((eb) => ['checkpoint_id', eb.fn<string>('substr', ['scanned_at', eb.val(1), eb.val(16)]).as('minute'), eb.fn.countAll<number>().as('n')])
-      .where('scanned_at', '>=', since)
-      .groupBy(['checkpoint_id', 'minute'])
-      .execute();
-    for (const r of rows) {
-      const m = Math.floor(Date.parse(`${r.minute}:00.000Z`) / 60_000);
-      let b = this.#perMinute.get(r.checkpoint_id);
-      if (!b) this.#perMinute.set(r.checkpoint_id, (b = new Map()));
-      b.set(m, Number(r.n));
-    }
-  }
-
   #countArrivals(scans: readonly Scan[]): void {
-    const minute = Math.floor(this.#now().getTime() / 60_000);
-    const touched = new Set<string>();
-    for (const s of scans) {
-      let b = this.#perMinute.get(s.checkpointId);
-      if (!b) this.#perMinute.set(s.checkpointId, (b = new Map()));
-      b.set(minute, (b.get(minute) ?? 0) + 1);
-      touched.add(s.checkpointId);
-    }
-    const span = this.#surge.windowMin + this.#surge.baselineMin;
-    for (const cp of touched) {
-      const b = this.#perMinute.get(cp)!;
-      if (b.size > span) for (const m of b.keys()) if (m <= minute - span) b.delete(m);
-      // Raised (or its count bumped) at most once a minute per checkpoint: a surge lasting ten minutes
-      // is one alert whose count says for how many minutes, not one write per batch.
-      if (this.#surgeRaised.get(cp) === minute) continue;
-      const series = Array.from({ length: span }, (_, i) => b.get(minute - span + 1 + i) ?? 0);
-      const s = surgeCheck(series, this.#surge);
-      if (!s) continue;
-      this.#surgeRaised.set(cp, minute);
-      this.#serial(() => this.raise(surgeAlert(cp, s, this.#surge)));
+    for (const [cp, surge] of this.#surgeCounter.count(scans.map((s) => s.checkpointId), this.#now().getTime())) {
+      this.#serial(() => this.raise(surgeAlert(cp, surge, this.#surge)));
     }
   }
 
