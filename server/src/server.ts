@@ -6,7 +6,7 @@ import { serve } from '@hono/node-server';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { ArrivalEvent, LiveScope, Scan } from '@sk/protocol';
+import type { ArrivalEvent, Scan } from '@sk/protocol';
 import { loadRegions } from '@sk/protocol/regions';
 import type { ServerConfig } from './config.ts';
 import { area, createLogger, type Logger } from './log.ts';
@@ -22,8 +22,8 @@ import { DeviceRegistry } from './live/devices.ts';
 import { toArrivalEvent } from './live/arrival-event.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
 import { DbSessionStore, type SessionStore } from './auth/sessions.ts';
-import { UserDirectory, type PublicUser } from './auth/users.ts';
-import { createApp, type ArrivalQuery } from './http/app.ts';
+import { UserDirectory } from './auth/users.ts';
+import { createApp } from './http/app.ts';
 import { ApiError } from './http/api-error.ts';
 import { createMetrics } from './metrics.ts';
 import { Alerts } from './alerts/alerts.ts';
@@ -42,7 +42,7 @@ import { Retention } from './ops/retention.ts';
 import { loadPersonSecret } from './alerts/person-secret.ts';
 import { CheckpointFeatures, featurePaths, featureTuning, type FeatureTuning } from './arrivals/checkpoint-features.ts';
 import { openDatabase, type RecordsDb } from './db/database.ts';
-import { countsByCheckpoint, recentArrivalsSince, recentScans, rowToScan, storedScanIds } from './db/scan-rows.ts';
+import { countsByCheckpoint, recentArrivalsSince, storedScanIds } from './db/scan-rows.ts';
 import { storeLegacyScans } from './db/legacy-scans.ts';
 import { runLegacyImports, type LegacyImporter } from './db/legacy-import.ts';
 import { ALERTS_LEGACY_IMPORTERS } from './alerts/legacy-import.ts';
@@ -50,7 +50,9 @@ import { legacyPointsImporter } from './store/legacy-points.ts';
 import { aidLegacyImporterFor } from './aid/aid-legacy-import.ts';
 import { usersJsonImporter } from './auth/legacy-users.ts';
 import { puskesmasPendingImporter } from './puskesmas/legacy-pending.ts';
-import { etaCalculator, loadTravelTimes } from './arrivals/eta.ts';
+import { loadTravelTimes, makeEtaFor } from './arrivals/eta.ts';
+import { isoAt } from './iso-text.ts';
+import { arrivalHistory } from './arrivals/arrival-history.ts';
 import { TimeBeacon } from './live/time-beacon.ts';
 
 export const VERSION = '0.2.0';
@@ -102,14 +104,6 @@ export const serverPaths = (dataDir: string) => ({
   rejected: join(dataDir, 'server', 'spool-rejected'),
 });
 
-/** The current instant as ISO text, formatted once per millisecond (thousands of scans share one at load). */
-let lastMs = -1;
-let lastIso = '';
-function receivedAtIso(): string {
-  const ms = Date.now();
-  if (ms !== lastMs) (lastMs = ms), (lastIso = new Date(ms).toISOString());
-  return lastIso;
-}
 
 export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): Promise<RunningServer> {
   const startedAt = Date.now();
@@ -176,9 +170,11 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     { [AID_SUBSCRIPTION]: aidDeviceHandler(aid, regions, cluster && { instanceId: cfg.mqttClientId }), [PUSKESMAS_SUBSCRIPTION]: puskesmasDeviceHandler(puskesmas, area(log, 'puskesmas')) },
     area(log, 'aid-mqtt'),
   );
-  const eta = etaCalculator(loadTravelTimes(fp.travelTimes));
+  // The ETA counts from the scan's (bounded) time: a backlog drained hours later is not expected later.
+  const etaOf = makeEtaFor(loadTravelTimes(fp.travelTimes));
+  const eta = (scan: Scan) => etaOf(scan, Date.parse(scan.scannedAt));
   const announce = (scan: Scan, eventId: number): ArrivalEvent => {
-    const event = toArrivalEvent(scan, eventId, receivedAtIso(), regions, cfg.feverThresholdC);
+    const event = toArrivalEvent(scan, eventId, isoAt(Date.now()), regions, cfg.feverThresholdC);
     live.arrival(event);
     features.onArrival(event);
     return event;
@@ -200,7 +196,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
   const writer = new ScanWriter({
     rdb,
     feverC: cfg.feverThresholdC,
-    eta: (scan) => eta(scan),
+    eta,
     store,
     spool,
     rejected,
@@ -295,25 +291,7 @@ export async function startServer(cfg: ServerConfig, o: ServerOverrides = {}): P
     devicesOnline: () => devices.online(),
   });
 
-  const arrivals = async (user: PublicUser, q: ArrivalQuery) => {
-    // Scope by role, whatever the query says.
-    const village = user.role === 'village' ? user.villageCode : q.village;
-    const checkpoint = user.role === 'checkpoint' ? user.checkpointId : q.checkpoint;
-    let before = q.before;
-    if (before && /^\d+$/.test(before)) {
-      const scope: LiveScope = { role: 'command' };
-      before = live.recent(scope, 5000).find((e) => e.eventId === Number(before))?.scannedAt;
-      if (!before) throw new ApiError('bad_request', 'before: unknown eventId; pass an ISO time');
-    }
-    let rows;
-    try {
-      rows = await recentScans(rdb, { checkpointId: checkpoint, districtCode: q.district, villageCode: village, health: q.health as never, before, limit: q.limit });
-    } catch {
-      throw new ApiError('unavailable', 'riwayat kedatangan sedang tidak tersedia (basis data tidak terjangkau)');
-    }
-    const known = new Map(live.recent({ role: 'command' }, 5000).map((e) => [e.scanId, e]));
-    return rows.map((row) => known.get(row.scan_id) ?? toArrivalEvent(rowToScan(row), 0, row.received_at, regions, cfg.feverThresholdC));
-  };
+  const arrivals = arrivalHistory({ rdb, live, regions, feverC: cfg.feverThresholdC });
 
   const app = createApp({
     log: area(log, 'http'),

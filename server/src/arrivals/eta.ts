@@ -64,23 +64,3 @@ export function makeEtaFor(t: TravelTimes): (scan: Pick<Scan, 'checkpointId' | '
 
 /** {@link makeEtaFor} on the district-centre estimate (no operator table). */
 export const etaFor: (scan: Pick<Scan, 'checkpointId' | 'destinationVillageCode'>, receivedAtMs: number) => string = makeEtaFor(DEFAULT_TRAVEL_TIMES);
-
-/**
- * The ETA of a scan at its destination village, as ISO text: the scan's time (whole seconds) plus the
- * route's travel time. One per route and second is formatted (ISO formatting per scan showed in the
- * e2e profile, issue 5). `etaCalculator(table)(scan)` → `'2026-11-28T01:31:00.000Z'` for a 30-minute route.
- */
-export function etaCalculator(t: TravelTimes): (scan: { checkpointId: string; destinationVillageCode: string; scannedAt: string }) => string {
-  const routes = new Map<string, { minutes: number; second: number; eta: string }>();
-  return (scan) => {
-    const key = `${scan.checkpointId}|${scan.destinationVillageCode.slice(0, 8)}`;
-    let route = routes.get(key);
-    if (!route) routes.set(key, (route = { minutes: travelMinutes(scan.checkpointId, scan.destinationVillageCode.slice(0, 8), t), second: Number.NaN, eta: '' }));
-    const second = Math.floor(Date.parse(scan.scannedAt) / 1000);
-    if (second !== route.second) {
-      route.second = second;
-      route.eta = new Date(second * 1000 + route.minutes * 60_000).toISOString();
-    }
-    return route.eta;
-  };
-}

@@ -14,18 +14,11 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { deviceTopic, DeviceStatusSchema, parseDeviceTopic, SERVER_SUBSCRIPTIONS, toRanges, trustedScanTime, type DeviceStatus, type ScanAck, type ScanTimeBounds } from '@sk/protocol';
 import { checkScanMessage } from '@sk/protocol/scan-batch';
 import type { Logger } from '../log.ts';
+import { isoAt } from '../iso-text.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { ScanWriter } from './scan-writer.ts';
 import { TickCork } from '../live/tick-cork.ts';
 import { brokerOptions } from '../mqtt-servers.ts';
-
-/** An instant as ISO text, formatted once per millisecond (thousands of scans share one at load). */
-let lastMs = -1;
-let lastIso = '';
-function isoAt(ms: number): string {
-  if (ms !== lastMs) (lastMs = ms), (lastIso = new Date(ms).toISOString());
-  return lastIso;
-}
 
 /** Longest stretch of message handling in one event-loop turn. */
 const TURN_BUDGET_MS = 8;

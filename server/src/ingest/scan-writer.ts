@@ -50,7 +50,7 @@ export interface ScanWriterDeps {
   rdb: RecordsDb;
   feverC: number;
   /** When the traveller is expected at the destination village. */
-  eta(scan: Scan, receivedAtMs: number): string;
+  eta(scan: Scan): string;
   store: ScanStore;
   spool: Spool;
   /** Where points InfluxDB refuses (HTTP 4xx) are kept for an operator; never drained automatically. */
@@ -175,7 +175,7 @@ export class ScanWriter {
     for (const e of batch) {
       if (first.has(e.scan.scanId)) continue; // the same scan twice in one batch: one row
       first.set(e.scan.scanId, e);
-      rows.push(scanToRow({ ...e, eta: this.d.eta(e.scan, Date.parse(e.receivedAt)) }, this.d.feverC));
+      rows.push(scanToRow({ ...e, eta: this.d.eta(e.scan) }, this.d.feverC));
     }
     let outcome;
     try {
